@@ -1,0 +1,35 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test bench check clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the whole product on SQLite with demo data, web server and scheduler together
+run: install
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run.sh
+
+## test: the whole suite (set DATABASE_URL / REDIS_URL to include PostgreSQL and Redis)
+test: install
+	bash scripts/test-deps.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## bench: the benchmarks of BENCHMARKS.md
+bench: install
+	bash scripts/bench.sh
+
+check: install
+	$(PY) manage.py check
+
+clean:
+	rm -rf $(VENV) var

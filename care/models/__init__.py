@@ -1,0 +1,3 @@
+from care.models.tickets import Ticket, TicketStatus
+
+__all__ = ["Ticket", "TicketStatus"]

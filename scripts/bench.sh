@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for script in benchmarks/*.py; do
+    [ -e "$script" ] || continue
+    echo "== $script"
+    .venv/bin/python "$script" "$@"
+done

@@ -1,0 +1,108 @@
+"""factory_boy factories for every model the tests build. One place, shared by all."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from care.models import Ticket, TicketStatus
+from crm.models import (
+    Asset,
+    AssetKind,
+    BrowseEvent,
+    Consent,
+    Customer,
+    Locale,
+    Order,
+    OrderLine,
+    Product,
+)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    external_id = factory.Sequence(lambda n: f"C{n:06d}")
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    phone = factory.Sequence(lambda n: f"+86138{n:08d}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    birthday = dt.date(1990, 5, 17)
+    time_zone = "Asia/Shanghai"
+    locale = Locale.ZH_HANS
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    customer = factory.SubFactory(CustomerFactory)
+    channel = "sms"
+    purpose = "marketing"
+    granted = True
+    source = "test"
+    recorded_at = factory.LazyFunction(timezone.now)
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    name = factory.Sequence(lambda n: f"Product {n}")
+    category = "general"
+    price = Decimal("99.00")
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    external_id = factory.Sequence(lambda n: f"O{n:07d}")
+    customer = factory.SubFactory(CustomerFactory)
+    placed_at = factory.LazyFunction(timezone.now)
+    total = Decimal("199.00")
+    currency = "CNY"
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+    unit_price = Decimal("199.00")
+
+
+class BrowseEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BrowseEvent
+
+    customer = factory.SubFactory(CustomerFactory)
+    product = factory.SubFactory(ProductFactory)
+    occurred_at = factory.LazyFunction(timezone.now)
+
+
+class AssetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Asset
+
+    external_id = factory.Sequence(lambda n: f"A{n:06d}")
+    customer = factory.SubFactory(CustomerFactory)
+    kind = AssetKind.VEHICLE
+    name = "Car"
+    last_serviced_at = dt.date(2026, 6, 1)
+    service_interval_days = 180
+
+
+class TicketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ticket
+
+    external_id = factory.Sequence(lambda n: f"T{n:06d}")
+    customer = factory.SubFactory(CustomerFactory)
+    subject = "Help"
+    status = TicketStatus.OPEN
+    opened_at = factory.LazyFunction(timezone.now)
