@@ -104,7 +104,11 @@ else:
 
 Q_CLUSTER = {
     "name": "proactive-care",
-    "workers": env_int("Q_WORKERS", 2),
+    # SQLite takes one writer at a time: one worker there (a system check
+    # refuses more), two on PostgreSQL by default.
+    "workers": env_int(
+        "Q_WORKERS", 1 if DATABASES["default"]["ENGINE"].endswith("sqlite3") else 2
+    ),
     # A task may run again if it outlives `retry`; the outbox rows, not the
     # queue, guarantee once-only sends. `retry` must exceed `timeout`.
     "timeout": env_int("Q_TIMEOUT", 300),
@@ -140,6 +144,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- Outreach -----------------------------------------------------------------
 CARE_QUIET_HOURS = env_str("CARE_QUIET_HOURS", "21:00-08:00")
+# At most CARE_FREQUENCY_CAP marketing messages per customer in CARE_FREQUENCY_CAP_DAYS
+# (0 disables the cap); service messages are exempt.
+CARE_FREQUENCY_CAP = env_int("CARE_FREQUENCY_CAP", 2)
+CARE_FREQUENCY_CAP_DAYS = env_int("CARE_FREQUENCY_CAP_DAYS", 7)
+# Send attempts before a message fails for good (0: retry transient errors forever).
+CARE_DISPATCH_MAX_ATTEMPTS = env_int("CARE_DISPATCH_MAX_ATTEMPTS", 5)
+# A row claimed longer ago than this by a worker that never reported back is
+# handed to the reaper (see care/dispatch.py). Must exceed one batch's send time.
+CARE_DISPATCH_LEASE_SECONDS = env_int("CARE_DISPATCH_LEASE_SECONDS", 600)
+CARE_DISPATCH_BATCH = env_int("CARE_DISPATCH_BATCH", 500)
 
 # --- Channels -------------------------------------------------------------------
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")

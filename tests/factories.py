@@ -6,7 +6,16 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from care.models import Ticket, TicketStatus
+from care.models import (
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageStatus,
+    MessageTemplate,
+    Offer,
+    Ticket,
+    TicketStatus,
+)
 from crm.models import (
     Asset,
     AssetKind,
@@ -106,3 +115,73 @@ class TicketFactory(factory.django.DjangoModelFactory):
     subject = "Help"
     status = TicketStatus.OPEN
     opened_at = factory.LazyFunction(timezone.now)
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Offer
+
+    name = "Birthday 20% off"
+    description = "20% off"
+    code_prefix = "BD"
+    valid_days = 30
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    trigger = "birthday"
+    purpose = "marketing"
+    channels = factory.LazyFunction(lambda: ["sms", "email"])
+    audience = factory.LazyFunction(dict)
+    params = factory.LazyFunction(dict)
+    holdout_percent = 0
+    status = CampaignStatus.ACTIVE
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MessageTemplate
+
+    campaign = factory.SubFactory(CampaignFactory)
+    channel = "sms"
+    locale = "en"
+    subject = "Hello {{ customer.name }}"
+    body = "Hi {{ customer.name }}"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    campaign = factory.SubFactory(CampaignFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    key = factory.Sequence(lambda n: f"test/key:{n}/sms")
+    occasion_key = factory.Sequence(lambda n: f"test/key:{n}")
+    trigger = factory.SelfAttribute("campaign.trigger")
+    channel = "sms"
+    purpose = factory.SelfAttribute("campaign.purpose")
+    status = MessageStatus.PLANNED
+    send_after = factory.LazyFunction(timezone.now)
+
+
+def campaign_with_templates(**kwargs) -> Campaign:
+    """A campaign with sms and email templates in both languages."""
+    campaign = CampaignFactory(**kwargs)
+    for channel in ("sms", "email"):
+        for locale, greeting in (("en", "Hi"), ("zh-hans", "您好")):
+            MessageTemplateFactory(
+                campaign=campaign, channel=channel, locale=locale,
+                subject=f"{greeting} {{{{ customer.name }}}}",
+                body=f"{greeting} {{{{ customer.name }}}}",
+            )
+    return campaign
+
+
+def consent(customer, channel: str = "sms", purpose: str = "marketing", granted: bool = True,
+            at: dt.datetime | None = None) -> Consent:
+    return ConsentFactory(customer=customer, channel=channel, purpose=purpose,
+                          granted=granted, recorded_at=at or timezone.now())

@@ -1,3 +1,34 @@
+from care.models.campaigns import (
+    Campaign,
+    CampaignStatus,
+    MessageTemplate,
+    Offer,
+    TriggerKind,
+)
+from care.models.messages import (
+    RETRYABLE,
+    SENT_LIKE,
+    Coupon,
+    CouponStatus,
+    Message,
+    MessageStatus,
+    Reason,
+)
 from care.models.tickets import Ticket, TicketStatus
 
-__all__ = ["Ticket", "TicketStatus"]
+__all__ = [
+    "RETRYABLE",
+    "SENT_LIKE",
+    "Campaign",
+    "CampaignStatus",
+    "Coupon",
+    "CouponStatus",
+    "Message",
+    "MessageStatus",
+    "MessageTemplate",
+    "Offer",
+    "Reason",
+    "Ticket",
+    "TicketStatus",
+    "TriggerKind",
+]

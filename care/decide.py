@@ -1,0 +1,142 @@
+"""The send-time decision for one claimed message: go, wait, or skip (and why).
+
+Order: campaign still running, survey ticket not reopened, not expired,
+address, consent, care before marketing, frequency cap, quiet hours
+(defer), holdout. Everything the rules need for a batch is loaded in a
+handful of queries up front, so the cost per message stays flat.
+"""
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, OuterRef, Q, Subquery
+
+from care.campaigns import campaign_is_live
+from care.models import Message, MessageStatus, Reason, TicketStatus
+from care.rules import (
+    cap_reached,
+    customer_zone,
+    customers_in_care,
+    in_holdout,
+    parse_quiet_hours,
+    quiet_until,
+)
+from crm.models import Consent, Customer, Purpose
+
+# Rows counted against the cap: sent, or possibly sent by another worker.
+CAP_STATUSES = (
+    MessageStatus.SENT,
+    MessageStatus.DELIVERED,
+    MessageStatus.SENDING,
+    MessageStatus.UNKNOWN,
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    reason: str = ""
+    detail: str = ""
+    send_after: dt.datetime | None = None
+
+
+def _skip(reason: str, detail: str = "") -> Outcome:
+    return Outcome(MessageStatus.SKIPPED, reason, detail)
+
+
+@dataclass
+class BatchContext:
+    consents: dict[tuple[int, str, str], bool | None]
+    in_care: set[int]
+    recent_marketing: Counter
+    quiet: tuple[dt.time, dt.time] | None
+    cap_limit: int
+
+    @classmethod
+    def load(cls, messages: list[Message], now: dt.datetime) -> "BatchContext":
+        ids = {m.customer_id for m in messages}
+        marketing = {m.customer_id for m in messages if m.purpose == Purpose.MARKETING}
+        return cls(
+            consents=_consents(messages),
+            in_care=customers_in_care(marketing, now),
+            recent_marketing=_recent_marketing(marketing, {m.pk for m in messages}, now),
+            quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
+            cap_limit=settings.CARE_FREQUENCY_CAP,
+        ) if ids else cls({}, set(), Counter(), None, 0)
+
+    def count_sent(self, message: Message) -> None:
+        if message.purpose == Purpose.MARKETING:
+            self.recent_marketing[message.customer_id] += 1
+
+
+def _consents(messages: list[Message]) -> dict[tuple[int, str, str], bool | None]:
+    """The latest consent decision per (customer, channel, purpose) in the batch."""
+    found: dict[tuple[int, str, str], bool | None] = {}
+    topics = {(m.channel, m.purpose) for m in messages}
+    for channel, purpose in topics:
+        ids = {m.customer_id for m in messages if (m.channel, m.purpose) == (channel, purpose)}
+        latest = Consent.objects.filter(
+            customer=OuterRef("pk"), channel=channel, purpose=purpose
+        ).order_by("-recorded_at", "-id")
+        rows = Customer.objects.filter(pk__in=ids).annotate(
+            granted=Subquery(latest.values("granted")[:1])
+        )
+        for pk, granted in rows.values_list("pk", "granted"):
+            found[(pk, channel, purpose)] = granted
+    return found
+
+
+def _recent_marketing(customer_ids: set[int], batch_ids: set[int], now: dt.datetime) -> Counter:
+    if not customer_ids:
+        return Counter()
+    since = now - dt.timedelta(days=settings.CARE_FREQUENCY_CAP_DAYS)
+    rows = (
+        Message.objects.filter(
+            customer_id__in=customer_ids, purpose=Purpose.MARKETING, status__in=CAP_STATUSES
+        )
+        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, claimed_at__gte=since))
+        .exclude(pk__in=batch_ids)
+        .values("customer_id")
+        .annotate(n=Count("id"))
+    )
+    return Counter({row["customer_id"]: row["n"] for row in rows})
+
+
+def _before_rules(message: Message, now: dt.datetime) -> Outcome | None:
+    if not campaign_is_live(message.campaign, now):
+        return _skip(Reason.CAMPAIGN_ENDED)
+    ticket = message.ticket
+    if ticket is not None and message.trigger == "survey":
+        planned_for = message.occasion.get("reopened_count", ticket.reopened_count)
+        if ticket.status != TicketStatus.RESOLVED or ticket.reopened_count != planned_for:
+            return _skip(Reason.TICKET_REOPENED)
+    # A message deferred by quiet hours may go late; otherwise late is useless.
+    if message.expires_at and now > message.expires_at and message.reason != Reason.QUIET_HOURS:
+        return _skip(Reason.EXPIRED)
+    customer = message.customer
+    if not (customer.phone if message.channel == "sms" else customer.email):
+        return _skip(Reason.NO_ADDRESS)
+    return None
+
+
+def decide(message: Message, context: BatchContext, now: dt.datetime) -> Outcome | None:
+    """None means: send it now."""
+    outcome = _before_rules(message, now)
+    if outcome is not None:
+        return outcome
+    customer = message.customer
+    if context.consents.get((customer.pk, message.channel, message.purpose)) is not True:
+        return _skip(Reason.NO_CONSENT)
+    if message.purpose == Purpose.MARKETING:
+        if customer.pk in context.in_care:
+            return _skip(Reason.CARE_FIRST)
+        if cap_reached(context.recent_marketing[customer.pk], context.cap_limit):
+            return _skip(Reason.FREQUENCY_CAP)
+    until = quiet_until(now, customer_zone(customer.time_zone), context.quiet)
+    if until is not None:
+        return Outcome(MessageStatus.DEFERRED, Reason.QUIET_HOURS, "", until)
+    if in_holdout(message.campaign_id, customer.pk, message.campaign.holdout_share):
+        return Outcome(MessageStatus.HELD_OUT)
+    return None

@@ -1,0 +1,214 @@
+"""Dispatch: claim due outbox rows, apply the rules, send, record.
+
+Claiming flips rows to `sending` in a short transaction (on PostgreSQL with
+SELECT ... FOR UPDATE SKIP LOCKED; on SQLite the IMMEDIATE transaction
+serialises claimers) and a guarded UPDATE ... WHERE status IN (planned,
+deferred), so two workers never take the same row. Sending happens outside
+the transaction; every outcome is written with an UPDATE guarded by the
+claim token.
+
+A worker killed mid-send leaves rows in `sending`. After the lease
+(CARE_DISPATCH_LEASE_SECONDS) the reaper asks the channel whether the message
+went: a definite "no" puts it back in the queue, a "yes" records it as sent,
+and "cannot tell" marks it `unknown` for reconciliation. It is never resent
+blindly: a duplicate is worse than a gap.
+"""
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from care.channels import ChannelError, get_backend
+from care.decide import BatchContext, Outcome, decide
+from care.models import (
+    RETRYABLE,
+    CampaignStatus,
+    Coupon,
+    Message,
+    MessageStatus,
+    Reason,
+)
+from care.render import RenderError, TemplateCache, message_render
+from care.rules import retry_delay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DispatchResult:
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, status: str, count: int = 1) -> None:
+        self.counts[status] = self.counts.get(status, 0) + count
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def messages_claim(*, now: dt.datetime, limit: int, worker: str = "") -> tuple[str, list[int]]:
+    """Flip up to `limit` due rows to sending; return the claim token and their ids."""
+    token = f"{worker or worker_name()}:{uuid.uuid4().hex[:8]}"
+    due = Message.objects.filter(
+        status__in=RETRYABLE, send_after__lte=now, campaign__status=CampaignStatus.ACTIVE
+    ).order_by("send_after", "id")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True, of=("self",))
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return token, []
+        Message.objects.filter(id__in=ids, status__in=RETRYABLE).update(
+            status=MessageStatus.SENDING, claimed_at=now, claimed_by=token, updated_at=now
+        )
+    claimed = Message.objects.filter(claimed_by=token, status=MessageStatus.SENDING)
+    return token, list(claimed.values_list("id", flat=True))
+
+
+def _record(message: Message, token: str, **fields) -> bool:
+    """Write an outcome unless the row was taken from us meanwhile."""
+    fields.setdefault("updated_at", timezone.now())
+    return bool(
+        Message.objects.filter(
+            id=message.pk,
+            claimed_by=token,
+            status__in=(MessageStatus.SENDING, MessageStatus.UNKNOWN),
+        ).update(**fields)
+    )
+
+
+def _record_outcome(message: Message, token: str, outcome: Outcome) -> None:
+    fields = {"status": outcome.status, "reason": outcome.reason, "reason_detail": outcome.detail}
+    if outcome.send_after is not None:
+        fields["send_after"] = outcome.send_after
+    _record(message, token, **fields)
+
+
+def _send(message: Message, token: str, cache: TemplateCache, now: dt.datetime) -> str:
+    try:
+        rendered = message_render(message, cache)
+    except RenderError as exc:
+        reason = Reason.NO_TEMPLATE if "no " in str(exc)[:3] else Reason.RENDER_ERROR
+        _record(message, token, status=MessageStatus.SKIPPED, reason=reason,
+                reason_detail=str(exc)[:500])
+        return MessageStatus.SKIPPED
+    message.subject, message.body = rendered.subject, rendered.body
+    message.html_body, message.coupon_code = rendered.html_body, rendered.coupon_code
+    try:
+        provider_id = get_backend(message.channel).send(message)
+    except ChannelError as exc:
+        return _failed(message, token, exc, now)
+    except Exception as exc:  # a backend bug: retry like a transient error, keep the trace
+        log.exception("channel backend crashed on message %s", message.pk)
+        return _failed(message, token, ChannelError(repr(exc)), now)
+    _record(message, token, status=MessageStatus.SENT, provider_id=provider_id[:100],
+            sent_at=timezone.now(), reason="", reason_detail="", attempts=F("attempts") + 1,
+            subject=rendered.subject[:300], body=rendered.body, html_body=rendered.html_body,
+            coupon_code=rendered.coupon_code)
+    if rendered.coupon_code:
+        _coupon_issue(message, rendered.coupon_code)
+    return MessageStatus.SENT
+
+
+def _coupon_issue(message: Message, code: str) -> None:
+    # Created only after a successful send: a failed send never holds a code.
+    offer = message.campaign.offer
+    issued = timezone.now()
+    Coupon.objects.get_or_create(
+        message=message,
+        defaults={"code": code, "offer": offer, "customer_id": message.customer_id,
+                  "issued_at": issued, "expires_at": issued + dt.timedelta(days=offer.valid_days)},
+    )
+
+
+def _failed(message: Message, token: str, exc: ChannelError, now: dt.datetime) -> str:
+    attempts = message.attempts + 1
+    limit = settings.CARE_DISPATCH_MAX_ATTEMPTS
+    detail = str(exc)[:500]
+    if exc.permanent or (limit and attempts >= limit):
+        reason = Reason.PERMANENT_ERROR if exc.permanent else Reason.MAX_ATTEMPTS
+        _record(message, token, status=MessageStatus.FAILED, reason=reason, reason_detail=detail,
+                last_error=str(exc), attempts=attempts)
+        return MessageStatus.FAILED
+    _record(message, token, status=MessageStatus.DEFERRED, reason=Reason.TRANSIENT_ERROR,
+            reason_detail=detail, last_error=str(exc), attempts=attempts,
+            send_after=now + retry_delay(attempts))
+    return MessageStatus.DEFERRED
+
+
+def _load(ids: list[int], token: str) -> list[Message]:
+    return list(
+        Message.objects.filter(id__in=ids, claimed_by=token, status=MessageStatus.SENDING)
+        .select_related("customer", "campaign", "campaign__offer", "product", "asset", "ticket")
+        .order_by("send_after", "id")
+    )
+
+
+def batch_process(*, ids: list[int], token: str, now: dt.datetime) -> DispatchResult:
+    result = DispatchResult()
+    messages = _load(ids, token)
+    context = BatchContext.load(messages, now)
+    cache = TemplateCache({m.campaign_id for m in messages})
+    for message in messages:
+        outcome = decide(message, context, now)
+        if outcome is not None:
+            _record_outcome(message, token, outcome)
+            result.add(outcome.status)
+            continue
+        status = _send(message, token, cache, now)
+        result.add(status)
+        if status == MessageStatus.SENT:
+            context.count_sent(message)
+    return result
+
+
+def messages_reap(*, now: dt.datetime) -> int:
+    """Resolve rows left in `sending` past the lease by a worker that died."""
+    lease = dt.timedelta(seconds=settings.CARE_DISPATCH_LEASE_SECONDS)
+    stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - lease)
+    count = 0
+    for message in stale.select_related("customer")[:1000]:
+        sent = get_backend(message.channel).was_sent(message)
+        guard = Message.objects.filter(
+            pk=message.pk, status=MessageStatus.SENDING, claimed_by=message.claimed_by
+        )
+        if sent is True:
+            fields = {"status": MessageStatus.SENT, "sent_at": now, "reason": ""}
+        elif sent is False:
+            fields = {"status": MessageStatus.DEFERRED, "reason": Reason.RETRY_NOT_SENT,
+                      "send_after": now}
+        else:
+            fields = {"status": MessageStatus.UNKNOWN, "reason": Reason.LEASE_EXPIRED}
+        count += guard.update(updated_at=now, **fields)
+    return count
+
+
+def messages_dispatch(*, batch_size: int = 500, max_batches: int = 0,
+                      worker: str = "") -> DispatchResult:
+    """Send everything due now, batch after batch; return counts per outcome."""
+    result = DispatchResult()
+    reaped = messages_reap(now=timezone.now())
+    if reaped:
+        result.add("reaped", reaped)
+    batches = 0
+    while not max_batches or batches < max_batches:
+        now = timezone.now()
+        token, ids = messages_claim(now=now, limit=batch_size, worker=worker)
+        if not ids:
+            break
+        batches += 1
+        for status, count in batch_process(ids=ids, token=token, now=now).counts.items():
+            result.add(status, count)
+    return result

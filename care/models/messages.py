@@ -1,0 +1,141 @@
+"""The outbox: every outreach is a Message row before it is a send."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from care.models.campaigns import Campaign, Offer
+from care.models.tickets import Ticket
+from crm.models import Asset, Channel, Customer, Order, Product, Purpose
+
+
+class MessageStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    DEFERRED = "deferred", _("Deferred")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped")
+    HELD_OUT = "held_out", _("Held out")
+    # A worker claimed it and never reported back: it may or may not have gone.
+    UNKNOWN = "unknown", _("Unknown (needs reconciliation)")
+
+
+class Reason(models.TextChoices):
+    NO_CONSENT = "no_consent", _("No consent for this channel and purpose")
+    NO_ADDRESS = "no_address", _("No phone or email for the channel")
+    QUIET_HOURS = "quiet_hours", _("Quiet hours in the customer's time zone")
+    FREQUENCY_CAP = "frequency_cap", _("Marketing frequency cap reached")
+    CARE_FIRST = "care_first", _("Open ticket or recovery case: care before marketing")
+    TICKET_REOPENED = "ticket_reopened", _("Ticket reopened before the survey went out")
+    EXPIRED = "expired", _("Too late to be useful")
+    CAMPAIGN_ENDED = "campaign_ended", _("Campaign archived or past its end")
+    NO_TEMPLATE = "no_template", _("No template for the channel")
+    RENDER_ERROR = "render_error", _("Template could not be rendered")
+    TRANSIENT_ERROR = "transient_error", _("Temporary channel error: retrying")
+    PERMANENT_ERROR = "permanent_error", _("Channel refused the message")
+    MAX_ATTEMPTS = "max_attempts", _("Gave up after the maximum number of attempts")
+    LEASE_EXPIRED = "lease_expired", _("Worker stopped mid-send: outcome unknown")
+    RETRY_NOT_SENT = "retry_not_sent", _("Worker stopped; the channel confirms it was not sent")
+
+
+RETRYABLE = (MessageStatus.PLANNED, MessageStatus.DEFERRED)
+SENT_LIKE = (MessageStatus.SENT, MessageStatus.DELIVERED)
+
+
+class Message(models.Model):
+    # See docs/outreach.md: "<campaign>/<trigger>/<subject>/<occasion>/<channel>".
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # The same without the channel: one message per occasion, whatever the channel.
+    occasion_key = models.CharField(_("occasion key"), max_length=190, unique=True)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="messages", verbose_name=_("campaign")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="messages", verbose_name=_("customer")
+    )
+    trigger = models.CharField(_("trigger"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
+    occasion = models.JSONField(_("occasion"), default=dict, blank=True)
+    product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    asset = models.ForeignKey(
+        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PLANNED
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
+    reason_detail = models.CharField(_("detail"), max_length=500, blank=True)
+    send_after = models.DateTimeField(_("send after"))
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    coupon_code = models.CharField(_("coupon code"), max_length=40, blank=True)
+    provider_id = models.CharField(_("provider id"), max_length=100, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "send_after"], name="care_msg_due_idx"),
+            models.Index(fields=["customer", "purpose", "sent_at"], name="care_msg_cap_idx"),
+            models.Index(fields=["campaign", "status"], name="care_msg_campaign_idx"),
+            models.Index(fields=["status", "claimed_at"], name="care_msg_claim_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class CouponStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")
+    REDEEMED = "redeemed", _("Redeemed")
+
+
+class Coupon(models.Model):
+    """A single-use code, created only once the message carrying it was sent."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("offer")
+    )
+    message = models.OneToOneField(
+        Message, on_delete=models.CASCADE, related_name="coupon", verbose_name=_("message")
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="coupons", verbose_name=_("customer")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CouponStatus.choices, default=CouponStatus.ISSUED
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("order"),
+    )
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,140 @@
+"""Planning: turn what triggers say is due into outbox rows, in bulk and idempotently.
+
+The idempotency key is "<campaign id>/<trigger>/<subject>/<occasion>/<channel>",
+for example "12/birthday/customer:42/2027/sms" or "3/survey/ticket:55/r0/email".
+`occasion_key` is the same without the channel and is unique too, so an
+occasion gets one message whatever channel it was planned on. Both are unique
+in the database: `bulk_create(ignore_conflicts=True)` makes a re-run, or two
+sweeps at once, plan nothing twice.
+
+The channel is chosen at plan time: the first of the campaign's channels for
+which the customer has an address and a granted consent. With none, the row is
+still written, as skipped with its reason, so staff can see why nobody wrote.
+Consent is checked again at send time on the planned channel (no switching
+then: the key names the channel).
+"""
+
+import datetime as dt
+import itertools
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Subquery
+
+from care.campaigns import campaign_is_live, trigger_params
+from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
+from care.triggers import TRIGGERS, Due
+from crm.models import Consent, Customer
+
+CHUNK = 1000
+
+
+@dataclass
+class PlanResult:
+    campaign: Campaign
+    due: int = 0
+    planned: int = 0
+    skipped: int = 0
+    already: int = 0
+    rows: list[Message] = field(default_factory=list)
+
+
+def occasion_key(campaign: Campaign, due: Due) -> str:
+    return f"{campaign.pk}/{campaign.trigger}/{due.subject}/{due.occasion}"
+
+
+def _contacts(ids: list[int], channels: list[str], purpose: str) -> dict[int, dict]:
+    """Address and current consent per channel for a chunk of customers: one query."""
+    annotations = {
+        f"consent_{channel}": Subquery(
+            Consent.objects.filter(customer=OuterRef("pk"), channel=channel, purpose=purpose)
+            .order_by("-recorded_at", "-id")
+            .values("granted")[:1]
+        )
+        for channel in channels
+    }
+    rows = Customer.objects.filter(pk__in=ids).annotate(**annotations)
+    fields = ["pk", "phone", "email", *annotations]
+    return {row["pk"]: row for row in rows.values(*fields)}
+
+
+def has_address(contact: dict, channel: str) -> bool:
+    return bool(contact["phone"] if channel == "sms" else contact["email"])
+
+
+def choose_channel(contact: dict, channels: list[str]) -> tuple[str, str]:
+    """Return (channel, skip reason or "") for the first usable channel."""
+    for channel in channels:
+        if has_address(contact, channel) and contact.get(f"consent_{channel}") is True:
+            return channel, ""
+    with_address = [c for c in channels if has_address(contact, c)]
+    if with_address:
+        return with_address[0], Reason.NO_CONSENT
+    return channels[0], Reason.NO_ADDRESS
+
+
+def _row(campaign: Campaign, due: Due, contact: dict) -> Message:
+    channel, reason = choose_channel(contact, campaign.channels)
+    okey = occasion_key(campaign, due)
+    return Message(
+        key=f"{okey}/{channel}",
+        occasion_key=okey,
+        campaign=campaign,
+        customer_id=due.customer_id,
+        trigger=campaign.trigger,
+        channel=channel,
+        purpose=campaign.purpose,
+        occasion=due.data,
+        product_id=due.product_id,
+        asset_id=due.asset_id,
+        ticket_id=due.ticket_id,
+        status=MessageStatus.SKIPPED if reason else MessageStatus.PLANNED,
+        reason=reason,
+        send_after=due.send_after,
+        expires_at=due.expires_at,
+    )
+
+
+def _chunks(items: Iterable[Due], size: int) -> Iterator[list[Due]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _plan_chunk(campaign: Campaign, chunk: list[Due], result: PlanResult, dry_run: bool) -> None:
+    contacts = _contacts([d.customer_id for d in chunk], campaign.channels, campaign.purpose)
+    rows = [_row(campaign, due, contacts[due.customer_id]) for due in chunk
+            if due.customer_id in contacts]
+    existing = set(
+        Message.objects.filter(occasion_key__in=[r.occasion_key for r in rows])
+        .values_list("occasion_key", flat=True)
+    )
+    fresh = [row for row in rows if row.occasion_key not in existing]
+    result.due += len(chunk)
+    result.already += len(rows) - len(fresh)
+    result.skipped += sum(1 for row in fresh if row.status == MessageStatus.SKIPPED)
+    result.planned += sum(1 for row in fresh if row.status == MessageStatus.PLANNED)
+    if dry_run:
+        result.rows.extend(fresh)
+    else:
+        Message.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=CHUNK)
+
+
+def messages_plan(*, campaign: Campaign, now: dt.datetime, dry_run: bool = False) -> PlanResult:
+    """Plan the campaign's due messages; with dry_run, return them without writing."""
+    result = PlanResult(campaign=campaign)
+    if not campaign_is_live(campaign, now) and not dry_run:
+        return result
+    spec = TRIGGERS[campaign.trigger]
+    for chunk in _chunks(spec.due(campaign, now, trigger_params(campaign)), CHUNK):
+        _plan_chunk(campaign, chunk, result, dry_run)
+    return result
+
+
+def campaigns_sweep(*, now: dt.datetime, dry_run: bool = False) -> list[PlanResult]:
+    """Run every active campaign's trigger once (a dry run also covers drafts)."""
+    statuses = [CampaignStatus.ACTIVE]
+    if dry_run:
+        statuses += [CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPROVAL]
+    campaigns = Campaign.objects.filter(status__in=statuses).order_by("pk")
+    return [messages_plan(campaign=c, now=now, dry_run=dry_run) for c in campaigns]

@@ -1,0 +1,14 @@
+import pytest
+
+from care.channels import sms
+
+
+@pytest.fixture(autouse=True)
+def locmem_channels(settings):
+    """SMS into care.channels.sms.outbox (email: pytest-django's locmem outbox)."""
+    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
+    settings.CARE_QUIET_HOURS = "21:00-08:00"
+    settings.TIME_ZONE = "Asia/Shanghai"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()

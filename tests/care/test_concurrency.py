@@ -1,0 +1,59 @@
+"""Several dispatch workers and sweeps at once, on PostgreSQL (threads, separate connections)."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from care.dispatch import messages_dispatch
+from care.models import Message
+from care.outbox import messages_plan
+from tests.factories import CustomerFactory, MessageFactory, campaign_with_templates, consent
+
+
+def in_threads(target, count: int) -> list:
+    results, errors = [], []
+
+    def run() -> None:
+        try:
+            results.append(target())
+        except Exception as exc:  # surfaced below, the thread must not die silently
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_dispatch_workers_send_every_message_exactly_once(
+    postgres_only, locmem_channels, settings
+):
+    settings.CARE_QUIET_HOURS = ""  # real time here: whatever the hour, send
+    campaign = campaign_with_templates(purpose="service")
+    for _ in range(120):
+        message = MessageFactory(campaign=campaign, send_after=timezone.now())
+        consent(message.customer, "sms", "service")
+    in_threads(lambda: messages_dispatch(batch_size=7), 4)
+    sent = Counter(message.pk for message in locmem_channels)
+    assert len(sent) == 120 and set(sent.values()) == {1}
+    assert Message.objects.filter(status="sent").count() == 120
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sweeps_plan_each_occasion_once(postgres_only):
+    campaign = campaign_with_templates(trigger="birthday", purpose="marketing")
+    today = timezone.localdate()
+    for _ in range(50):
+        CustomerFactory(birthday=today.replace(year=1990))
+    now = timezone.now()
+    in_threads(lambda: messages_plan(campaign=campaign, now=now), 4)
+    assert Message.objects.count() == 50
