@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterator
 
-from django.db.models import Count, Exists, Min, OuterRef
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 
 from care.triggers.base import Due, audience_q
@@ -15,10 +15,14 @@ def abandoned_browse_due(campaign, now: dt.datetime, params: dict) -> Iterator[D
 
     since = now - dt.timedelta(days=int(params["window_days"]))
     cooldown = now - dt.timedelta(days=int(params["cooldown_days"]))
-    bought = OrderLine.objects.filter(
-        order__customer_id=OuterRef("customer_id"),
-        product_id=OuterRef("product_id"),
-        order__placed_at__gte=OuterRef("first_view"),
+    # The last purchase of the product, compared with the first view in HAVING
+    # (an EXISTS referring to the aggregate would be misplaced by the ORM).
+    last_bought = Subquery(
+        OrderLine.objects.filter(
+            order__customer_id=OuterRef("customer_id"), product_id=OuterRef("product_id")
+        )
+        .order_by("-order__placed_at")
+        .values("order__placed_at")[:1]
     )
     recently_sent = Message.objects.filter(
         campaign=campaign,
@@ -31,8 +35,10 @@ def abandoned_browse_due(campaign, now: dt.datetime, params: dict) -> Iterator[D
         .filter(audience_q(campaign.audience, "customer__"))
         .values("customer_id", "product_id")
         .annotate(days=Count(TruncDate("occurred_at"), distinct=True), first_view=Min("occurred_at"))
+        .filter(~Exists(recently_sent))
+        .annotate(last_bought=last_bought)
         .filter(days__gte=int(params["min_days"]))
-        .filter(~Exists(bought), ~Exists(recently_sent))
+        .filter(Q(last_bought__isnull=True) | Q(last_bought__lt=F("first_view")))
         .values_list("customer_id", "product_id", "days", "first_view")
     )
     for customer_id, product_id, days, first_view in streaks.iterator(chunk_size=2000):
