@@ -1,0 +1,54 @@
+"""Run every active campaign's trigger now; --dry-run prints instead of writing."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from care.outbox import campaigns_sweep
+from care.preview import PreviewLine, sweep_preview
+from care.rules import customer_zone
+
+
+class Command(BaseCommand):
+    help = (
+        "Plan due messages for every active campaign. With --dry-run, print per campaign "
+        "who would get what and when, and who would be skipped and why; write nothing."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--dry-run", action="store_true")
+        parser.add_argument("--limit", type=int, default=50,
+                            help="dry run: at most this many lines per campaign")
+
+    def handle(self, *args, dry_run: bool, limit: int, **options) -> None:
+        if limit < 0:
+            raise CommandError("--limit must be 0 or more.")
+        now = timezone.now()
+        if not dry_run:
+            for result in campaigns_sweep(now=now):
+                self.stdout.write(f"{result.campaign.slug}: planned {result.planned}, "
+                                  f"skipped {result.skipped}, already planned {result.already}")
+            return
+        for result, lines in sweep_preview(now=now, limit=limit):
+            campaign = result.campaign
+            self.stdout.write(self.style.MIGRATE_HEADING(
+                f"{campaign.name} [{campaign.slug}, {campaign.get_status_display()}]: "
+                f"{result.planned} to plan, {result.skipped} skipped at planning, "
+                f"{result.already} already planned"))
+            for line in lines:
+                self.stdout.write("  " + self._describe(line))
+            if result.planned + result.skipped > len(lines):
+                self.stdout.write(f"  ... and {result.planned + result.skipped - len(lines)} more")
+        self.stdout.write("Dry run: nothing was written.")
+
+    def _describe(self, line: PreviewLine) -> str:
+        message = line.message
+        customer = message.customer
+        when = line.when.astimezone(customer_zone(customer.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
+        who = f"{customer.external_id} via {message.channel}"
+        if line.outcome == "sent":
+            return f"SEND {who} at {when}: {line.text[:120]!r}"
+        if line.outcome == "deferred":
+            return f"WAIT {who} until {when} ({line.reason})"
+        if line.outcome == "held_out":
+            return f"HOLD {who} (holdout group)"
+        return f"SKIP {who}: {line.reason}"
