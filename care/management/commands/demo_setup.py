@@ -22,3 +22,9 @@ class Command(BaseCommand):
             call_command("seed_demo", stdout=self.stdout, stderr=self.stderr)
         else:
             self.stdout.write("Demo data already loaded; leaving it as it is.")
+        call_command("setup_schedules", stdout=self.stdout, stderr=self.stderr)
+        call_command("install_playbooks", "--activate", stdout=self.stdout, stderr=self.stderr)
+        # Plan and send once now, so the admin shows messages before the
+        # scheduler's first minute has passed.
+        call_command("run_triggers", stdout=self.stdout, stderr=self.stderr)
+        call_command("dispatch", stdout=self.stdout, stderr=self.stderr)
