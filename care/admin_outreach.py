@@ -1,0 +1,208 @@
+"""Admin for campaigns, offers and the message log (imported by care/admin.py).
+
+Interfaces only: actions call one service each and report with message_user.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from care.campaigns import (
+    audience_customers,
+    campaign_activate,
+    campaign_approve,
+    campaign_archive,
+    campaign_pause,
+    campaign_submit,
+)
+from care.models import Campaign, Coupon, Message, MessageTemplate, Offer
+from care.triggers import TRIGGERS
+
+
+class MessageTemplateInline(admin.StackedInline):
+    model = MessageTemplate
+    extra = 0
+    fields = [("channel", "locale"), "subject", "body", "html_body"]
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ["name", "description", "code_prefix", "valid_days"]
+    search_fields = ["name"]
+
+
+def _trigger_help(campaign: Campaign | None) -> str:
+    if campaign is None or campaign.trigger not in TRIGGERS:
+        return str(_("Leave empty to use the defaults of the trigger, shown once it is chosen."))
+    defaults = ", ".join(f"{k} = {v}" for k, v in TRIGGERS[campaign.trigger].defaults.items())
+    return str(_("Defaults for this trigger: %(defaults)s.")) % {"defaults": defaults}
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "trigger", "purpose", "status", "channel_order", "approved_by"]
+    list_filter = ["status", "trigger", "purpose"]
+    search_fields = ["name", "slug"]
+    list_select_related = ["approved_by"]
+    autocomplete_fields = ["offer"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["status", "created_by", "approved_by", "approved_at", "audience_size",
+                       "results"]
+    inlines = [MessageTemplateInline]
+    actions = ["submit_for_approval", "approve", "activate", "pause", "archive"]
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["name", "slug", "trigger", "purpose", "status"]}),
+            (_("Audience and channels"), {
+                "fields": ["audience", "audience_size", "channels", "holdout_percent"],
+                "description": _('Audience filters: segments, clusters, locales, time_zones, '
+                                 'e.g. {"segments": ["champions", "loyal"]}. Channels in order '
+                                 'of preference: the first one the customer consented to is used.'),
+            }),
+            (_("Trigger settings"), {"fields": ["params"], "description": _trigger_help(obj)}),
+            (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
+            (_("Approval"), {"fields": ["created_by", "approved_by", "approved_at"]}),
+            (_("Results"), {"fields": ["results"]}),
+        ]
+
+    @admin.display(description=_("channels"))
+    def channel_order(self, obj: Campaign) -> str:
+        return " > ".join(obj.channels or [])
+
+    @admin.display(description=_("audience now"))
+    def audience_size(self, obj: Campaign) -> str:
+        if obj.pk is None:
+            return "-"
+        try:
+            return f"{audience_customers(obj).count():,}"
+        except Exception:  # an audience naming a missing field: say so, never a 500
+            return str(_("cannot be computed: check the audience filters"))
+
+    @admin.display(description=_("messages by status"))
+    def results(self, obj: Campaign) -> SafeString | str:
+        if obj.pk is None:
+            return "-"
+        rows = obj.messages.values("status").annotate(n=Count("id")).order_by("status")
+        converted = obj.messages.filter(converted_at__isnull=False).count()
+        log = reverse("admin:care_message_changelist") + f"?campaign__id__exact={obj.pk}"
+        items = format_html_join(", ", "{}: {}", ((r["status"], r["n"]) for r in rows))
+        return format_html('{} · {}: {} · <a href="{}">{}</a>', items or "-", _("converted"),
+                           converted, log, _("message log"))
+
+    def save_model(self, request, obj: Campaign, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def _apply(self, request, queryset: QuerySet[Campaign], service: Callable, done: str) -> None:
+        count = 0
+        for campaign in queryset:
+            try:
+                service(campaign)
+                count += 1
+            except ValidationError as exc:
+                self.message_user(request, f"{campaign}: {' '.join(exc.messages)}", messages.ERROR)
+        if count:
+            self.message_user(request, ngettext("%(n)d campaign %(done)s.",
+                                                "%(n)d campaigns %(done)s.", count)
+                              % {"n": count, "done": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Submit for approval"))
+    def submit_for_approval(self, request, queryset) -> None:
+        self._apply(request, queryset, lambda c: campaign_submit(campaign=c), _("submitted"))
+
+    @admin.action(description=_("Approve and activate (not your own)"))
+    def approve(self, request, queryset) -> None:
+        self._apply(request, queryset, lambda c: campaign_approve(campaign=c, user=request.user),
+                    _("approved"))
+
+    @admin.action(description=_("Resume (paused campaigns)"))
+    def activate(self, request, queryset) -> None:
+        self._apply(request, queryset, lambda c: campaign_activate(campaign=c), _("resumed"))
+
+    @admin.action(description=_("Pause"))
+    def pause(self, request, queryset) -> None:
+        self._apply(request, queryset, lambda c: campaign_pause(campaign=c), _("paused"))
+
+    @admin.action(description=_("Archive (skips waiting messages)"))
+    def archive(self, request, queryset) -> None:
+        self._apply(request, queryset, lambda c: campaign_archive(campaign=c), _("archived"))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "customer_link", "campaign", "channel", "status", "reason",
+                    "send_after", "sent_at"]
+    list_filter = ["status", "reason", "channel", "purpose", "trigger", "campaign"]
+    search_fields = ["key", "customer__external_id", "provider_id", "coupon_code"]
+    list_select_related = ["customer", "campaign"]
+    show_full_result_count = False
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["key", "campaign", "customer", "trigger", "channel", "purpose",
+                           "occasion", "product", "asset", "ticket"]}),
+        (_("Status"), {"fields": ["status", "reason", "reason_detail", "send_after", "expires_at",
+                                  "attempts", "last_error", "claimed_at", "claimed_by"]}),
+        (_("Content"), {"fields": ["subject", "body", "html_body", "coupon_code"]}),
+        (_("Delivery"), {"fields": ["provider_id", "sent_at", "delivered_at", "converted_at",
+                                    "created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("customer"), ordering="customer__external_id")
+    def customer_link(self, obj: Message) -> SafeString | str:
+        try:
+            url = reverse("admin:crm_customer_change", args=[obj.customer_id])
+        except NoReverseMatch:  # customers not registered in this admin site
+            return str(obj.customer)
+        return format_html('<a href="{}">{}</a>', url, obj.customer)
+
+
+@admin.register(Coupon)
+class CouponAdmin(ReadOnlyAdmin):
+    list_display = ["code", "offer", "customer", "status", "issued_at", "redeemed_at"]
+    list_filter = ["status", "offer"]
+    search_fields = ["code", "customer__external_id"]
+    list_select_related = ["offer", "customer"]
+    show_full_result_count = False
+
+
+def customer_messages_section(customer, limit: int = 50) -> SafeString:
+    """The customer's latest messages with status and reason, for the customer page."""
+    rows = (
+        Message.objects.filter(customer=customer)
+        .select_related("campaign")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    body = format_html_join(
+        "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+            "<td>{}</td></tr>",
+        ((reverse("admin:care_message_change", args=[m.pk]), m.created_at.strftime("%Y-%m-%d %H:%M"),
+          m.campaign.name, m.channel, m.get_status_display(), m.get_reason_display() or "",
+          (m.sent_at or m.send_after).strftime("%Y-%m-%d %H:%M")) for m in rows),
+    )
+    if not body:
+        return format_html("<p>{}</p>", _("No messages yet."))
+    head = format_html(
+        "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+        _("created"), _("campaign"), _("channel"), _("status"), _("reason"), _("sent / due"),
+    )
+    return format_html('<table class="care-messages">{}{}</table>', head, body)

@@ -1,0 +1,99 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from care.admin_outreach import customer_messages_section
+from care.models import Campaign
+from tests.factories import CustomerFactory, MessageFactory, campaign_with_templates
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def marketer(client):
+    user = get_user_model().objects.create_superuser("marketer", "m@example.com", "pw")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def approver():
+    return get_user_model().objects.create_superuser("approver", "a@example.com", "pw")
+
+
+def act(client, action: str, campaign: Campaign):
+    url = reverse("admin:care_campaign_changelist")
+    return client.post(url, {"action": action, "_selected_action": [campaign.pk]}, follow=True)
+
+
+def test_the_campaign_pages_render(client, marketer):
+    campaign = campaign_with_templates(trigger="maintenance", purpose="service")
+    MessageFactory(campaign=campaign)
+    assert client.get(reverse("admin:care_campaign_changelist")).status_code == 200
+    page = client.get(reverse("admin:care_campaign_change", args=[campaign.pk]))
+    assert page.status_code == 200
+    assert "days_ahead = 3" in page.content.decode()
+    assert client.get(reverse("admin:care_campaign_add")).status_code == 200
+
+
+def test_a_new_campaign_records_its_creator_and_rejects_bad_settings(client, marketer):
+    data = {
+        "name": "Spring", "slug": "spring", "trigger": "dated", "purpose": "marketing",
+        "audience": "{}", "channels": '["sms"]', "params": '{"date": "13-45"}',
+        "templates-TOTAL_FORMS": "0", "templates-INITIAL_FORMS": "0",
+    }
+    page = client.post(reverse("admin:care_campaign_add"), data)
+    assert page.status_code == 200 and "date must be" in page.content.decode()
+    data["params"] = '{"date": "02-06", "time": "10:00"}'
+    client.post(reverse("admin:care_campaign_add"), data)
+    assert Campaign.objects.get(slug="spring").created_by == marketer
+
+
+def test_the_creator_cannot_approve_their_own_campaign(client, marketer):
+    campaign = campaign_with_templates(status="draft", created_by=marketer)
+    act(client, "submit_for_approval", campaign)
+    page = act(client, "approve", campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == "awaiting_approval"
+    assert "someone other than its creator" in page.content.decode()
+
+
+def test_a_second_person_approves_and_activates(client, marketer, approver):
+    campaign = campaign_with_templates(status="awaiting_approval", created_by=approver)
+    act(client, "approve", campaign)
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.approved_by) == ("active", marketer)
+
+
+def test_pause_resume_and_archive(client, marketer):
+    campaign = campaign_with_templates(status="active")
+    waiting = MessageFactory(campaign=campaign)
+    act(client, "pause", campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == "paused"
+    act(client, "activate", campaign)
+    act(client, "archive", campaign)
+    campaign.refresh_from_db()
+    waiting.refresh_from_db()
+    assert campaign.status == "archived"
+    assert (waiting.status, waiting.reason) == ("skipped", "campaign_ended")
+
+
+def test_the_message_log_is_read_only_and_filterable(client, marketer):
+    message = MessageFactory(status="skipped", reason="no_consent")
+    url = reverse("admin:care_message_changelist")
+    page = client.get(url, {"reason__exact": "no_consent", "channel__exact": "sms"})
+    assert page.status_code == 200 and message.customer.external_id in page.content.decode()
+    assert client.get(reverse("admin:care_message_change", args=[message.pk])).status_code == 200
+    assert client.get(reverse("admin:care_message_add")).status_code == 403
+
+
+def test_the_customer_section_lists_messages_with_status_and_reason():
+    customer = CustomerFactory()
+    MessageFactory(customer=customer, status="skipped", reason="frequency_cap")
+    html = customer_messages_section(customer)
+    assert "Skipped" in html and "Marketing frequency cap reached" in html
+
+
+def test_the_customer_section_says_when_there_is_nothing():
+    assert "No messages yet." in customer_messages_section(CustomerFactory())
