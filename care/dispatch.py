@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from care.channels import ChannelError, get_backend
@@ -40,6 +39,7 @@ from care.render import RenderError, TemplateCache, message_render
 from care.rules import retry_delay
 
 log = logging.getLogger(__name__)
+RECORD_EVERY = 50
 
 
 @dataclass
@@ -77,48 +77,92 @@ def messages_claim(*, now: dt.datetime, limit: int, worker: str = "") -> tuple[s
     return token, list(claimed.values_list("id", flat=True))
 
 
-def _record(message: Message, token: str, **fields) -> bool:
-    """Write an outcome unless the row was taken from us meanwhile."""
-    fields.setdefault("updated_at", timezone.now())
-    return bool(
-        Message.objects.filter(
-            id=message.pk,
-            claimed_by=token,
-            status__in=(MessageStatus.SENDING, MessageStatus.UNKNOWN),
-        ).update(**fields)
-    )
+class Recorder:
+    """Buffer outcomes and write them in small transactions.
+
+    One commit per message made PostgreSQL spend its time in fsync (about
+    180 messages/s); one commit per RECORD_EVERY messages keeps a crash's
+    blast radius to that many rows, which the reaper then resolves like any
+    other stale claim.
+    """
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.pending: list[tuple[Message, dict]] = []
+        self.coupons: list[tuple[Message, str]] = []
+
+    def add(self, message: Message, **fields) -> None:
+        fields.setdefault("updated_at", timezone.now())
+        self.pending.append((message, fields))
+        if len(self.pending) >= RECORD_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        groups: dict[tuple[str, ...], list[Message]] = {}
+        for message, fields in self.pending:
+            for name, value in fields.items():
+                setattr(message, name, value)
+            groups.setdefault(tuple(sorted(fields)), []).append(message)
+        with transaction.atomic():
+            for names, messages in groups.items():
+                self._write(names, messages)
+            for message, code in self.coupons:
+                _coupon_issue(message, code)
+        self.pending, self.coupons = [], []
+
+    def _write(self, names: tuple[str, ...], messages: list[Message]) -> None:
+        # One prepared UPDATE run with executemany: the ORM's per-row update()
+        # and bulk_update()'s CASE expressions cost more in Python than the
+        # database spends on the rows. Guarded: a row taken from us meanwhile
+        # (reaped) is left alone.
+        fields = [Message._meta.get_field(name) for name in names]
+        quote = connection.ops.quote_name
+        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+        sql = (
+            f"UPDATE {quote(Message._meta.db_table)} SET {assignments} "
+            f"WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
+        )
+        rows = [
+            [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields]
+            + [message.pk, self.token, MessageStatus.SENDING, MessageStatus.UNKNOWN]
+            for message in messages
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
 
 
-def _record_outcome(message: Message, token: str, outcome: Outcome) -> None:
+def _record_outcome(message: Message, recorder: Recorder, outcome: Outcome) -> None:
     fields = {"status": outcome.status, "reason": outcome.reason, "reason_detail": outcome.detail}
     if outcome.send_after is not None:
         fields["send_after"] = outcome.send_after
-    _record(message, token, **fields)
+    recorder.add(message, **fields)
 
 
-def _send(message: Message, token: str, cache: TemplateCache, now: dt.datetime) -> str:
+def _send(message: Message, recorder: Recorder, cache: TemplateCache, now: dt.datetime) -> str:
     try:
         rendered = message_render(message, cache)
     except RenderError as exc:
         reason = Reason.NO_TEMPLATE if "no " in str(exc)[:3] else Reason.RENDER_ERROR
-        _record(message, token, status=MessageStatus.SKIPPED, reason=reason,
-                reason_detail=str(exc)[:500])
+        recorder.add(message, status=MessageStatus.SKIPPED, reason=reason,
+                     reason_detail=str(exc)[:500])
         return MessageStatus.SKIPPED
     message.subject, message.body = rendered.subject, rendered.body
     message.html_body, message.coupon_code = rendered.html_body, rendered.coupon_code
     try:
         provider_id = get_backend(message.channel).send(message)
     except ChannelError as exc:
-        return _failed(message, token, exc, now)
+        return _failed(message, recorder, exc, now)
     except Exception as exc:  # a backend bug: retry like a transient error, keep the trace
         log.exception("channel backend crashed on message %s", message.pk)
-        return _failed(message, token, ChannelError(repr(exc)), now)
-    _record(message, token, status=MessageStatus.SENT, provider_id=provider_id[:100],
-            sent_at=timezone.now(), reason="", reason_detail="", attempts=F("attempts") + 1,
-            subject=rendered.subject[:300], body=rendered.body, html_body=rendered.html_body,
-            coupon_code=rendered.coupon_code)
+        return _failed(message, recorder, ChannelError(repr(exc)), now)
     if rendered.coupon_code:
-        _coupon_issue(message, rendered.coupon_code)
+        recorder.coupons.append((message, rendered.coupon_code))
+    recorder.add(message, status=MessageStatus.SENT, provider_id=provider_id[:100],
+                 sent_at=timezone.now(), reason="", reason_detail="", attempts=message.attempts + 1,
+                 subject=rendered.subject[:300], body=rendered.body, html_body=rendered.html_body,
+                 coupon_code=rendered.coupon_code)
     return MessageStatus.SENT
 
 
@@ -133,18 +177,18 @@ def _coupon_issue(message: Message, code: str) -> None:
     )
 
 
-def _failed(message: Message, token: str, exc: ChannelError, now: dt.datetime) -> str:
+def _failed(message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime) -> str:
     attempts = message.attempts + 1
     limit = settings.CARE_DISPATCH_MAX_ATTEMPTS
     detail = str(exc)[:500]
     if exc.permanent or (limit and attempts >= limit):
         reason = Reason.PERMANENT_ERROR if exc.permanent else Reason.MAX_ATTEMPTS
-        _record(message, token, status=MessageStatus.FAILED, reason=reason, reason_detail=detail,
+        recorder.add(message, status=MessageStatus.FAILED, reason=reason, reason_detail=detail,
                 last_error=str(exc), attempts=attempts)
         return MessageStatus.FAILED
-    _record(message, token, status=MessageStatus.DEFERRED, reason=Reason.TRANSIENT_ERROR,
-            reason_detail=detail, last_error=str(exc), attempts=attempts,
-            send_after=now + retry_delay(attempts))
+    recorder.add(message, status=MessageStatus.DEFERRED, reason=Reason.TRANSIENT_ERROR,
+                 reason_detail=detail, last_error=str(exc), attempts=attempts,
+                 send_after=now + retry_delay(attempts))
     return MessageStatus.DEFERRED
 
 
@@ -161,16 +205,21 @@ def batch_process(*, ids: list[int], token: str, now: dt.datetime) -> DispatchRe
     messages = _load(ids, token)
     context = BatchContext.load(messages, now)
     cache = TemplateCache({m.campaign_id for m in messages})
-    for message in messages:
-        outcome = decide(message, context, now)
-        if outcome is not None:
-            _record_outcome(message, token, outcome)
-            result.add(outcome.status)
-            continue
-        status = _send(message, token, cache, now)
-        result.add(status)
-        if status == MessageStatus.SENT:
-            context.count_sent(message)
+    recorder = Recorder(token)
+    try:
+        for message in messages:
+            outcome = decide(message, context, now)
+            if outcome is not None:
+                _record_outcome(message, recorder, outcome)
+                result.add(outcome.status)
+                continue
+            status = _send(message, recorder, cache, now)
+            result.add(status)
+            if status == MessageStatus.SENT:
+                context.count_sent(message)
+    finally:
+        # Also on an exception: what was sent so far is written down.
+        recorder.flush()
     return result
 
 

@@ -294,7 +294,17 @@ class DyingBackend(sms.LocmemBackend):
         raise SystemExit("killed after the provider took the message")
 
 
-def test_a_worker_killed_after_sending_never_sends_twice(settings, morning, locmem_channels):
+def test_a_worker_killed_between_send_and_record_never_sends_twice(morning, locmem_channels):
+    message = planned()
+    _, ids = messages_claim(now=MORNING, limit=10)
+    sms.LocmemBackend().send(Message.objects.get(pk=ids[0]))  # the provider takes it; then kill -9
+    morning.shift(dt.timedelta(minutes=11))
+    messages_dispatch()
+    assert status_of(message)[0] == "sent"  # the channel confirmed it went
+    assert len(locmem_channels) == 1
+
+
+def test_an_interrupted_worker_records_what_it_sent_before_stopping(settings, morning, locmem_channels):
     settings.SMS_BACKEND = "tests.care.test_dispatch.DyingBackend"
     message = planned()
     with pytest.raises(SystemExit):
