@@ -60,8 +60,8 @@ LOAD_SQL = [
        SELECT 'B' || g, 'Customer ' || g, '+86138' || lpad(g::text, 8, '0'), 'c' || g || '@example.com',
          d, extract(month FROM d), extract(day FROM d),
          (ARRAY['Asia/Shanghai','Asia/Shanghai','Asia/Shanghai','Europe/London',
-                'America/New_York','Asia/Tokyo',''])[1 + g % 7],
-         CASE WHEN g % 10 = 0 THEN 'en' ELSE 'zh-hans' END, now(), now()
+                'America/New_York','Asia/Tokyo',''])[1 + g %% 7],
+         CASE WHEN g %% 10 = 0 THEN 'en' ELSE 'zh-hans' END, now(), now()
        FROM generate_series(1, %(n)s) g,
             LATERAL (SELECT date '1950-01-01' + ((g::bigint * 7919) %% 20000)::int AS d) x""",
     """INSERT INTO crm_consent (customer_id, channel, purpose, granted, source, recorded_at)
@@ -102,8 +102,20 @@ LOAD_SQL = [
               CASE WHEN c.id %% 2 = 0 THEN now() - ((c.id %% 10000) || ' minutes')::interval END,
               'bench', 0, now(), now()
        FROM crm_customer c WHERE c.id %% 10 = 0""",
+    "CREATE TABLE bench_meta (customers integer)",
+    "INSERT INTO bench_meta VALUES (%(n)s)",
     "ANALYZE",
 ]
+
+
+def _complete(url: str, customers: int) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("SELECT customers FROM bench_meta").fetchone() == (customers,)
+    except psycopg.Error:
+        return False
 
 
 def child_build(customers: int, rebuild: bool) -> dict:
@@ -113,11 +125,12 @@ def child_build(customers: int, rebuild: bool) -> dict:
     name = urlsplit(url).path.lstrip("/")
     with psycopg.connect(BASE_URL, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if exists and not rebuild:
+        if exists and not rebuild and _complete(url, customers):
             return {"reused": True}
         if exists:
             conn.execute(f'DROP DATABASE "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = url
     django_setup()
     from django.core.management import call_command
     from django.db import connection
@@ -126,7 +139,7 @@ def child_build(customers: int, rebuild: bool) -> dict:
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         for statement in LOAD_SQL:
-            log(f"  load: {statement.split()[0]} {statement.split()[2] if len(statement.split()) > 2 else ''}")
+            log(f"  load: {' '.join(statement.split()[:3])}")
             cursor.execute(statement, {"n": customers})
     return {"reused": False, "seconds": round(time.perf_counter() - start, 1)}
 

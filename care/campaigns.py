@@ -9,9 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
-from crm.models import Channel, Customer
+from crm.models import Channel, Customer, Locale
 
 AUDIENCE_KEYS = {"segments", "clusters", "locales", "time_zones"}
+# The segment slugs of the segmentation app (issue 3), named here so a typo in
+# an audience is refused when the campaign is saved, not at the nightly sweep.
+SEGMENTS = {
+    "champions", "loyal", "potential_loyalist", "new_customers", "promising",
+    "need_attention", "about_to_sleep", "at_risk", "cant_lose_them", "hibernating",
+    "lost", "prospect", "lapsed", "unclassified",
+}
 
 
 def trigger_params(campaign: Campaign) -> dict:
@@ -66,7 +73,16 @@ def _audience_errors(audience) -> list[str]:
                 % {"names": ", ".join(sorted(unknown)), "valid": ", ".join(sorted(AUDIENCE_KEYS))}]
     if any(not isinstance(value, list) for value in audience.values()):
         return [_("Each audience filter is a list.")]
-    return []
+    errors = []
+    unknown_segments = set(map(str, audience.get("segments", []))) - SEGMENTS
+    if unknown_segments:
+        errors.append(_("Unknown segment %(names)s.") % {"names": ", ".join(sorted(unknown_segments))})
+    if any(not isinstance(c, int) or isinstance(c, bool) for c in audience.get("clusters", [])):
+        errors.append(_("Clusters are numbers, e.g. [0, 2]."))
+    unknown_locales = set(audience.get("locales", [])) - set(Locale.values)
+    if unknown_locales:
+        errors.append(_("Unknown language %(names)s.") % {"names": ", ".join(sorted(map(str, unknown_locales)))})
+    return errors
 
 
 def campaign_errors(campaign: Campaign) -> dict[str, list[str]]:

@@ -16,6 +16,7 @@ then: the key names the channel).
 
 import datetime as dt
 import itertools
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from care.triggers import TRIGGERS, Due
 from crm.models import Consent, Customer
 
 CHUNK = 1000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,6 +39,7 @@ class PlanResult:
     skipped: int = 0
     already: int = 0
     rows: list[Message] = field(default_factory=list)
+    error: str = ""
 
 
 def occasion_key(campaign: Campaign, due: Due) -> str:
@@ -136,5 +139,15 @@ def campaigns_sweep(*, now: dt.datetime, dry_run: bool = False) -> list[PlanResu
     statuses = [CampaignStatus.ACTIVE]
     if dry_run:
         statuses += [CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPROVAL]
-    campaigns = Campaign.objects.filter(status__in=statuses).order_by("pk")
-    return [messages_plan(campaign=c, now=now, dry_run=dry_run) for c in campaigns]
+    campaigns = Campaign.objects.filter(status__in=statuses).select_related("offer").order_by("pk")
+    return [_plan_safely(campaign, now, dry_run) for campaign in campaigns]
+
+
+def _plan_safely(campaign: Campaign, now: dt.datetime, dry_run: bool) -> PlanResult:
+    # One broken campaign (say, an audience naming a field that is gone) must
+    # not stop the others; what it planned before failing stays planned.
+    try:
+        return messages_plan(campaign=campaign, now=now, dry_run=dry_run)
+    except Exception as exc:
+        log.exception("sweep of campaign %s failed", campaign.slug)
+        return PlanResult(campaign=campaign, error=f"{type(exc).__name__}: {exc}")

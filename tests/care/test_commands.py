@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django_q.models import Schedule
 
 from care.checks import check_q_cluster, q_cluster_errors
-from care.models import Message
+from care.models import Campaign, Message
 from tests.factories import CustomerFactory, TicketFactory, campaign_with_templates, consent
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -106,3 +106,14 @@ def test_the_check_refuses_several_workers_on_sqlite():
 
 def test_the_default_settings_pass_the_check():
     assert check_q_cluster(None) == []
+
+
+def test_a_broken_campaign_does_not_stop_the_others(caplog):
+    birthday_customers()
+    broken = campaign_with_templates(trigger="birthday", slug="broken")
+    Campaign.objects.filter(pk=broken.pk).update(audience={"no_such_filter": [1]}, params={"days_ahead": "x"})
+    campaign_with_templates(trigger="birthday", slug="fine")
+    out, err = StringIO(), StringIO()
+    call_command("run_triggers", stdout=out, stderr=err)
+    assert "broken: failed" in err.getvalue()
+    assert "fine: planned 2" in out.getvalue()

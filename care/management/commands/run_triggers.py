@@ -25,11 +25,17 @@ class Command(BaseCommand):
         now = timezone.now()
         if not dry_run:
             for result in campaigns_sweep(now=now):
+                if result.error:
+                    self.stderr.write(f"{result.campaign.slug}: failed: {result.error}")
+                    continue
                 self.stdout.write(f"{result.campaign.slug}: planned {result.planned}, "
                                   f"skipped {result.skipped}, already planned {result.already}")
             return
         for result, lines in sweep_preview(now=now, limit=limit):
             campaign = result.campaign
+            if result.error:
+                self.stderr.write(f"{campaign.name} [{campaign.slug}]: failed: {result.error}")
+                continue
             self.stdout.write(self.style.MIGRATE_HEADING(
                 f"{campaign.name} [{campaign.slug}, {campaign.get_status_display()}]: "
                 f"{result.planned} to plan, {result.skipped} skipped at planning, "
