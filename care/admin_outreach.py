@@ -23,7 +23,23 @@ from care.campaigns import (
     campaign_submit,
 )
 from care.models import Campaign, Coupon, Message, MessageTemplate, Offer
+from care.preview import campaign_preview
+from care.results import CampaignResult, campaign_results
 from care.triggers import TRIGGERS
+
+
+def _percent(rate: float | None) -> str:
+    return "-" if rate is None else f"{100 * rate:.1f}%"
+
+
+def _results_line(result: CampaignResult) -> str:
+    lift = "-" if result.lift is None else f"{result.lift:+.1f} pt"
+    return str(_(
+        "Ordered within 14 days: sent %(sent)s of %(sent_n)d, held out %(held)s of %(held_n)d, "
+        "lift %(lift)s; coupons redeemed: %(redeemed)d"
+    )) % {"sent": _percent(result.sent.rate), "sent_n": result.sent.customers,
+          "held": _percent(result.held_out.rate), "held_n": result.held_out.customers,
+          "lift": lift, "redeemed": result.redeemed}
 
 
 class MessageTemplateInline(admin.StackedInline):
@@ -54,7 +70,7 @@ class CampaignAdmin(admin.ModelAdmin):
     autocomplete_fields = ["offer"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["status", "created_by", "approved_by", "approved_at", "audience_size",
-                       "results"]
+                       "preview", "results"]
     inlines = [MessageTemplateInline]
     actions = ["submit_for_approval", "approve", "activate", "pause", "archive"]
 
@@ -70,6 +86,8 @@ class CampaignAdmin(admin.ModelAdmin):
             (_("Trigger settings"), {"fields": ["params"], "description": _trigger_help(obj)}),
             (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
             (_("Approval"), {"fields": ["created_by", "approved_by", "approved_at"]}),
+            (_("Preview"), {"fields": ["preview"],
+                            "description": _("Each template rendered for a sample customer.")}),
             (_("Results"), {"fields": ["results"]}),
         ]
 
@@ -91,11 +109,23 @@ class CampaignAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "-"
         rows = obj.messages.values("status").annotate(n=Count("id")).order_by("status")
-        converted = obj.messages.filter(converted_at__isnull=False).count()
         log = reverse("admin:care_message_changelist") + f"?campaign__id__exact={obj.pk}"
         items = format_html_join(", ", "{}: {}", ((r["status"], r["n"]) for r in rows))
-        return format_html('{} · {}: {} · <a href="{}">{}</a>', items or "-", _("converted"),
-                           converted, log, _("message log"))
+        result = campaign_results(obj)
+        return format_html(
+            '{}<br>{}<br><a href="{}">{}</a>', items or "-", _results_line(result), log,
+            _("message log"),
+        )
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Campaign) -> SafeString | str:
+        if obj.pk is None:
+            return "-"
+        lines = campaign_preview(obj)
+        return format_html_join(
+            "", "<p><b>{} / {}</b><br>{}</p>",
+            ((channel, locale, text) for channel, locale, text in lines),
+        ) or str(_("No templates yet."))
 
     def save_model(self, request, obj: Campaign, form, change: bool) -> None:
         if not change:

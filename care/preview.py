@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from care.decide import BatchContext, decide
-from care.models import CampaignStatus, Message, MessageStatus
+from care.models import Campaign, CampaignStatus, Message, MessageStatus
 from care.outbox import PlanResult, campaigns_sweep
 from care.render import RenderError, TemplateCache, message_render
 from crm.models import Customer
@@ -67,3 +67,37 @@ def plan_preview(result: PlanResult, now: dt.datetime, limit: int) -> list[Previ
 def sweep_preview(*, now: dt.datetime, limit: int = 50) -> list[tuple[PlanResult, list[PreviewLine]]]:
     results = campaigns_sweep(now=now, dry_run=True)
     return [(result, plan_preview(result, now, limit)) for result in results]
+
+
+SAMPLE_OCCASION = {
+    "birthday": "2027-02-06", "due_on": "2026-12-01", "days_ahead": 3, "days_viewed": 3,
+    "from_segment": "loyal", "to_segment": "at_risk", "reopened_count": 0,
+}
+
+
+def campaign_preview(campaign: Campaign) -> list[tuple[str, str, str]]:
+    """Render each template of a campaign for a sample customer: (channel, locale, text)."""
+    from care.campaigns import audience_customers
+    from care.models import Ticket
+    from crm.models import Asset, Product
+
+    try:
+        sample = audience_customers(campaign).first()
+    except Exception:  # an audience the database cannot answer: fall back to a made-up customer
+        sample = None
+    cache = TemplateCache({campaign.pk})
+    lines = []
+    for template in campaign.templates.order_by("channel", "locale"):
+        customer = Customer(name=sample.name if sample else "王芳", locale=template.locale,
+                            phone="+8613800000000", email="sample@example.com")
+        message = Message(campaign=campaign, customer=customer, channel=template.channel,
+                          purpose=campaign.purpose, occasion=SAMPLE_OCCASION,
+                          product=Product.objects.first(), asset=Asset.objects.first(),
+                          ticket=Ticket.objects.first())
+        try:
+            rendered = message_render(message, cache)
+            text = " — ".join(part for part in (rendered.subject, rendered.body) if part)
+        except RenderError as exc:
+            text = f"cannot render: {exc}"
+        lines.append((template.channel, template.locale, text))
+    return lines
