@@ -7,11 +7,13 @@ deferred), so two workers never take the same row. Sending happens outside
 the transaction; every outcome is written with an UPDATE guarded by the
 claim token.
 
-A worker killed mid-send leaves rows in `sending`. After the lease
-(CARE_DISPATCH_LEASE_SECONDS) the reaper asks the channel whether the message
-went: a definite "no" puts it back in the queue, a "yes" records it as sent,
-and "cannot tell" marks it `unknown` for reconciliation. It is never resent
-blindly: a duplicate is worse than a gap.
+A worker killed mid-send leaves rows in `sending`. Before each chunk of
+RECORD_EVERY rows is sent, the chunk is stamped `attempted_at`; after the lease
+(CARE_DISPATCH_LEASE_SECONDS) the reaper queues rows that were never tried
+again, and for the (at most one chunk of) rows that were, asks the channel
+whether the message went: a definite "no" puts it back in the queue, a "yes"
+records it as sent, and "cannot tell" marks it `unknown` for reconciliation.
+It is never resent blindly: a duplicate is worse than a gap.
 """
 
 import datetime as dt
@@ -207,20 +209,37 @@ def batch_process(*, ids: list[int], token: str, now: dt.datetime) -> DispatchRe
     cache = TemplateCache({m.campaign_id for m in messages})
     recorder = Recorder(token)
     try:
-        for message in messages:
-            outcome = decide(message, context, now)
-            if outcome is not None:
-                _record_outcome(message, recorder, outcome)
-                result.add(outcome.status)
-                continue
-            status = _send(message, recorder, cache, now)
-            result.add(status)
-            if status == MessageStatus.SENT:
-                context.count_sent(message)
+        for start in range(0, len(messages), RECORD_EVERY):
+            chunk = messages[start:start + RECORD_EVERY]
+            _mark_attempted(chunk, token)
+            for message in chunk:
+                result.add(_process(message, context, recorder, cache, now))
+            recorder.flush()
     finally:
         # Also on an exception: what was sent so far is written down.
         recorder.flush()
     return result
+
+
+def _mark_attempted(chunk: list[Message], token: str) -> None:
+    # Written (and committed) before the chunk is sent: after a crash the
+    # reaper knows which claimed rows were never tried and can safely queue
+    # them again; only this chunk can be in doubt.
+    Message.objects.filter(id__in=[m.pk for m in chunk], claimed_by=token).update(
+        attempted_at=timezone.now()
+    )
+
+
+def _process(message: Message, context: BatchContext, recorder: Recorder,
+             cache: TemplateCache, now: dt.datetime) -> str:
+    outcome = decide(message, context, now)
+    if outcome is not None:
+        _record_outcome(message, recorder, outcome)
+        return outcome.status
+    status = _send(message, recorder, cache, now)
+    if status == MessageStatus.SENT:
+        context.count_sent(message)
+    return status
 
 
 def messages_reap(*, now: dt.datetime) -> int:
@@ -229,11 +248,15 @@ def messages_reap(*, now: dt.datetime) -> int:
     stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - lease)
     count = 0
     for message in stale.select_related("customer")[:1000]:
-        sent = get_backend(message.channel).was_sent(message)
+        tried = message.attempted_at is not None and message.attempted_at >= message.claimed_at
+        sent = get_backend(message.channel).was_sent(message) if tried else False
         guard = Message.objects.filter(
             pk=message.pk, status=MessageStatus.SENDING, claimed_by=message.claimed_by
         )
-        if sent is True:
+        if not tried:
+            fields = {"status": MessageStatus.DEFERRED, "reason": Reason.NOT_ATTEMPTED,
+                      "send_after": now}
+        elif sent is True:
             fields = {"status": MessageStatus.SENT, "sent_at": now, "reason": ""}
         elif sent is False:
             fields = {"status": MessageStatus.DEFERRED, "reason": Reason.RETRY_NOT_SENT,

@@ -37,6 +37,7 @@ class Reason(models.TextChoices):
     MAX_ATTEMPTS = "max_attempts", _("Gave up after the maximum number of attempts")
     LEASE_EXPIRED = "lease_expired", _("Worker stopped mid-send: outcome unknown")
     RETRY_NOT_SENT = "retry_not_sent", _("Worker stopped; the channel confirms it was not sent")
+    NOT_ATTEMPTED = "not_attempted", _("Worker stopped before trying: queued again")
 
 
 RETRYABLE = (MessageStatus.PLANNED, MessageStatus.DEFERRED)
@@ -83,6 +84,9 @@ class Message(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
+    # Stamped just before a send is tried; tells the reaper a claimed row that
+    # was never tried (safe to queue again) from one in doubt.
+    attempted_at = models.DateTimeField(_("attempted at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)

@@ -297,6 +297,7 @@ class DyingBackend(sms.LocmemBackend):
 def test_a_worker_killed_between_send_and_record_never_sends_twice(morning, locmem_channels):
     message = planned()
     _, ids = messages_claim(now=MORNING, limit=10)
+    Message.objects.filter(pk__in=ids).update(attempted_at=MORNING)
     sms.LocmemBackend().send(Message.objects.get(pk=ids[0]))  # the provider takes it; then kill -9
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
@@ -320,6 +321,17 @@ def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(settings,
     settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"
     message = planned()
     messages_claim(now=MORNING, limit=10)
+    Message.objects.filter(pk=message.pk).update(attempted_at=MORNING)  # tried, then killed
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message) == ("unknown", Reason.LEASE_EXPIRED)
+
+
+def test_claimed_rows_a_killed_worker_never_tried_are_queued_again(settings, morning):
+    settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"  # cannot confirm anything
+    message = planned()
+    messages_claim(now=MORNING, limit=10)  # killed before trying any
+    morning.shift(dt.timedelta(minutes=11))
+    messages_dispatch()
+    message.refresh_from_db()
+    assert message.status == "sent" and message.attempts == 1
