@@ -195,17 +195,29 @@ def _sweep(campaign) -> dict:
 
 def child_sweeps() -> dict:
     django_setup()
+    from django.core.management import call_command
+
     from care.models import Message
+
+    call_command("migrate", verbosity=0)  # a reused database may predate a migration
 
     figures = {}
     for campaign in _campaigns():
-        Message.objects.filter(campaign=campaign).delete()
+        _clear(campaign)
         first = _sweep(campaign)
         again = _sweep(campaign)  # a re-run: nothing new is planned
         figures[campaign.trigger] = {"first": first, "rerun": again}
         log(f"  sweep {campaign.trigger}: {first} / rerun {again}")
-        Message.objects.filter(campaign=campaign).delete()
+        _clear(campaign)
     return figures
+
+
+def _clear(campaign) -> None:
+    from care.models import Message
+
+    # No cascade to follow (no coupons are issued by a sweep): a plain DELETE.
+    queryset = Message.objects.filter(campaign=campaign)
+    queryset._raw_delete(queryset.db)
 
 
 # --- dispatch ----------------------------------------------------------------------------

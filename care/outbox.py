@@ -22,12 +22,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
+from care.bulk import messages_insert
 from care.campaigns import campaign_is_live, trigger_params
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
 from care.triggers import TRIGGERS, Due
 from crm.models import Consent, Customer
 
-CHUNK = 1000
+CHUNK = 2000
 log = logging.getLogger(__name__)
 
 
@@ -105,22 +106,24 @@ def _chunks(items: Iterable[Due], size: int) -> Iterator[list[Due]]:
 
 
 def _plan_chunk(campaign: Campaign, chunk: list[Due], result: PlanResult, dry_run: bool) -> None:
-    contacts = _contacts([d.customer_id for d in chunk], campaign.channels, campaign.purpose)
-    rows = [_row(campaign, due, contacts[due.customer_id]) for due in chunk
-            if due.customer_id in contacts]
+    # Drop what is already planned first: a sweep runs every minute and most
+    # of what a trigger reports due was planned by an earlier run.
+    keyed = {occasion_key(campaign, due): due for due in chunk}
     existing = set(
-        Message.objects.filter(occasion_key__in=[r.occasion_key for r in rows])
-        .values_list("occasion_key", flat=True)
+        Message.objects.filter(occasion_key__in=list(keyed)).values_list("occasion_key", flat=True)
     )
-    fresh = [row for row in rows if row.occasion_key not in existing]
+    fresh_due = [due for key, due in keyed.items() if key not in existing]
+    contacts = _contacts([d.customer_id for d in fresh_due], campaign.channels, campaign.purpose)
+    rows = [_row(campaign, due, contacts[due.customer_id]) for due in fresh_due
+            if due.customer_id in contacts]
     result.due += len(chunk)
-    result.already += len(rows) - len(fresh)
-    result.skipped += sum(1 for row in fresh if row.status == MessageStatus.SKIPPED)
-    result.planned += sum(1 for row in fresh if row.status == MessageStatus.PLANNED)
+    result.already += len(existing)
+    result.skipped += sum(1 for row in rows if row.status == MessageStatus.SKIPPED)
+    result.planned += sum(1 for row in rows if row.status == MessageStatus.PLANNED)
     if dry_run:
-        result.rows.extend(fresh)
+        result.rows.extend(rows)
     else:
-        Message.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=CHUNK)
+        messages_insert(rows, CHUNK)
 
 
 def messages_plan(*, campaign: Campaign, now: dt.datetime, dry_run: bool = False) -> PlanResult:

@@ -6,7 +6,7 @@ import time_machine
 from django.core import mail
 
 from care.channels import sms
-from care.dispatch import batch_process, messages_claim, messages_dispatch
+from care.dispatch import messages_claim, messages_dispatch
 from care.models import Coupon, Message, MessageStatus, Reason
 from tests.factories import (
     MessageFactory,
