@@ -215,6 +215,36 @@ class CouponAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+MESSAGES_SHOWN = 20
+
+
+def messages_context(customer, request=None) -> dict:
+    """Context of templates/admin/care/story/messages.html (two queries, bounded rows)."""
+    rows = customer.messages.select_related("campaign").order_by("-created_at", "-id")
+    return {
+        "messages_shown": list(rows[:MESSAGES_SHOWN]),
+        "count": customer.messages.count(),
+        "shown": MESSAGES_SHOWN,
+        "all_url": reverse("admin:care_message_changelist") + f"?customer__id__exact={customer.pk}",
+    }
+
+
+def _register_story_section() -> None:
+    # The customer page and its sections come from crm.admin (the admin
+    # issue); without it there is nothing to add the messages to.
+    try:
+        from crm.admin import CustomerAdmin, StorySection
+    except ImportError:
+        return
+    CustomerAdmin.add_story_section(
+        StorySection("messages", _("Messages"), "admin/care/story/messages.html",
+                     messages_context, order=70)
+    )
+
+
+_register_story_section()
+
+
 def customer_messages_section(customer, limit: int = 50) -> SafeString:
     """The customer's latest messages with status and reason, for the customer page."""
     rows = (

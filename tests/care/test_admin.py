@@ -99,3 +99,22 @@ def test_the_customer_section_lists_messages_with_status_and_reason():
 
 def test_the_customer_section_says_when_there_is_nothing():
     assert "No messages yet." in customer_messages_section(CustomerFactory())
+
+
+def test_the_messages_story_context_is_bounded_and_links_the_full_log():
+    from care.admin_outreach import MESSAGES_SHOWN, messages_context
+
+    customer = CustomerFactory()
+    for _ in range(MESSAGES_SHOWN + 2):
+        MessageFactory(customer=customer)
+    context = messages_context(customer)
+    assert len(context["messages_shown"]) == MESSAGES_SHOWN and context["count"] == MESSAGES_SHOWN + 2
+    assert context["all_url"].endswith(f"?customer__id__exact={customer.pk}")
+
+
+def test_the_message_log_filters_by_customer(client, marketer):
+    mine, other = MessageFactory(), MessageFactory()
+    page = client.get(reverse("admin:care_message_changelist"),
+                      {"customer__id__exact": mine.customer_id})
+    assert page.status_code == 200
+    assert mine.key in str(page.context["cl"].result_list[0]) and len(page.context["cl"].result_list) == 1
