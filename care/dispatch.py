@@ -20,6 +20,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -249,7 +250,11 @@ def messages_reap(*, now: dt.datetime) -> int:
     count = 0
     for message in stale.select_related("customer")[:1000]:
         tried = message.attempted_at is not None and message.attempted_at >= message.claimed_at
-        sent = get_backend(message.channel).was_sent(message) if tried else False
+        try:
+            sent = get_backend(message.channel).was_sent(message) if tried else False
+        except Exception:  # the provider could not be asked now: ask again next time
+            log.exception("could not reconcile message %s", message.pk)
+            continue
         guard = Message.objects.filter(
             pk=message.pk, status=MessageStatus.SENDING, claimed_by=message.claimed_by
         )
@@ -269,13 +274,18 @@ def messages_reap(*, now: dt.datetime) -> int:
 
 def messages_dispatch(*, batch_size: int = 500, max_batches: int = 0,
                       worker: str = "") -> DispatchResult:
-    """Send everything due now, batch after batch; return counts per outcome."""
+    """Send what is due now, batch after batch; return counts per outcome.
+
+    Stops claiming after CARE_DISPATCH_TIME_BUDGET seconds so a scheduled run
+    ends well within the task timeout; the next run carries on.
+    """
     result = DispatchResult()
     reaped = messages_reap(now=timezone.now())
     if reaped:
         result.add("reaped", reaped)
     batches = 0
-    while not max_batches or batches < max_batches:
+    deadline = time.monotonic() + settings.CARE_DISPATCH_TIME_BUDGET
+    while (not max_batches or batches < max_batches) and time.monotonic() < deadline:
         now = timezone.now()
         token, ids = messages_claim(now=now, limit=batch_size, worker=worker)
         if not ids:

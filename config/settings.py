@@ -153,7 +153,8 @@ CARE_DISPATCH_MAX_ATTEMPTS = env_int("CARE_DISPATCH_MAX_ATTEMPTS", 5)
 # A row claimed longer ago than this by a worker that never reported back is
 # handed to the reaper (see care/dispatch.py). Must exceed one batch's send time.
 CARE_DISPATCH_LEASE_SECONDS = env_int("CARE_DISPATCH_LEASE_SECONDS", 600)
-CARE_DISPATCH_BATCH = env_int("CARE_DISPATCH_BATCH", 500)
+# A dispatch run stops claiming after this many seconds (keep it below Q_TIMEOUT).
+CARE_DISPATCH_TIME_BUDGET = env_int("CARE_DISPATCH_TIME_BUDGET", 240)
 
 # --- Channels -------------------------------------------------------------------
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")

@@ -1,5 +1,6 @@
 """Dated campaign: a one-off (YYYY-MM-DD) or yearly (MM-DD) date, at a local time of day."""
 
+import calendar
 import datetime as dt
 from collections.abc import Iterator
 
@@ -23,6 +24,8 @@ def parse_when(date_text: str, time_text: str) -> tuple[int | None, int, int, dt
 
 
 def matches(day: dt.date, year: int | None, month: int, dom: int) -> bool:
+    if (month, dom) == (2, 29) and year is None and not calendar.isleap(day.year):
+        dom = 28  # a yearly 29 February falls on 28 February in common years
     return (day.month, day.day) == (month, dom) and year in (None, day.year)
 
 

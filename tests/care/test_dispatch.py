@@ -335,3 +335,10 @@ def test_claimed_rows_a_killed_worker_never_tried_are_queued_again(settings, mor
     messages_dispatch()
     message.refresh_from_db()
     assert message.status == "sent" and message.attempts == 1
+
+
+def test_it_stops_claiming_when_the_time_budget_is_spent(settings):
+    settings.CARE_DISPATCH_TIME_BUDGET = 0
+    message = planned()
+    messages_dispatch()
+    assert status_of(message) == ("planned", "")

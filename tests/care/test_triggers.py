@@ -348,3 +348,9 @@ def test_the_sweep_runs_every_active_campaign():
     results = campaigns_sweep(now=timezone.now())
     assert sum(r.planned + r.skipped for r in results) == 2
     assert Message.objects.count() == 2
+
+
+def test_a_yearly_dated_campaign_on_29_february_falls_on_28_february_in_common_years(frozen):
+    frozen.move_to(dt.datetime(2027, 2, 28, 9, 0, tzinfo=SHANGHAI))
+    CustomerFactory()
+    assert len(plan(campaign_with_templates(trigger="dated", params={"date": "02-29"}))) == 1
