@@ -23,7 +23,7 @@ from care.campaigns import (
     campaign_submit,
 )
 from care.models import Campaign, Coupon, Message, MessageTemplate, Offer
-from care.preview import campaign_preview
+from care.preview import campaign_preview, campaign_test_send
 from care.results import CampaignResult, campaign_results
 from care.triggers import TRIGGERS
 
@@ -72,7 +72,7 @@ class CampaignAdmin(admin.ModelAdmin):
     readonly_fields = ["status", "created_by", "approved_by", "approved_at", "audience_size",
                        "preview", "results"]
     inlines = [MessageTemplateInline]
-    actions = ["submit_for_approval", "approve", "activate", "pause", "archive"]
+    actions = ["submit_for_approval", "approve", "activate", "pause", "archive", "test_send"]
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -165,6 +165,17 @@ class CampaignAdmin(admin.ModelAdmin):
     @admin.action(description=_("Archive (skips waiting messages)"))
     def archive(self, request, queryset) -> None:
         self._apply(request, queryset, lambda c: campaign_archive(campaign=c), _("archived"))
+
+
+    @admin.action(description=_("Send a test to my email"))
+    def test_send(self, request, queryset) -> None:
+        if not request.user.email:
+            self.message_user(request, _("Your user has no email address."), messages.ERROR)
+            return
+        for campaign in queryset:
+            campaign_test_send(campaign=campaign, email=request.user.email)
+        self.message_user(request, _("Test sent to %(email)s for %(n)d campaign(s).")
+                          % {"email": request.user.email, "n": len(queryset)}, messages.SUCCESS)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

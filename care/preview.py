@@ -101,3 +101,16 @@ def campaign_preview(campaign: Campaign) -> list[tuple[str, str, str]]:
             text = f"cannot render: {exc}"
         lines.append((template.channel, template.locale, text))
     return lines
+
+
+def campaign_test_send(*, campaign: Campaign, email: str) -> None:
+    """Email the campaign's templates, rendered for a sample customer, to a colleague.
+
+    Goes straight through Django's email framework, not the outbox: a test is
+    not a message to a customer and must not count against any rule.
+    """
+    from django.core.mail import send_mail
+
+    lines = campaign_preview(campaign)
+    body = "\n\n".join(f"[{channel} / {locale}]\n{text}" for channel, locale, text in lines)
+    send_mail(f"[test] {campaign.name}", body or "(no templates)", None, [email])

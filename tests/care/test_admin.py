@@ -118,3 +118,13 @@ def test_the_message_log_filters_by_customer(client, marketer):
                       {"customer__id__exact": mine.customer_id})
     assert page.status_code == 200
     assert mine.key in str(page.context["cl"].result_list[0]) and len(page.context["cl"].result_list) == 1
+
+
+def test_a_test_send_emails_every_template_to_the_marketer(client, marketer):
+    from django.core import mail
+
+    campaign = campaign_with_templates(name="Birthday")
+    act(client, "test_send", campaign)
+    assert mail.outbox[0].to == ["m@example.com"] and mail.outbox[0].subject == "[test] Birthday"
+    assert "[sms / zh-hans]" in mail.outbox[0].body and "[email / en]" in mail.outbox[0].body
+    assert not campaign.messages.exists()
