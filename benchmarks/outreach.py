@@ -25,7 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BASE_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+BASE_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def log(message: str) -> None:
@@ -37,11 +39,21 @@ def postgres_url(customers: int) -> str:
 
 
 def child(args: list[str], url: str) -> dict:
-    env = {**os.environ, "DATABASE_URL": url, "CARE_VAR_DIR": str(ROOT / "var" / "bench"),
-           "CARE_QUIET_HOURS": "", "SMS_BACKEND": "care.channels.sms.LocmemBackend",
-           "LOG_LEVEL": "WARNING"}
-    done = subprocess.run([sys.executable, __file__, *args], env=env, stdout=subprocess.PIPE,
-                          check=True, cwd=ROOT)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CARE_VAR_DIR": str(ROOT / "var" / "bench"),
+        "CARE_QUIET_HOURS": "",
+        "SMS_BACKEND": "care.channels.sms.LocmemBackend",
+        "LOG_LEVEL": "WARNING",
+    }
+    done = subprocess.run(
+        [sys.executable, __file__, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(done.stdout.decode().strip().splitlines()[-1])
 
 
@@ -113,7 +125,9 @@ def _complete(url: str, customers: int) -> bool:
 
     try:
         with psycopg.connect(url) as conn:
-            return conn.execute("SELECT customers FROM bench_meta").fetchone() == (customers,)
+            return conn.execute("SELECT customers FROM bench_meta").fetchone() == (
+                customers,
+            )
     except psycopg.Error:
         return False
 
@@ -124,7 +138,9 @@ def child_build(customers: int, rebuild: bool) -> dict:
     url = postgres_url(customers)
     name = urlsplit(url).path.lstrip("/")
     with psycopg.connect(BASE_URL, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
         if exists and not rebuild and _complete(url, customers):
             return {"reused": True}
         if exists:
@@ -146,6 +162,7 @@ def child_build(customers: int, rebuild: bool) -> dict:
 
 # --- sweeps ---------------------------------------------------------------------------
 
+
 def _campaigns() -> list:
     from django.utils import timezone
 
@@ -158,8 +175,12 @@ def _campaigns() -> list:
         ("abandoned_browse", "marketing", {}, {}),
         ("survey", "service", {}, {}),
         ("new_product", "marketing", {}, {}),
-        ("dated", "marketing", {"date": today.strftime("%m-%d"), "time": "10:00"},
-         {"locales": ["en"]}),
+        (
+            "dated",
+            "marketing",
+            {"date": today.strftime("%m-%d"), "time": "10:00"},
+            {"locales": ["en"]},
+        ),
     ]
     try:
         from segmentation.models import SegmentTransition  # noqa: F401
@@ -171,8 +192,15 @@ def _campaigns() -> list:
     for trigger, purpose, params, audience in specs:
         campaign, _ = Campaign.objects.update_or_create(
             slug=f"bench-{trigger}",
-            defaults={"name": trigger, "trigger": trigger, "purpose": purpose, "params": params,
-                      "audience": audience, "channels": ["sms", "email"], "status": "active"},
+            defaults={
+                "name": trigger,
+                "trigger": trigger,
+                "purpose": purpose,
+                "params": params,
+                "audience": audience,
+                "channels": ["sms", "email"],
+                "status": "active",
+            },
         )
         campaigns.append(campaign)
     return campaigns
@@ -189,15 +217,18 @@ def _sweep(campaign) -> dict:
         start = time.perf_counter()
         result = messages_plan(campaign=campaign, now=timezone.now())
         seconds = time.perf_counter() - start
-    return {"due": result.due, "planned": result.planned + result.skipped,
-            "seconds": round(seconds, 2), "queries": len(queries)}
+    return {
+        "due": result.due,
+        "planned": result.planned + result.skipped,
+        "seconds": round(seconds, 2),
+        "queries": len(queries),
+    }
 
 
 def child_sweeps() -> dict:
     django_setup()
     from django.core.management import call_command
 
-    from care.models import Message
 
     call_command("migrate", verbosity=0)  # a reused database may predate a migration
 
@@ -222,6 +253,7 @@ def _clear(campaign) -> None:
 
 # --- dispatch ----------------------------------------------------------------------------
 
+
 def child_dispatch(count: int) -> dict:
     django_setup()
     from django.core.management import call_command
@@ -235,36 +267,85 @@ def child_dispatch(count: int) -> dict:
 
     call_command("migrate", verbosity=0)
     campaign, _ = Campaign.objects.update_or_create(
-        slug="bench-dispatch", defaults={"name": "dispatch", "trigger": "birthday",
-                                         "purpose": "service", "channels": ["sms"],
-                                         "status": "active"})
-    MessageTemplate.objects.get_or_create(campaign=campaign, channel="sms", locale="zh-hans",
-                                          defaults={"body": "{{ customer.name }}您好，您的订单已发货。"})
+        slug="bench-dispatch",
+        defaults={
+            "name": "dispatch",
+            "trigger": "birthday",
+            "purpose": "service",
+            "channels": ["sms"],
+            "status": "active",
+        },
+    )
+    MessageTemplate.objects.get_or_create(
+        campaign=campaign,
+        channel="sms",
+        locale="zh-hans",
+        defaults={"body": "{{ customer.name }}您好，您的订单已发货。"},
+    )
     Message.objects.filter(campaign=campaign).delete()
     now = timezone.now()
     existing = Customer.objects.filter(external_id__startswith="D").count()
-    Customer.objects.bulk_create([Customer(external_id=f"D{i}", name=f"D{i}", phone=f"+8613900{i:06d}")
-                                  for i in range(existing, count)], batch_size=5000)
-    customers = list(Customer.objects.filter(external_id__startswith="D").values_list("id", flat=True)[:count])
-    Consent.objects.bulk_create([Consent(customer_id=c, channel="sms", purpose="service", granted=True,
-                                         source="bench", recorded_at=now) for c in customers],
-                                batch_size=5000)
-    Message.objects.bulk_create([
-        Message(key=f"bench/{c}/sms", occasion_key=f"bench/{c}", campaign=campaign, customer_id=c,
-                trigger="birthday", channel="sms", purpose="service", send_after=now)
-        for c in customers], batch_size=5000)
+    Customer.objects.bulk_create(
+        [
+            Customer(external_id=f"D{i}", name=f"D{i}", phone=f"+8613900{i:06d}")
+            for i in range(existing, count)
+        ],
+        batch_size=5000,
+    )
+    customers = list(
+        Customer.objects.filter(external_id__startswith="D").values_list(
+            "id", flat=True
+        )[:count]
+    )
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                customer_id=c,
+                channel="sms",
+                purpose="service",
+                granted=True,
+                source="bench",
+                recorded_at=now,
+            )
+            for c in customers
+        ],
+        batch_size=5000,
+    )
+    Message.objects.bulk_create(
+        [
+            Message(
+                key=f"bench/{c}/sms",
+                occasion_key=f"bench/{c}",
+                campaign=campaign,
+                customer_id=c,
+                trigger="birthday",
+                channel="sms",
+                purpose="service",
+                send_after=now,
+            )
+            for c in customers
+        ],
+        batch_size=5000,
+    )
     sms.outbox.clear()
     start = time.perf_counter()
     result = messages_dispatch(batch_size=500)
     seconds = time.perf_counter() - start
-    return {"vendor": connection.vendor, "messages": count, "sent": result.counts.get("sent", 0),
-            "seconds": round(seconds, 2), "per_second": round(result.counts.get("sent", 0) / seconds)}
+    return {
+        "vendor": connection.vendor,
+        "messages": count,
+        "sent": result.counts.get("sent", 0),
+        "seconds": round(seconds, 2),
+        "per_second": round(result.counts.get("sent", 0) / seconds),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
-    parser.add_argument("--dispatch", type=int, default=20_000, help="messages to dispatch")
+    parser.add_argument(
+        "--dispatch", type=int, default=20_000, help="messages to dispatch"
+    )
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--dispatch-only", action="store_true")
     parser.add_argument("--child", choices=["build", "sweeps", "dispatch"])
@@ -283,18 +364,26 @@ def main() -> None:
     if not args.dispatch_only:
         log(f"== build {url}")
         extra = ["--rebuild"] if args.rebuild else []
-        figures["build"] = child(["--child", "build", "--customers", str(args.customers), *extra], BASE_URL)
+        figures["build"] = child(
+            ["--child", "build", "--customers", str(args.customers), *extra], BASE_URL
+        )
         log("== sweeps (PostgreSQL)")
         figures["sweeps"] = child(["--child", "sweeps"], url)
     log("== dispatch")
     sqlite = f"sqlite:///{ROOT / 'var' / 'bench' / 'dispatch.sqlite3'}"
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-wal", "-shm"):
-        Path(f"{ROOT / 'var' / 'bench' / 'dispatch.sqlite3'}{suffix}").unlink(missing_ok=True)
-    dispatch_pg = urlunsplit(urlsplit(BASE_URL)._replace(path="/bench_outreach_dispatch"))
+        Path(f"{ROOT / 'var' / 'bench' / 'dispatch.sqlite3'}{suffix}").unlink(
+            missing_ok=True
+        )
+    dispatch_pg = urlunsplit(
+        urlsplit(BASE_URL)._replace(path="/bench_outreach_dispatch")
+    )
     _ensure_database(dispatch_pg)
-    figures["dispatch"] = [child(["--child", "dispatch", "--dispatch", str(args.dispatch)], u)
-                           for u in (dispatch_pg, sqlite)]
+    figures["dispatch"] = [
+        child(["--child", "dispatch", "--dispatch", str(args.dispatch)], u)
+        for u in (dispatch_pg, sqlite)
+    ]
     print(json.dumps(figures))
 
 
@@ -303,7 +392,9 @@ def _ensure_database(url: str) -> None:
 
     name = urlsplit(url).path.lstrip("/")
     with psycopg.connect(BASE_URL, autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+        if conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone():
             conn.execute(f'DROP DATABASE "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
 

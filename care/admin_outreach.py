@@ -34,12 +34,19 @@ def _percent(rate: float | None) -> str:
 
 def _results_line(result: CampaignResult) -> str:
     lift = "-" if result.lift is None else f"{result.lift:+.1f} pt"
-    return str(_(
-        "Ordered within 14 days: sent %(sent)s of %(sent_n)d, held out %(held)s of %(held_n)d, "
-        "lift %(lift)s; coupons redeemed: %(redeemed)d"
-    )) % {"sent": _percent(result.sent.rate), "sent_n": result.sent.customers,
-          "held": _percent(result.held_out.rate), "held_n": result.held_out.customers,
-          "lift": lift, "redeemed": result.redeemed}
+    return str(
+        _(
+            "Ordered within 14 days: sent %(sent)s of %(sent_n)d, held out %(held)s of %(held_n)d, "
+            "lift %(lift)s; coupons redeemed: %(redeemed)d"
+        )
+    ) % {
+        "sent": _percent(result.sent.rate),
+        "sent_n": result.sent.customers,
+        "held": _percent(result.held_out.rate),
+        "held_n": result.held_out.customers,
+        "lift": lift,
+        "redeemed": result.redeemed,
+    }
 
 
 class MessageTemplateInline(admin.StackedInline):
@@ -56,38 +63,83 @@ class OfferAdmin(admin.ModelAdmin):
 
 def _trigger_help(campaign: Campaign | None) -> str:
     if campaign is None or campaign.trigger not in TRIGGERS:
-        return str(_("Leave empty to use the defaults of the trigger, shown once it is chosen."))
-    defaults = ", ".join(f"{k} = {v}" for k, v in TRIGGERS[campaign.trigger].defaults.items())
+        return str(
+            _(
+                "Leave empty to use the defaults of the trigger, shown once it is chosen."
+            )
+        )
+    defaults = ", ".join(
+        f"{k} = {v}" for k, v in TRIGGERS[campaign.trigger].defaults.items()
+    )
     return str(_("Defaults for this trigger: %(defaults)s.")) % {"defaults": defaults}
 
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ["name", "trigger", "purpose", "status", "channel_order", "approved_by"]
+    list_display = [
+        "name",
+        "trigger",
+        "purpose",
+        "status",
+        "channel_order",
+        "approved_by",
+    ]
     list_filter = ["status", "trigger", "purpose"]
     search_fields = ["name", "slug"]
     list_select_related = ["approved_by"]
     autocomplete_fields = ["offer"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["status", "created_by", "approved_by", "approved_at", "audience_size",
-                       "preview", "results"]
+    readonly_fields = [
+        "status",
+        "created_by",
+        "approved_by",
+        "approved_at",
+        "audience_size",
+        "preview",
+        "results",
+    ]
     inlines = [MessageTemplateInline]
-    actions = ["submit_for_approval", "approve", "activate", "pause", "archive", "test_send"]
+    actions = [
+        "submit_for_approval",
+        "approve",
+        "activate",
+        "pause",
+        "archive",
+        "test_send",
+    ]
 
     def get_fieldsets(self, request, obj=None):
         return [
             (None, {"fields": ["name", "slug", "trigger", "purpose", "status"]}),
-            (_("Audience and channels"), {
-                "fields": ["audience", "audience_size", "channels", "holdout_percent"],
-                "description": _('Audience filters: segments, clusters, locales, time_zones, '
-                                 'e.g. {"segments": ["champions", "loyal"]}. Channels in order '
-                                 'of preference: the first one the customer consented to is used.'),
-            }),
-            (_("Trigger settings"), {"fields": ["params"], "description": _trigger_help(obj)}),
+            (
+                _("Audience and channels"),
+                {
+                    "fields": [
+                        "audience",
+                        "audience_size",
+                        "channels",
+                        "holdout_percent",
+                    ],
+                    "description": _(
+                        "Audience filters: segments, clusters, locales, time_zones, "
+                        'e.g. {"segments": ["champions", "loyal"]}. Channels in order '
+                        "of preference: the first one the customer consented to is used."
+                    ),
+                },
+            ),
+            (
+                _("Trigger settings"),
+                {"fields": ["params"], "description": _trigger_help(obj)},
+            ),
             (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
             (_("Approval"), {"fields": ["created_by", "approved_by", "approved_at"]}),
-            (_("Preview"), {"fields": ["preview"],
-                            "description": _("Each template rendered for a sample customer.")}),
+            (
+                _("Preview"),
+                {
+                    "fields": ["preview"],
+                    "description": _("Each template rendered for a sample customer."),
+                },
+            ),
             (_("Results"), {"fields": ["results"]}),
         ]
 
@@ -109,11 +161,16 @@ class CampaignAdmin(admin.ModelAdmin):
         if obj.pk is None:
             return "-"
         rows = obj.messages.values("status").annotate(n=Count("id")).order_by("status")
-        log = reverse("admin:care_message_changelist") + f"?campaign__id__exact={obj.pk}"
+        log = (
+            reverse("admin:care_message_changelist") + f"?campaign__id__exact={obj.pk}"
+        )
         items = format_html_join(", ", "{}: {}", ((r["status"], r["n"]) for r in rows))
         result = campaign_results(obj)
         return format_html(
-            '{}<br>{}<br><a href="{}">{}</a>', items or "-", _results_line(result), log,
+            '{}<br>{}<br><a href="{}">{}</a>',
+            items or "-",
+            _results_line(result),
+            log,
             _("message log"),
         )
 
@@ -123,7 +180,8 @@ class CampaignAdmin(admin.ModelAdmin):
             return "-"
         lines = campaign_preview(obj)
         return format_html_join(
-            "", "<p><b>{} / {}</b><br>{}</p>",
+            "",
+            "<p><b>{} / {}</b><br>{}</p>",
             ((channel, locale, text) for channel, locale, text in lines),
         ) or str(_("No templates yet."))
 
@@ -132,50 +190,74 @@ class CampaignAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
-    def _apply(self, request, queryset: QuerySet[Campaign], service: Callable, done: str) -> None:
+    def _apply(
+        self, request, queryset: QuerySet[Campaign], service: Callable, done: str
+    ) -> None:
         count = 0
         for campaign in queryset:
             try:
                 service(campaign)
                 count += 1
             except ValidationError as exc:
-                self.message_user(request, f"{campaign}: {' '.join(exc.messages)}", messages.ERROR)
+                self.message_user(
+                    request, f"{campaign}: {' '.join(exc.messages)}", messages.ERROR
+                )
         if count:
-            self.message_user(request, ngettext("%(n)d campaign %(done)s.",
-                                                "%(n)d campaigns %(done)s.", count)
-                              % {"n": count, "done": done}, messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(n)d campaign %(done)s.", "%(n)d campaigns %(done)s.", count)
+                % {"n": count, "done": done},
+                messages.SUCCESS,
+            )
 
     @admin.action(description=_("Submit for approval"))
     def submit_for_approval(self, request, queryset) -> None:
-        self._apply(request, queryset, lambda c: campaign_submit(campaign=c), _("submitted"))
+        self._apply(
+            request, queryset, lambda c: campaign_submit(campaign=c), _("submitted")
+        )
 
     @admin.action(description=_("Approve and activate (not your own)"))
     def approve(self, request, queryset) -> None:
-        self._apply(request, queryset, lambda c: campaign_approve(campaign=c, user=request.user),
-                    _("approved"))
+        self._apply(
+            request,
+            queryset,
+            lambda c: campaign_approve(campaign=c, user=request.user),
+            _("approved"),
+        )
 
     @admin.action(description=_("Resume (paused campaigns)"))
     def activate(self, request, queryset) -> None:
-        self._apply(request, queryset, lambda c: campaign_activate(campaign=c), _("resumed"))
+        self._apply(
+            request, queryset, lambda c: campaign_activate(campaign=c), _("resumed")
+        )
 
     @admin.action(description=_("Pause"))
     def pause(self, request, queryset) -> None:
-        self._apply(request, queryset, lambda c: campaign_pause(campaign=c), _("paused"))
+        self._apply(
+            request, queryset, lambda c: campaign_pause(campaign=c), _("paused")
+        )
 
     @admin.action(description=_("Archive (skips waiting messages)"))
     def archive(self, request, queryset) -> None:
-        self._apply(request, queryset, lambda c: campaign_archive(campaign=c), _("archived"))
-
+        self._apply(
+            request, queryset, lambda c: campaign_archive(campaign=c), _("archived")
+        )
 
     @admin.action(description=_("Send a test to my email"))
     def test_send(self, request, queryset) -> None:
         if not request.user.email:
-            self.message_user(request, _("Your user has no email address."), messages.ERROR)
+            self.message_user(
+                request, _("Your user has no email address."), messages.ERROR
+            )
             return
         for campaign in queryset:
             campaign_test_send(campaign=campaign, email=request.user.email)
-        self.message_user(request, _("Test sent to %(email)s for %(n)d campaign(s).")
-                          % {"email": request.user.email, "n": len(queryset)}, messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Test sent to %(email)s for %(n)d campaign(s).")
+            % {"email": request.user.email, "n": len(queryset)},
+            messages.SUCCESS,
+        )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -191,21 +273,69 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Message)
 class MessageAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "customer_link", "campaign", "channel", "status", "reason",
-                    "send_after", "sent_at"]
+    list_display = [
+        "created_at",
+        "customer_link",
+        "campaign",
+        "channel",
+        "status",
+        "reason",
+        "send_after",
+        "sent_at",
+    ]
     list_filter = ["status", "reason", "channel", "purpose", "trigger", "campaign"]
     search_fields = ["key", "customer__external_id", "provider_id", "coupon_code"]
     list_select_related = ["customer", "campaign"]
     show_full_result_count = False
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["key", "campaign", "customer", "trigger", "channel", "purpose",
-                           "occasion", "product", "asset", "ticket"]}),
-        (_("Status"), {"fields": ["status", "reason", "reason_detail", "send_after", "expires_at",
-                                  "attempts", "last_error", "claimed_at", "claimed_by"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "key",
+                    "campaign",
+                    "customer",
+                    "trigger",
+                    "channel",
+                    "purpose",
+                    "occasion",
+                    "product",
+                    "asset",
+                    "ticket",
+                ]
+            },
+        ),
+        (
+            _("Status"),
+            {
+                "fields": [
+                    "status",
+                    "reason",
+                    "reason_detail",
+                    "send_after",
+                    "expires_at",
+                    "attempts",
+                    "last_error",
+                    "claimed_at",
+                    "claimed_by",
+                ]
+            },
+        ),
         (_("Content"), {"fields": ["subject", "body", "html_body", "coupon_code"]}),
-        (_("Delivery"), {"fields": ["provider_id", "sent_at", "delivered_at", "converted_at",
-                                    "created_at", "updated_at"]}),
+        (
+            _("Delivery"),
+            {
+                "fields": [
+                    "provider_id",
+                    "sent_at",
+                    "delivered_at",
+                    "converted_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
 
     @admin.display(description=_("customer"), ordering="customer__external_id")
@@ -236,7 +366,8 @@ def messages_context(customer, request=None) -> dict:
         "messages_shown": list(rows[:MESSAGES_SHOWN]),
         "count": customer.messages.count(),
         "shown": MESSAGES_SHOWN,
-        "all_url": reverse("admin:care_message_changelist") + f"?customer__id__exact={customer.pk}",
+        "all_url": reverse("admin:care_message_changelist")
+        + f"?customer__id__exact={customer.pk}",
     }
 
 
@@ -248,8 +379,13 @@ def _register_story_section() -> None:
     except ImportError:
         return
     CustomerAdmin.add_story_section(
-        StorySection("messages", _("Messages"), "admin/care/story/messages.html",
-                     messages_context, order=70)
+        StorySection(
+            "messages",
+            _("Messages"),
+            "admin/care/story/messages.html",
+            messages_context,
+            order=70,
+        )
     )
 
 
@@ -264,16 +400,31 @@ def customer_messages_section(customer, limit: int = 50) -> SafeString:
         .order_by("-created_at", "-id")[:limit]
     )
     body = format_html_join(
-        "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
-            "<td>{}</td></tr>",
-        ((reverse("admin:care_message_change", args=[m.pk]), m.created_at.strftime("%Y-%m-%d %H:%M"),
-          m.campaign.name, m.channel, m.get_status_display(), m.get_reason_display() or "",
-          (m.sent_at or m.send_after).strftime("%Y-%m-%d %H:%M")) for m in rows),
+        "",
+        '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
+        "<td>{}</td></tr>",
+        (
+            (
+                reverse("admin:care_message_change", args=[m.pk]),
+                m.created_at.strftime("%Y-%m-%d %H:%M"),
+                m.campaign.name,
+                m.channel,
+                m.get_status_display(),
+                m.get_reason_display() or "",
+                (m.sent_at or m.send_after).strftime("%Y-%m-%d %H:%M"),
+            )
+            for m in rows
+        ),
     )
     if not body:
         return format_html("<p>{}</p>", _("No messages yet."))
     head = format_html(
         "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-        _("created"), _("campaign"), _("channel"), _("status"), _("reason"), _("sent / due"),
+        _("created"),
+        _("campaign"),
+        _("channel"),
+        _("status"),
+        _("reason"),
+        _("sent / due"),
     )
     return format_html('<table class="care-messages">{}{}</table>', head, body)

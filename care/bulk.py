@@ -17,8 +17,18 @@ from care.models import Message
 
 # Columns that differ from row to row (everything else is the same for a chunk).
 VARYING = (
-    "key", "occasion_key", "customer_id", "channel", "occasion", "product_id", "asset_id",
-    "ticket_id", "status", "reason", "send_after", "expires_at",
+    "key",
+    "occasion_key",
+    "customer_id",
+    "channel",
+    "occasion",
+    "product_id",
+    "asset_id",
+    "ticket_id",
+    "status",
+    "reason",
+    "send_after",
+    "expires_at",
 )
 
 
@@ -32,7 +42,7 @@ def messages_insert(rows: list[Message], batch_size: int) -> None:
     for row in rows:
         row.created_at = row.updated_at = now
     for start in range(0, len(rows), batch_size):
-        _insert_chunk(rows[start:start + batch_size])
+        _insert_chunk(rows[start : start + batch_size])
 
 
 def _insert_chunk(rows: list[Message]) -> None:

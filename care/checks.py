@@ -14,15 +14,20 @@ def q_cluster_errors(q: dict, engine: str) -> list[Error]:
     errors = []
     timeout, retry = q.get("timeout"), q.get("retry")
     if timeout is not None and retry is not None and retry <= timeout:
-        errors.append(Error(
-            f"Q_CLUSTER retry ({retry}s) must be longer than timeout ({timeout}s): "
-            "otherwise the broker hands a running task to a second worker.",
-            hint="Set Q_RETRY above Q_TIMEOUT.", id="care.E001",
-        ))
+        errors.append(
+            Error(
+                f"Q_CLUSTER retry ({retry}s) must be longer than timeout ({timeout}s): "
+                "otherwise the broker hands a running task to a second worker.",
+                hint="Set Q_RETRY above Q_TIMEOUT.",
+                id="care.E001",
+            )
+        )
     if engine.endswith("sqlite3") and q.get("workers", 1) > 1:
-        errors.append(Error(
-            f"SQLite takes one writer at a time but Q_CLUSTER has {q['workers']} workers.",
-            hint="Set Q_WORKERS=1, or use PostgreSQL (DATABASE_URL) for several workers.",
-            id="care.E002",
-        ))
+        errors.append(
+            Error(
+                f"SQLite takes one writer at a time but Q_CLUSTER has {q['workers']} workers.",
+                hint="Set Q_WORKERS=1, or use PostgreSQL (DATABASE_URL) for several workers.",
+                id="care.E002",
+            )
+        )
     return errors

@@ -58,13 +58,19 @@ class BatchContext:
     def load(cls, messages: list[Message], now: dt.datetime) -> "BatchContext":
         ids = {m.customer_id for m in messages}
         marketing = {m.customer_id for m in messages if m.purpose == Purpose.MARKETING}
-        return cls(
-            consents=_consents(messages),
-            in_care=customers_in_care(marketing, now),
-            recent_marketing=_recent_marketing(marketing, {m.pk for m in messages}, now),
-            quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
-            cap_limit=settings.CARE_FREQUENCY_CAP,
-        ) if ids else cls({}, set(), Counter(), None, 0)
+        return (
+            cls(
+                consents=_consents(messages),
+                in_care=customers_in_care(marketing, now),
+                recent_marketing=_recent_marketing(
+                    marketing, {m.pk for m in messages}, now
+                ),
+                quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
+                cap_limit=settings.CARE_FREQUENCY_CAP,
+            )
+            if ids
+            else cls({}, set(), Counter(), None, 0)
+        )
 
     def count_sent(self, message: Message) -> None:
         if message.purpose == Purpose.MARKETING:
@@ -76,7 +82,11 @@ def _consents(messages: list[Message]) -> dict[tuple[int, str, str], bool | None
     found: dict[tuple[int, str, str], bool | None] = {}
     topics = {(m.channel, m.purpose) for m in messages}
     for channel, purpose in topics:
-        ids = {m.customer_id for m in messages if (m.channel, m.purpose) == (channel, purpose)}
+        ids = {
+            m.customer_id
+            for m in messages
+            if (m.channel, m.purpose) == (channel, purpose)
+        }
         latest = Consent.objects.filter(
             customer=OuterRef("pk"), channel=channel, purpose=purpose
         ).order_by("-recorded_at", "-id")
@@ -88,13 +98,17 @@ def _consents(messages: list[Message]) -> dict[tuple[int, str, str], bool | None
     return found
 
 
-def _recent_marketing(customer_ids: set[int], batch_ids: set[int], now: dt.datetime) -> Counter:
+def _recent_marketing(
+    customer_ids: set[int], batch_ids: set[int], now: dt.datetime
+) -> Counter:
     if not customer_ids:
         return Counter()
     since = now - dt.timedelta(days=settings.CARE_FREQUENCY_CAP_DAYS)
     rows = (
         Message.objects.filter(
-            customer_id__in=customer_ids, purpose=Purpose.MARKETING, status__in=CAP_STATUSES
+            customer_id__in=customer_ids,
+            purpose=Purpose.MARKETING,
+            status__in=CAP_STATUSES,
         )
         .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, claimed_at__gte=since))
         .exclude(pk__in=batch_ids)
@@ -110,10 +124,17 @@ def _before_rules(message: Message, now: dt.datetime) -> Outcome | None:
     ticket = message.ticket
     if ticket is not None and message.trigger == "survey":
         planned_for = message.occasion.get("reopened_count", ticket.reopened_count)
-        if ticket.status != TicketStatus.RESOLVED or ticket.reopened_count != planned_for:
+        if (
+            ticket.status != TicketStatus.RESOLVED
+            or ticket.reopened_count != planned_for
+        ):
             return _skip(Reason.TICKET_REOPENED)
     # A message deferred by quiet hours may go late; otherwise late is useless.
-    if message.expires_at and now > message.expires_at and message.reason != Reason.QUIET_HOURS:
+    if (
+        message.expires_at
+        and now > message.expires_at
+        and message.reason != Reason.QUIET_HOURS
+    ):
         return _skip(Reason.EXPIRED)
     customer = message.customer
     if not (customer.phone if message.channel == "sms" else customer.email):
@@ -127,7 +148,10 @@ def decide(message: Message, context: BatchContext, now: dt.datetime) -> Outcome
     if outcome is not None:
         return outcome
     customer = message.customer
-    if context.consents.get((customer.pk, message.channel, message.purpose)) is not True:
+    if (
+        context.consents.get((customer.pk, message.channel, message.purpose))
+        is not True
+    ):
         return _skip(Reason.NO_CONSENT)
     if message.purpose == Purpose.MARKETING:
         if customer.pk in context.in_care:

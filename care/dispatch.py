@@ -61,11 +61,15 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def messages_claim(*, now: dt.datetime, limit: int, worker: str = "") -> tuple[str, list[int]]:
+def messages_claim(
+    *, now: dt.datetime, limit: int, worker: str = ""
+) -> tuple[str, list[int]]:
     """Flip up to `limit` due rows to sending; return the claim token and their ids."""
     token = f"{worker or worker_name()}:{uuid.uuid4().hex[:8]}"
     due = Message.objects.filter(
-        status__in=RETRYABLE, send_after__lte=now, campaign__status=CampaignStatus.ACTIVE
+        status__in=RETRYABLE,
+        send_after__lte=now,
+        campaign__status=CampaignStatus.ACTIVE,
     ).order_by("send_after", "id")
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
@@ -74,7 +78,10 @@ def messages_claim(*, now: dt.datetime, limit: int, worker: str = "") -> tuple[s
         if not ids:
             return token, []
         Message.objects.filter(id__in=ids, status__in=RETRYABLE).update(
-            status=MessageStatus.SENDING, claimed_at=now, claimed_by=token, updated_at=now
+            status=MessageStatus.SENDING,
+            claimed_at=now,
+            claimed_by=token,
+            updated_at=now,
         )
     claimed = Message.objects.filter(claimed_by=token, status=MessageStatus.SENDING)
     return token, list(claimed.values_list("id", flat=True))
@@ -128,7 +135,10 @@ class Recorder:
             f"WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
         )
         rows = [
-            [field.get_db_prep_save(getattr(message, field.attname), connection) for field in fields]
+            [
+                field.get_db_prep_save(getattr(message, field.attname), connection)
+                for field in fields
+            ]
             + [message.pk, self.token, MessageStatus.SENDING, MessageStatus.UNKNOWN]
             for message in messages
         ]
@@ -137,19 +147,29 @@ class Recorder:
 
 
 def _record_outcome(message: Message, recorder: Recorder, outcome: Outcome) -> None:
-    fields = {"status": outcome.status, "reason": outcome.reason, "reason_detail": outcome.detail}
+    fields = {
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "reason_detail": outcome.detail,
+    }
     if outcome.send_after is not None:
         fields["send_after"] = outcome.send_after
     recorder.add(message, **fields)
 
 
-def _send(message: Message, recorder: Recorder, cache: TemplateCache, now: dt.datetime) -> str:
+def _send(
+    message: Message, recorder: Recorder, cache: TemplateCache, now: dt.datetime
+) -> str:
     try:
         rendered = message_render(message, cache)
     except RenderError as exc:
         reason = Reason.NO_TEMPLATE if "no " in str(exc)[:3] else Reason.RENDER_ERROR
-        recorder.add(message, status=MessageStatus.SKIPPED, reason=reason,
-                     reason_detail=str(exc)[:500])
+        recorder.add(
+            message,
+            status=MessageStatus.SKIPPED,
+            reason=reason,
+            reason_detail=str(exc)[:500],
+        )
         return MessageStatus.SKIPPED
     message.subject, message.body = rendered.subject, rendered.body
     message.html_body, message.coupon_code = rendered.html_body, rendered.coupon_code
@@ -157,15 +177,26 @@ def _send(message: Message, recorder: Recorder, cache: TemplateCache, now: dt.da
         provider_id = get_backend(message.channel).send(message)
     except ChannelError as exc:
         return _failed(message, recorder, exc, now)
-    except Exception as exc:  # a backend bug: retry like a transient error, keep the trace
+    except (
+        Exception
+    ) as exc:  # a backend bug: retry like a transient error, keep the trace
         log.exception("channel backend crashed on message %s", message.pk)
         return _failed(message, recorder, ChannelError(repr(exc)), now)
     if rendered.coupon_code:
         recorder.coupons.append((message, rendered.coupon_code))
-    recorder.add(message, status=MessageStatus.SENT, provider_id=provider_id[:100],
-                 sent_at=timezone.now(), reason="", reason_detail="", attempts=message.attempts + 1,
-                 subject=rendered.subject[:300], body=rendered.body, html_body=rendered.html_body,
-                 coupon_code=rendered.coupon_code)
+    recorder.add(
+        message,
+        status=MessageStatus.SENT,
+        provider_id=provider_id[:100],
+        sent_at=timezone.now(),
+        reason="",
+        reason_detail="",
+        attempts=message.attempts + 1,
+        subject=rendered.subject[:300],
+        body=rendered.body,
+        html_body=rendered.html_body,
+        coupon_code=rendered.coupon_code,
+    )
     return MessageStatus.SENT
 
 
@@ -175,30 +206,53 @@ def _coupon_issue(message: Message, code: str) -> None:
     issued = timezone.now()
     Coupon.objects.get_or_create(
         message=message,
-        defaults={"code": code, "offer": offer, "customer_id": message.customer_id,
-                  "issued_at": issued, "expires_at": issued + dt.timedelta(days=offer.valid_days)},
+        defaults={
+            "code": code,
+            "offer": offer,
+            "customer_id": message.customer_id,
+            "issued_at": issued,
+            "expires_at": issued + dt.timedelta(days=offer.valid_days),
+        },
     )
 
 
-def _failed(message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime) -> str:
+def _failed(
+    message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime
+) -> str:
     attempts = message.attempts + 1
     limit = settings.CARE_DISPATCH_MAX_ATTEMPTS
     detail = str(exc)[:500]
     if exc.permanent or (limit and attempts >= limit):
         reason = Reason.PERMANENT_ERROR if exc.permanent else Reason.MAX_ATTEMPTS
-        recorder.add(message, status=MessageStatus.FAILED, reason=reason, reason_detail=detail,
-                last_error=str(exc), attempts=attempts)
+        recorder.add(
+            message,
+            status=MessageStatus.FAILED,
+            reason=reason,
+            reason_detail=detail,
+            last_error=str(exc),
+            attempts=attempts,
+        )
         return MessageStatus.FAILED
-    recorder.add(message, status=MessageStatus.DEFERRED, reason=Reason.TRANSIENT_ERROR,
-                 reason_detail=detail, last_error=str(exc), attempts=attempts,
-                 send_after=now + retry_delay(attempts))
+    recorder.add(
+        message,
+        status=MessageStatus.DEFERRED,
+        reason=Reason.TRANSIENT_ERROR,
+        reason_detail=detail,
+        last_error=str(exc),
+        attempts=attempts,
+        send_after=now + retry_delay(attempts),
+    )
     return MessageStatus.DEFERRED
 
 
 def _load(ids: list[int], token: str) -> list[Message]:
     return list(
-        Message.objects.filter(id__in=ids, claimed_by=token, status=MessageStatus.SENDING)
-        .select_related("customer", "campaign", "campaign__offer", "product", "asset", "ticket")
+        Message.objects.filter(
+            id__in=ids, claimed_by=token, status=MessageStatus.SENDING
+        )
+        .select_related(
+            "customer", "campaign", "campaign__offer", "product", "asset", "ticket"
+        )
         .order_by("send_after", "id")
     )
 
@@ -211,7 +265,7 @@ def batch_process(*, ids: list[int], token: str, now: dt.datetime) -> DispatchRe
     recorder = Recorder(token)
     try:
         for start in range(0, len(messages), RECORD_EVERY):
-            chunk = messages[start:start + RECORD_EVERY]
+            chunk = messages[start : start + RECORD_EVERY]
             _mark_attempted(chunk, token)
             for message in chunk:
                 result.add(_process(message, context, recorder, cache, now))
@@ -231,8 +285,13 @@ def _mark_attempted(chunk: list[Message], token: str) -> None:
     )
 
 
-def _process(message: Message, context: BatchContext, recorder: Recorder,
-             cache: TemplateCache, now: dt.datetime) -> str:
+def _process(
+    message: Message,
+    context: BatchContext,
+    recorder: Recorder,
+    cache: TemplateCache,
+    now: dt.datetime,
+) -> str:
     outcome = decide(message, context, now)
     if outcome is not None:
         _record_outcome(message, recorder, outcome)
@@ -246,10 +305,15 @@ def _process(message: Message, context: BatchContext, recorder: Recorder,
 def messages_reap(*, now: dt.datetime) -> int:
     """Resolve rows left in `sending` past the lease by a worker that died."""
     lease = dt.timedelta(seconds=settings.CARE_DISPATCH_LEASE_SECONDS)
-    stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - lease)
+    stale = Message.objects.filter(
+        status=MessageStatus.SENDING, claimed_at__lt=now - lease
+    )
     count = 0
     for message in stale.select_related("customer")[:1000]:
-        tried = message.attempted_at is not None and message.attempted_at >= message.claimed_at
+        tried = (
+            message.attempted_at is not None
+            and message.attempted_at >= message.claimed_at
+        )
         try:
             sent = get_backend(message.channel).was_sent(message) if tried else False
         except Exception:  # the provider could not be asked now: ask again next time
@@ -259,21 +323,28 @@ def messages_reap(*, now: dt.datetime) -> int:
             pk=message.pk, status=MessageStatus.SENDING, claimed_by=message.claimed_by
         )
         if not tried:
-            fields = {"status": MessageStatus.DEFERRED, "reason": Reason.NOT_ATTEMPTED,
-                      "send_after": now}
+            fields = {
+                "status": MessageStatus.DEFERRED,
+                "reason": Reason.NOT_ATTEMPTED,
+                "send_after": now,
+            }
         elif sent is True:
             fields = {"status": MessageStatus.SENT, "sent_at": now, "reason": ""}
         elif sent is False:
-            fields = {"status": MessageStatus.DEFERRED, "reason": Reason.RETRY_NOT_SENT,
-                      "send_after": now}
+            fields = {
+                "status": MessageStatus.DEFERRED,
+                "reason": Reason.RETRY_NOT_SENT,
+                "send_after": now,
+            }
         else:
             fields = {"status": MessageStatus.UNKNOWN, "reason": Reason.LEASE_EXPIRED}
         count += guard.update(updated_at=now, **fields)
     return count
 
 
-def messages_dispatch(*, batch_size: int = 500, max_batches: int = 0,
-                      worker: str = "") -> DispatchResult:
+def messages_dispatch(
+    *, batch_size: int = 500, max_batches: int = 0, worker: str = ""
+) -> DispatchResult:
     """Send what is due now, batch after batch; return counts per outcome.
 
     Stops claiming after CARE_DISPATCH_TIME_BUDGET seconds so a scheduled run
@@ -291,6 +362,8 @@ def messages_dispatch(*, batch_size: int = 500, max_batches: int = 0,
         if not ids:
             break
         batches += 1
-        for status, count in batch_process(ids=ids, token=token, now=now).counts.items():
+        for status, count in batch_process(
+            ids=ids, token=token, now=now
+        ).counts.items():
             result.add(status, count)
     return result

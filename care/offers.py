@@ -20,7 +20,10 @@ def order_received(order: Order) -> bool:
         return False
     now = timezone.now()
     redeemed = Coupon.objects.filter(
-        code=code, status=CouponStatus.ISSUED, customer_id=order.customer_id, expires_at__gt=now
+        code=code,
+        status=CouponStatus.ISSUED,
+        customer_id=order.customer_id,
+        expires_at__gt=now,
     ).update(status=CouponStatus.REDEEMED, redeemed_at=now, order=order)
     if redeemed:
         Message.objects.filter(coupon__code=code, converted_at__isnull=True).update(

@@ -51,7 +51,9 @@ def _contacts(ids: list[int], channels: list[str], purpose: str) -> dict[int, di
     """Address and current consent per channel for a chunk of customers: one query."""
     annotations = {
         f"consent_{channel}": Subquery(
-            Consent.objects.filter(customer=OuterRef("pk"), channel=channel, purpose=purpose)
+            Consent.objects.filter(
+                customer=OuterRef("pk"), channel=channel, purpose=purpose
+            )
             .order_by("-recorded_at", "-id")
             .values("granted")[:1]
         )
@@ -105,17 +107,26 @@ def _chunks(items: Iterable[Due], size: int) -> Iterator[list[Due]]:
         yield chunk
 
 
-def _plan_chunk(campaign: Campaign, chunk: list[Due], result: PlanResult, dry_run: bool) -> None:
+def _plan_chunk(
+    campaign: Campaign, chunk: list[Due], result: PlanResult, dry_run: bool
+) -> None:
     # Drop what is already planned first: a sweep runs every minute and most
     # of what a trigger reports due was planned by an earlier run.
     keyed = {occasion_key(campaign, due): due for due in chunk}
     existing = set(
-        Message.objects.filter(occasion_key__in=list(keyed)).values_list("occasion_key", flat=True)
+        Message.objects.filter(occasion_key__in=list(keyed)).values_list(
+            "occasion_key", flat=True
+        )
     )
     fresh_due = [due for key, due in keyed.items() if key not in existing]
-    contacts = _contacts([d.customer_id for d in fresh_due], campaign.channels, campaign.purpose)
-    rows = [_row(campaign, due, contacts[due.customer_id]) for due in fresh_due
-            if due.customer_id in contacts]
+    contacts = _contacts(
+        [d.customer_id for d in fresh_due], campaign.channels, campaign.purpose
+    )
+    rows = [
+        _row(campaign, due, contacts[due.customer_id])
+        for due in fresh_due
+        if due.customer_id in contacts
+    ]
     result.due += len(chunk)
     result.already += len(existing)
     result.skipped += sum(1 for row in rows if row.status == MessageStatus.SKIPPED)
@@ -126,7 +137,9 @@ def _plan_chunk(campaign: Campaign, chunk: list[Due], result: PlanResult, dry_ru
         messages_insert(rows, CHUNK)
 
 
-def messages_plan(*, campaign: Campaign, now: dt.datetime, dry_run: bool = False) -> PlanResult:
+def messages_plan(
+    *, campaign: Campaign, now: dt.datetime, dry_run: bool = False
+) -> PlanResult:
     """Plan the campaign's due messages; with dry_run, return them without writing."""
     result = PlanResult(campaign=campaign)
     if not campaign_is_live(campaign, now) and not dry_run:
@@ -142,7 +155,11 @@ def campaigns_sweep(*, now: dt.datetime, dry_run: bool = False) -> list[PlanResu
     statuses = [CampaignStatus.ACTIVE]
     if dry_run:
         statuses += [CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPROVAL]
-    campaigns = Campaign.objects.filter(status__in=statuses).select_related("offer").order_by("pk")
+    campaigns = (
+        Campaign.objects.filter(status__in=statuses)
+        .select_related("offer")
+        .order_by("pk")
+    )
     return [_plan_safely(campaign, now, dry_run) for campaign in campaigns]
 
 

@@ -13,112 +13,200 @@ from care.models import Campaign, CampaignStatus, MessageTemplate, Offer
 SMS, EMAIL = "sms", "email"
 EN, ZH = "en", "zh-hans"
 
-BIRTHDAY_OFFER = {"name": "Birthday gift 20% off", "description": "20% off / 八折",
-                  "code_prefix": "BDAY", "valid_days": 30}
-WIN_BACK_OFFER = {"name": "Win-back 15% off", "description": "15% off / 八五折",
-                  "code_prefix": "BACK", "valid_days": 30}
+BIRTHDAY_OFFER = {
+    "name": "Birthday gift 20% off",
+    "description": "20% off / 八折",
+    "code_prefix": "BDAY",
+    "valid_days": 30,
+}
+WIN_BACK_OFFER = {
+    "name": "Win-back 15% off",
+    "description": "15% off / 八五折",
+    "code_prefix": "BACK",
+    "valid_days": 30,
+}
 
 PLAYBOOKS: list[dict] = [
     {
-        "slug": "birthday-gift", "name": "Birthday gift", "trigger": "birthday",
-        "purpose": "marketing", "channels": [SMS, EMAIL], "offer": BIRTHDAY_OFFER,
+        "slug": "birthday-gift",
+        "name": "Birthday gift",
+        "trigger": "birthday",
+        "purpose": "marketing",
+        "channels": [SMS, EMAIL],
+        "offer": BIRTHDAY_OFFER,
         "templates": {
-            (SMS, EN): ("", "Happy early birthday, {{ customer.name }}! Your gift from us: 20% off "
-                        "your next order with code {{ coupon_code }} (valid 30 days)."),
-            (SMS, ZH): ("", "{{ customer.name }}，提前祝您生日快乐！送您一份生日礼：下单享八折，"
-                        "优惠码 {{ coupon_code }}，30天内有效。"),
-            (EMAIL, EN): ("A birthday gift for you, {{ customer.name }}",
-                          "Dear {{ customer.name }},\n\nYour birthday is coming up and we would like "
-                          "to celebrate with you. Enjoy 20% off your next order with the code "
-                          "{{ coupon_code }}, valid for 30 days.\n\nHappy birthday!"),
-            (EMAIL, ZH): ("{{ customer.name }}，送您一份生日礼物",
-                          "亲爱的{{ customer.name }}：\n\n您的生日快到了，我们想和您一起庆祝。"
-                          "下单即享八折，优惠码 {{ coupon_code }}，30天内有效。\n\n祝您生日快乐！"),
+            (SMS, EN): (
+                "",
+                "Happy early birthday, {{ customer.name }}! Your gift from us: 20% off "
+                "your next order with code {{ coupon_code }} (valid 30 days).",
+            ),
+            (SMS, ZH): (
+                "",
+                "{{ customer.name }}，提前祝您生日快乐！送您一份生日礼：下单享八折，"
+                "优惠码 {{ coupon_code }}，30天内有效。",
+            ),
+            (EMAIL, EN): (
+                "A birthday gift for you, {{ customer.name }}",
+                "Dear {{ customer.name }},\n\nYour birthday is coming up and we would like "
+                "to celebrate with you. Enjoy 20% off your next order with the code "
+                "{{ coupon_code }}, valid for 30 days.\n\nHappy birthday!",
+            ),
+            (EMAIL, ZH): (
+                "{{ customer.name }}，送您一份生日礼物",
+                "亲爱的{{ customer.name }}：\n\n您的生日快到了，我们想和您一起庆祝。"
+                "下单即享八折，优惠码 {{ coupon_code }}，30天内有效。\n\n祝您生日快乐！",
+            ),
         },
     },
     {
-        "slug": "maintenance-reminder", "name": "Maintenance reminder", "trigger": "maintenance",
-        "purpose": "service", "channels": [SMS, EMAIL],
+        "slug": "maintenance-reminder",
+        "name": "Maintenance reminder",
+        "trigger": "maintenance",
+        "purpose": "service",
+        "channels": [SMS, EMAIL],
         "templates": {
-            (SMS, EN): ("", "Hi {{ customer.name }}, your {{ asset.name }} is due for service on "
-                        "{{ occasion.due_on }}. Reply to this message to book a time that suits you."),
-            (SMS, ZH): ("", "{{ customer.name }}您好，您的{{ asset.name }}将于{{ occasion.due_on }}"
-                        "到期保养。回复本短信即可预约您方便的时间。"),
-            (EMAIL, EN): ("Your {{ asset.name }} is due for service",
-                          "Hi {{ customer.name }},\n\nYour {{ asset.name }} is due for its regular "
-                          "service on {{ occasion.due_on }}. Regular service keeps it safe and "
-                          "running well. Reply to this email to book a time that suits you."),
-            (EMAIL, ZH): ("您的{{ asset.name }}即将到期保养",
-                          "{{ customer.name }}您好：\n\n您的{{ asset.name }}将于{{ occasion.due_on }}"
-                          "到期保养。按时保养更安全、更耐用。回复本邮件即可预约您方便的时间。"),
+            (SMS, EN): (
+                "",
+                "Hi {{ customer.name }}, your {{ asset.name }} is due for service on "
+                "{{ occasion.due_on }}. Reply to this message to book a time that suits you.",
+            ),
+            (SMS, ZH): (
+                "",
+                "{{ customer.name }}您好，您的{{ asset.name }}将于{{ occasion.due_on }}"
+                "到期保养。回复本短信即可预约您方便的时间。",
+            ),
+            (EMAIL, EN): (
+                "Your {{ asset.name }} is due for service",
+                "Hi {{ customer.name }},\n\nYour {{ asset.name }} is due for its regular "
+                "service on {{ occasion.due_on }}. Regular service keeps it safe and "
+                "running well. Reply to this email to book a time that suits you.",
+            ),
+            (EMAIL, ZH): (
+                "您的{{ asset.name }}即将到期保养",
+                "{{ customer.name }}您好：\n\n您的{{ asset.name }}将于{{ occasion.due_on }}"
+                "到期保养。按时保养更安全、更耐用。回复本邮件即可预约您方便的时间。",
+            ),
         },
     },
     {
-        "slug": "abandoned-browse", "name": "Abandoned browse", "trigger": "abandoned_browse",
-        "purpose": "marketing", "channels": [SMS, EMAIL],
+        "slug": "abandoned-browse",
+        "name": "Abandoned browse",
+        "trigger": "abandoned_browse",
+        "purpose": "marketing",
+        "channels": [SMS, EMAIL],
         "templates": {
-            (SMS, EN): ("", "Still thinking about {{ product.name }}, {{ customer.name }}? "
-                        "Questions about it? Just reply and we will help."),
-            (SMS, ZH): ("", "{{ customer.name }}，还在考虑{{ product.name }}吗？"
-                        "有任何问题，直接回复，我们随时为您解答。"),
-            (EMAIL, EN): ("Still thinking about {{ product.name }}?",
-                          "Hi {{ customer.name }},\n\nWe noticed you looked at {{ product.name }} "
-                          "a few times. If you have any questions about it, reply to this email "
-                          "and we will be glad to help."),
-            (EMAIL, ZH): ("还在考虑{{ product.name }}吗？",
-                          "{{ customer.name }}您好：\n\n您最近几次浏览了{{ product.name }}。"
-                          "如有任何疑问，回复本邮件，我们很乐意为您解答。"),
+            (SMS, EN): (
+                "",
+                "Still thinking about {{ product.name }}, {{ customer.name }}? "
+                "Questions about it? Just reply and we will help.",
+            ),
+            (SMS, ZH): (
+                "",
+                "{{ customer.name }}，还在考虑{{ product.name }}吗？"
+                "有任何问题，直接回复，我们随时为您解答。",
+            ),
+            (EMAIL, EN): (
+                "Still thinking about {{ product.name }}?",
+                "Hi {{ customer.name }},\n\nWe noticed you looked at {{ product.name }} "
+                "a few times. If you have any questions about it, reply to this email "
+                "and we will be glad to help.",
+            ),
+            (EMAIL, ZH): (
+                "还在考虑{{ product.name }}吗？",
+                "{{ customer.name }}您好：\n\n您最近几次浏览了{{ product.name }}。"
+                "如有任何疑问，回复本邮件，我们很乐意为您解答。",
+            ),
         },
     },
     {
-        "slug": "post-service-survey", "name": "Post-service survey", "trigger": "survey",
-        "purpose": "service", "channels": [SMS, EMAIL],
+        "slug": "post-service-survey",
+        "name": "Post-service survey",
+        "trigger": "survey",
+        "purpose": "service",
+        "channels": [SMS, EMAIL],
         "templates": {
-            (SMS, EN): ("", "Thanks for contacting us about \"{{ ticket.subject }}\". "
-                        "How did we do? Reply with a score from 1 (poor) to 5 (excellent)."),
-            (SMS, ZH): ("", "感谢您就“{{ ticket.subject }}”联系我们。请为本次服务打分："
-                        "回复1（很差）至5（很好）。"),
-            (EMAIL, EN): ("How did we do?",
-                          "Hi {{ customer.name }},\n\nThanks for contacting us about "
-                          "\"{{ ticket.subject }}\". How did we do? Reply with a score from "
-                          "1 (poor) to 5 (excellent); every answer is read."),
-            (EMAIL, ZH): ("请为本次服务打分",
-                          "{{ customer.name }}您好：\n\n感谢您就“{{ ticket.subject }}”联系我们。"
-                          "请回复1（很差）至5（很好）为本次服务打分，每一条回复我们都会认真阅读。"),
+            (SMS, EN): (
+                "",
+                'Thanks for contacting us about "{{ ticket.subject }}". '
+                "How did we do? Reply with a score from 1 (poor) to 5 (excellent).",
+            ),
+            (SMS, ZH): (
+                "",
+                "感谢您就“{{ ticket.subject }}”联系我们。请为本次服务打分："
+                "回复1（很差）至5（很好）。",
+            ),
+            (EMAIL, EN): (
+                "How did we do?",
+                "Hi {{ customer.name }},\n\nThanks for contacting us about "
+                '"{{ ticket.subject }}". How did we do? Reply with a score from '
+                "1 (poor) to 5 (excellent); every answer is read.",
+            ),
+            (EMAIL, ZH): (
+                "请为本次服务打分",
+                "{{ customer.name }}您好：\n\n感谢您就“{{ ticket.subject }}”联系我们。"
+                "请回复1（很差）至5（很好）为本次服务打分，每一条回复我们都会认真阅读。",
+            ),
         },
     },
     {
-        "slug": "win-back", "name": "Win-back", "trigger": "win_back",
-        "purpose": "marketing", "channels": [SMS, EMAIL], "offer": WIN_BACK_OFFER,
+        "slug": "win-back",
+        "name": "Win-back",
+        "trigger": "win_back",
+        "purpose": "marketing",
+        "channels": [SMS, EMAIL],
+        "offer": WIN_BACK_OFFER,
         "templates": {
-            (SMS, EN): ("", "We miss you, {{ customer.name }}! Here is 15% off your next order: "
-                        "code {{ coupon_code }}, valid 30 days."),
-            (SMS, ZH): ("", "{{ customer.name }}，好久不见，甚是想念！下次购物享八五折，"
-                        "优惠码 {{ coupon_code }}，30天内有效。"),
-            (EMAIL, EN): ("We miss you, {{ customer.name }}",
-                          "Hi {{ customer.name }},\n\nIt has been a while. As a thank-you for "
-                          "being our customer, here is 15% off your next order with the code "
-                          "{{ coupon_code }}, valid for 30 days."),
-            (EMAIL, ZH): ("{{ customer.name }}，好久不见",
-                          "{{ customer.name }}您好：\n\n好久不见！感谢您一直以来的支持，"
-                          "下次购物享八五折，优惠码 {{ coupon_code }}，30天内有效。"),
+            (SMS, EN): (
+                "",
+                "We miss you, {{ customer.name }}! Here is 15% off your next order: "
+                "code {{ coupon_code }}, valid 30 days.",
+            ),
+            (SMS, ZH): (
+                "",
+                "{{ customer.name }}，好久不见，甚是想念！下次购物享八五折，"
+                "优惠码 {{ coupon_code }}，30天内有效。",
+            ),
+            (EMAIL, EN): (
+                "We miss you, {{ customer.name }}",
+                "Hi {{ customer.name }},\n\nIt has been a while. As a thank-you for "
+                "being our customer, here is 15% off your next order with the code "
+                "{{ coupon_code }}, valid for 30 days.",
+            ),
+            (EMAIL, ZH): (
+                "{{ customer.name }}，好久不见",
+                "{{ customer.name }}您好：\n\n好久不见！感谢您一直以来的支持，"
+                "下次购物享八五折，优惠码 {{ coupon_code }}，30天内有效。",
+            ),
         },
     },
     {
-        "slug": "new-product", "name": "New product for past buyers", "trigger": "new_product",
-        "purpose": "marketing", "channels": [EMAIL, SMS],
+        "slug": "new-product",
+        "name": "New product for past buyers",
+        "trigger": "new_product",
+        "purpose": "marketing",
+        "channels": [EMAIL, SMS],
         "templates": {
-            (SMS, EN): ("", "New in {{ product.category }}: {{ product.name }}. "
-                        "As a valued customer you are among the first to know."),
-            (SMS, ZH): ("", "{{ product.category }}新品上市：{{ product.name }}。"
-                        "作为老朋友，您最先知道。"),
-            (EMAIL, EN): ("New: {{ product.name }}",
-                          "Hi {{ customer.name }},\n\nYou bought from our {{ product.category }} "
-                          "range before, so we wanted you to be among the first to know: "
-                          "{{ product.name }} is now available."),
-            (EMAIL, ZH): ("新品上市：{{ product.name }}",
-                          "{{ customer.name }}您好：\n\n您曾购买过我们的{{ product.category }}"
-                          "产品，特此第一时间告诉您：{{ product.name }}现已上市。"),
+            (SMS, EN): (
+                "",
+                "New in {{ product.category }}: {{ product.name }}. "
+                "As a valued customer you are among the first to know.",
+            ),
+            (SMS, ZH): (
+                "",
+                "{{ product.category }}新品上市：{{ product.name }}。"
+                "作为老朋友，您最先知道。",
+            ),
+            (EMAIL, EN): (
+                "New: {{ product.name }}",
+                "Hi {{ customer.name }},\n\nYou bought from our {{ product.category }} "
+                "range before, so we wanted you to be among the first to know: "
+                "{{ product.name }} is now available.",
+            ),
+            (EMAIL, ZH): (
+                "新品上市：{{ product.name }}",
+                "{{ customer.name }}您好：\n\n您曾购买过我们的{{ product.category }}"
+                "产品，特此第一时间告诉您：{{ product.name }}现已上市。",
+            ),
         },
     },
 ]
@@ -126,8 +214,12 @@ PLAYBOOKS: list[dict] = [
 
 def _dated(slug: str, name: str, date: str, en: str, zh: str) -> dict:
     return {
-        "slug": slug, "name": name, "trigger": "dated", "purpose": "marketing",
-        "channels": [SMS, EMAIL], "params": {"date": date, "time": "10:00"},
+        "slug": slug,
+        "name": name,
+        "trigger": "dated",
+        "purpose": "marketing",
+        "channels": [SMS, EMAIL],
+        "params": {"date": date, "time": "10:00"},
         "templates": {
             (SMS, EN): ("", f"{en}, {{{{ customer.name }}}}!"),
             (SMS, ZH): ("", f"{{{{ customer.name }}}}，{zh}！"),
@@ -138,10 +230,20 @@ def _dated(slug: str, name: str, date: str, en: str, zh: str) -> dict:
 
 
 PLAYBOOKS += [
-    _dated("spring-festival-2027", "Spring Festival greeting 2027", "2027-02-06",
-           "Happy Spring Festival", "新春快乐，万事如意"),
-    _dated("mid-autumn-2027", "Mid-Autumn greeting 2027", "2027-09-15",
-           "Happy Mid-Autumn Festival", "中秋快乐，阖家团圆"),
+    _dated(
+        "spring-festival-2027",
+        "Spring Festival greeting 2027",
+        "2027-02-06",
+        "Happy Spring Festival",
+        "新春快乐，万事如意",
+    ),
+    _dated(
+        "mid-autumn-2027",
+        "Mid-Autumn greeting 2027",
+        "2027-09-15",
+        "Happy Mid-Autumn Festival",
+        "中秋快乐，阖家团圆",
+    ),
 ]
 
 
@@ -164,15 +266,23 @@ def _install(playbook: dict) -> tuple[Campaign, bool]:
     if campaign is not None:
         return campaign, False
     campaign = Campaign(
-        slug=playbook["slug"], name=playbook["name"], trigger=playbook["trigger"],
-        purpose=playbook["purpose"], channels=playbook["channels"],
-        params=playbook.get("params", {}), offer=_offer(playbook.get("offer")),
+        slug=playbook["slug"],
+        name=playbook["name"],
+        trigger=playbook["trigger"],
+        purpose=playbook["purpose"],
+        channels=playbook["channels"],
+        params=playbook.get("params", {}),
+        offer=_offer(playbook.get("offer")),
     )
     campaign.full_clean()
     campaign.save()
     for (channel, locale), (subject, body) in playbook["templates"].items():
         MessageTemplate.objects.create(
-            campaign=campaign, channel=channel, locale=locale, subject=subject, body=body
+            campaign=campaign,
+            channel=channel,
+            locale=locale,
+            subject=subject,
+            body=body,
         )
     return campaign, True
 
@@ -184,7 +294,10 @@ def playbooks_install(*, activate: bool = False) -> PlaybookResult:
     for playbook in PLAYBOOKS:
         campaign, created = _install(playbook)
         (result.created if created else result.unchanged).append(campaign.slug)
-        if activate and campaign.status in (CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPROVAL):
+        if activate and campaign.status in (
+            CampaignStatus.DRAFT,
+            CampaignStatus.AWAITING_APPROVAL,
+        ):
             campaign.status = CampaignStatus.ACTIVE
             campaign.save(update_fields=["status", "updated_at"])
             result.activated.append(campaign.slug)

@@ -32,7 +32,9 @@ def _attach_customers(rows: list[Message]) -> None:
         row.customer = customers[row.customer_id]
 
 
-def _line(row: Message, context: BatchContext, cache: TemplateCache, now: dt.datetime) -> PreviewLine:
+def _line(
+    row: Message, context: BatchContext, cache: TemplateCache, now: dt.datetime
+) -> PreviewLine:
     if row.status == MessageStatus.SKIPPED:
         return PreviewLine(row, row.status, row.reason, row.send_after, "")
     due_now = row.send_after <= now
@@ -43,7 +45,9 @@ def _line(row: Message, context: BatchContext, cache: TemplateCache, now: dt.dat
     try:
         text = message_render(row, cache).body
     except RenderError as exc:
-        return PreviewLine(row, MessageStatus.SKIPPED, "render_error", row.send_after, str(exc))
+        return PreviewLine(
+            row, MessageStatus.SKIPPED, "render_error", row.send_after, str(exc)
+        )
     if due_now:
         context.count_sent(row)
     return PreviewLine(row, MessageStatus.SENT, "", row.send_after, text)
@@ -64,14 +68,21 @@ def plan_preview(result: PlanResult, now: dt.datetime, limit: int) -> list[Previ
     return [_line(row, context, cache, now) for row in rows]
 
 
-def sweep_preview(*, now: dt.datetime, limit: int = 50) -> list[tuple[PlanResult, list[PreviewLine]]]:
+def sweep_preview(
+    *, now: dt.datetime, limit: int = 50
+) -> list[tuple[PlanResult, list[PreviewLine]]]:
     results = campaigns_sweep(now=now, dry_run=True)
     return [(result, plan_preview(result, now, limit)) for result in results]
 
 
 SAMPLE_OCCASION = {
-    "birthday": "2027-02-06", "due_on": "2026-12-01", "days_ahead": 3, "days_viewed": 3,
-    "from_segment": "loyal", "to_segment": "at_risk", "reopened_count": 0,
+    "birthday": "2027-02-06",
+    "due_on": "2026-12-01",
+    "days_ahead": 3,
+    "days_viewed": 3,
+    "from_segment": "loyal",
+    "to_segment": "at_risk",
+    "reopened_count": 0,
 }
 
 
@@ -83,20 +94,34 @@ def campaign_preview(campaign: Campaign) -> list[tuple[str, str, str]]:
 
     try:
         sample = audience_customers(campaign).first()
-    except Exception:  # an audience the database cannot answer: fall back to a made-up customer
+    except (
+        Exception
+    ):  # an audience the database cannot answer: fall back to a made-up customer
         sample = None
     cache = TemplateCache({campaign.pk})
     lines = []
     for template in campaign.templates.order_by("channel", "locale"):
-        customer = Customer(name=sample.name if sample else "王芳", locale=template.locale,
-                            phone="+8613800000000", email="sample@example.com")
-        message = Message(campaign=campaign, customer=customer, channel=template.channel,
-                          purpose=campaign.purpose, occasion=SAMPLE_OCCASION,
-                          product=Product.objects.first(), asset=Asset.objects.first(),
-                          ticket=Ticket.objects.first())
+        customer = Customer(
+            name=sample.name if sample else "王芳",
+            locale=template.locale,
+            phone="+8613800000000",
+            email="sample@example.com",
+        )
+        message = Message(
+            campaign=campaign,
+            customer=customer,
+            channel=template.channel,
+            purpose=campaign.purpose,
+            occasion=SAMPLE_OCCASION,
+            product=Product.objects.first(),
+            asset=Asset.objects.first(),
+            ticket=Ticket.objects.first(),
+        )
         try:
             rendered = message_render(message, cache)
-            text = " — ".join(part for part in (rendered.subject, rendered.body) if part)
+            text = " — ".join(
+                part for part in (rendered.subject, rendered.body) if part
+            )
         except RenderError as exc:
             text = f"cannot render: {exc}"
         lines.append((template.channel, template.locale, text))
@@ -112,5 +137,7 @@ def campaign_test_send(*, campaign: Campaign, email: str) -> None:
     from django.core.mail import send_mail
 
     lines = campaign_preview(campaign)
-    body = "\n\n".join(f"[{channel} / {locale}]\n{text}" for channel, locale, text in lines)
+    body = "\n\n".join(
+        f"[{channel} / {locale}]\n{text}" for channel, locale, text in lines
+    )
     send_mail(f"[test] {campaign.name}", body or "(no templates)", None, [email])

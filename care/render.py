@@ -38,7 +38,9 @@ class TemplateCache:
         }
         self._compiled: dict[tuple[int, str], Template] = {}
 
-    def pick(self, campaign_id: int, channel: str, locale: str) -> MessageTemplate | None:
+    def pick(
+        self, campaign_id: int, channel: str, locale: str
+    ) -> MessageTemplate | None:
         for candidate in (locale, *FALLBACK_LOCALES):
             found = self._raw.get((campaign_id, channel, candidate))
             if found:
@@ -82,8 +84,12 @@ def message_render(message: Message, cache: TemplateCache) -> Rendered:
     context = message_context(message, code)
     try:
         with translation.override(template.locale):
-            body = cache.compiled(template, "body").render(Context(context, autoescape=False))
-            subject = cache.compiled(template, "subject").render(Context(context, autoescape=False))
+            body = cache.compiled(template, "body").render(
+                Context(context, autoescape=False)
+            )
+            subject = cache.compiled(template, "subject").render(
+                Context(context, autoescape=False)
+            )
             html = cache.compiled(template, "html_body").render(Context(context))
     except (TemplateSyntaxError, AttributeError, TypeError, ValueError) as exc:
         raise RenderError(str(exc)) from exc

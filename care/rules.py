@@ -26,7 +26,9 @@ def parse_quiet_hours(text: str) -> QuietWindow | None:
         start = dt.time.fromisoformat(start_text.strip())
         end = dt.time.fromisoformat(end_text.strip())
     except ValueError:
-        raise ValueError(f"quiet hours must look like 21:00-08:00, got {text!r}") from None
+        raise ValueError(
+            f"quiet hours must look like 21:00-08:00, got {text!r}"
+        ) from None
     return None if start == end else (start, end)
 
 
@@ -45,7 +47,9 @@ def _is_quiet(local: dt.time, window: QuietWindow) -> bool:
     return local >= start or local < end
 
 
-def quiet_until(now: dt.datetime, zone: ZoneInfo, window: QuietWindow | None) -> dt.datetime | None:
+def quiet_until(
+    now: dt.datetime, zone: ZoneInfo, window: QuietWindow | None
+) -> dt.datetime | None:
     """Return when the quiet window around `now` ends (aware, UTC), or None if not quiet.
 
     The end is a local wall-clock time on the right local date, converted with

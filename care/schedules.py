@@ -34,8 +34,11 @@ def schedules_install(entries: list[dict] | None = None) -> InstallResult:
             Schedule.objects.filter(pk=schedule.pk).update(**defaults)
             result.updated.append(schedule.name)
     names = {entry["name"] for entry in entries}
-    stale = [s for s in Schedule.objects.all() if s.name not in names
-             and s.func.startswith(OWNED_PREFIXES)]
+    stale = [
+        s
+        for s in Schedule.objects.all()
+        if s.name not in names and s.func.startswith(OWNED_PREFIXES)
+    ]
     for schedule in stale:
         result.removed.append(schedule.name)
         schedule.delete()

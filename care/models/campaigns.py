@@ -31,7 +31,9 @@ class Offer(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     description = models.CharField(
-        _("description"), max_length=300, help_text=_("shown to customers, e.g. 20% off")
+        _("description"),
+        max_length=300,
+        help_text=_("shown to customers, e.g. 20% off"),
     )
     code_prefix = models.CharField(_("code prefix"), max_length=12, default="PC")
     valid_days = models.PositiveIntegerField(_("valid for (days)"), default=30)
@@ -48,43 +50,68 @@ class Offer(models.Model):
 class Campaign(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
-        _("slug"), max_length=100, unique=True, help_text=_("stable name used by playbooks")
+        _("slug"),
+        max_length=100,
+        unique=True,
+        help_text=_("stable name used by playbooks"),
     )
     trigger = models.CharField(_("trigger"), max_length=20, choices=TriggerKind.choices)
     params = models.JSONField(
-        _("trigger settings"), default=dict, blank=True,
+        _("trigger settings"),
+        default=dict,
+        blank=True,
         help_text=_("missing settings take the trigger's defaults"),
     )
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     channels = models.JSONField(
-        _("channels"), default=list,
+        _("channels"),
+        default=list,
         help_text=_('in order of preference, e.g. ["sms", "email"]'),
     )
     audience = models.JSONField(
-        _("audience"), default=dict, blank=True,
+        _("audience"),
+        default=dict,
+        blank=True,
         help_text=_('filters, e.g. {"segments": ["champions"], "locales": ["en"]}'),
     )
     offer = models.ForeignKey(
-        Offer, on_delete=models.PROTECT, null=True, blank=True, related_name="campaigns",
+        Offer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="campaigns",
         verbose_name=_("offer"),
     )
     holdout_percent = models.PositiveSmallIntegerField(
-        _("holdout (%)"), null=True, blank=True,
+        _("holdout (%)"),
+        null=True,
+        blank=True,
         help_text=_("blank: 10% for marketing, 0% for service"),
     )
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=CampaignStatus.choices,
-        default=CampaignStatus.DRAFT, db_index=True,
+        _("status"),
+        max_length=20,
+        choices=CampaignStatus.choices,
+        default=CampaignStatus.DRAFT,
+        db_index=True,
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("created by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("approved by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -116,13 +143,20 @@ class MessageTemplate(models.Model):
     """The copy of one campaign for one channel and language (Django template syntax)."""
 
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.CASCADE, related_name="templates", verbose_name=_("campaign")
+        Campaign,
+        on_delete=models.CASCADE,
+        related_name="templates",
+        verbose_name=_("campaign"),
     )
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     locale = models.CharField(_("language"), max_length=8, choices=Locale.choices)
-    subject = models.CharField(_("subject"), max_length=300, blank=True, help_text=_("email only"))
+    subject = models.CharField(
+        _("subject"), max_length=300, blank=True, help_text=_("email only")
+    )
     body = models.TextField(_("body"))
-    html_body = models.TextField(_("HTML body"), blank=True, help_text=_("email only, optional"))
+    html_body = models.TextField(
+        _("HTML body"), blank=True, help_text=_("email only, optional")
+    )
 
     class Meta:
         verbose_name = _("template")

@@ -36,7 +36,10 @@ class Reason(models.TextChoices):
     PERMANENT_ERROR = "permanent_error", _("Channel refused the message")
     MAX_ATTEMPTS = "max_attempts", _("Gave up after the maximum number of attempts")
     LEASE_EXPIRED = "lease_expired", _("Worker stopped mid-send: outcome unknown")
-    RETRY_NOT_SENT = "retry_not_sent", _("Worker stopped; the channel confirms it was not sent")
+    RETRY_NOT_SENT = (
+        "retry_not_sent",
+        _("Worker stopped; the channel confirms it was not sent"),
+    )
     NOT_ATTEMPTED = "not_attempted", _("Worker stopped before trying: queued again")
 
 
@@ -50,10 +53,16 @@ class Message(models.Model):
     # The same without the channel: one message per occasion, whatever the channel.
     occasion_key = models.CharField(_("occasion key"), max_length=190, unique=True)
     campaign = models.ForeignKey(
-        Campaign, on_delete=models.PROTECT, related_name="messages", verbose_name=_("campaign")
+        Campaign,
+        on_delete=models.PROTECT,
+        related_name="messages",
+        verbose_name=_("campaign"),
     )
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="messages", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("customer"),
     )
     trigger = models.CharField(_("trigger"), max_length=20)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
@@ -66,12 +75,21 @@ class Message(models.Model):
         Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        Ticket,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=MessageStatus.choices, default=MessageStatus.PLANNED
+        _("status"),
+        max_length=10,
+        choices=MessageStatus.choices,
+        default=MessageStatus.PLANNED,
     )
-    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices, blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=Reason.choices, blank=True
+    )
     reason_detail = models.CharField(_("detail"), max_length=500, blank=True)
     send_after = models.DateTimeField(_("send after"))
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
@@ -79,7 +97,9 @@ class Message(models.Model):
     body = models.TextField(_("body"), blank=True)
     html_body = models.TextField(_("HTML body"), blank=True)
     coupon_code = models.CharField(_("coupon code"), max_length=40, blank=True)
-    provider_id = models.CharField(_("provider id"), max_length=100, blank=True, db_index=True)
+    provider_id = models.CharField(
+        _("provider id"), max_length=100, blank=True, db_index=True
+    )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
@@ -99,7 +119,9 @@ class Message(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "send_after"], name="care_msg_due_idx"),
-            models.Index(fields=["customer", "purpose", "sent_at"], name="care_msg_cap_idx"),
+            models.Index(
+                fields=["customer", "purpose", "sent_at"], name="care_msg_cap_idx"
+            ),
             models.Index(fields=["campaign", "status"], name="care_msg_campaign_idx"),
             models.Index(fields=["status", "claimed_at"], name="care_msg_claim_idx"),
         ]
@@ -121,19 +143,32 @@ class Coupon(models.Model):
         Offer, on_delete=models.PROTECT, related_name="coupons", verbose_name=_("offer")
     )
     message = models.OneToOneField(
-        Message, on_delete=models.CASCADE, related_name="coupon", verbose_name=_("message")
+        Message,
+        on_delete=models.CASCADE,
+        related_name="coupon",
+        verbose_name=_("message"),
     )
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="coupons", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="coupons",
+        verbose_name=_("customer"),
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=CouponStatus.choices, default=CouponStatus.ISSUED
+        _("status"),
+        max_length=10,
+        choices=CouponStatus.choices,
+        default=CouponStatus.ISSUED,
     )
     issued_at = models.DateTimeField(_("issued at"))
     expires_at = models.DateTimeField(_("expires at"))
     redeemed_at = models.DateTimeField(_("redeemed at"), null=True, blank=True)
     order = models.ForeignKey(
-        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("order"),
     )
 

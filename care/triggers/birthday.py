@@ -54,5 +54,8 @@ def birthday_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
                 subject=f"customer:{customer_id}",
                 occasion=str(occurs.year),
                 send_after=now,
-                data={"birthday": occurs.isoformat(), "days_ahead": (occurs - today).days},
+                data={
+                    "birthday": occurs.isoformat(),
+                    "days_ahead": (occurs - today).days,
+                },
             )

@@ -19,7 +19,8 @@ def abandoned_browse_due(campaign, now: dt.datetime, params: dict) -> Iterator[D
     # (an EXISTS referring to the aggregate would be misplaced by the ORM).
     last_bought = Subquery(
         OrderLine.objects.filter(
-            order__customer_id=OuterRef("customer_id"), product_id=OuterRef("product_id")
+            order__customer_id=OuterRef("customer_id"),
+            product_id=OuterRef("product_id"),
         )
         .order_by("-order__placed_at")
         .values("order__placed_at")[:1]
@@ -34,7 +35,10 @@ def abandoned_browse_due(campaign, now: dt.datetime, params: dict) -> Iterator[D
         BrowseEvent.objects.filter(occurred_at__gte=since, occurred_at__lte=now)
         .filter(audience_q(campaign.audience, "customer__"))
         .values("customer_id", "product_id")
-        .annotate(days=Count(TruncDate("occurred_at"), distinct=True), first_view=Min("occurred_at"))
+        .annotate(
+            days=Count(TruncDate("occurred_at"), distinct=True),
+            first_view=Min("occurred_at"),
+        )
         .filter(~Exists(recently_sent))
         .annotate(last_bought=last_bought)
         .filter(days__gte=int(params["min_days"]))

@@ -10,7 +10,7 @@ from crm.models import Customer
 
 
 def parse_when(date_text: str, time_text: str) -> tuple[int | None, int, int, dt.time]:
-    """"2027-02-06" or "09-15" and "10:00" -> (year or None, month, day, time)."""
+    """ "2027-02-06" or "09-15" and "10:00" -> (year or None, month, day, time)."""
     parts = [int(part) for part in date_text.strip().split("-")]
     if len(parts) == 3:
         year, month, day = parts

@@ -13,7 +13,8 @@ def maintenance_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
     first, last = local_date_span(now)
     candidates = (
         Asset.objects.filter(
-            next_service_on__gte=first, next_service_on__lte=last + dt.timedelta(days=ahead)
+            next_service_on__gte=first,
+            next_service_on__lte=last + dt.timedelta(days=ahead),
         )
         .filter(audience_q(campaign.audience, "customer__"))
         .values_list("id", "customer_id", "next_service_on", "customer__time_zone")

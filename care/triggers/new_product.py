@@ -9,9 +9,9 @@ from crm.models import OrderLine, Product
 
 def new_product_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
     since = now - dt.timedelta(days=int(params["lookback_days"]))
-    launched = Product.objects.filter(launched_at__gt=since, launched_at__lte=now).exclude(
-        category=""
-    )
+    launched = Product.objects.filter(
+        launched_at__gt=since, launched_at__lte=now
+    ).exclude(category="")
     # One query per launched product (a handful), never per customer.
     for product in launched.only("id", "category", "launched_at"):
         yield from _buyers_due(campaign, product, now)

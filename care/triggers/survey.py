@@ -26,7 +26,9 @@ def survey_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
         .filter(~Exists(surveyed))
         .values_list("id", "customer_id", "resolved_at", "reopened_count")
     )
-    for ticket_id, customer_id, resolved_at, reopened in tickets.iterator(chunk_size=2000):
+    for ticket_id, customer_id, resolved_at, reopened in tickets.iterator(
+        chunk_size=2000
+    ):
         # One survey per resolution: if the ticket reopens and is resolved
         # again, the new resolution gets its own chance.
         yield Due(

@@ -19,7 +19,9 @@ def win_back_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
         .filter(audience_q(campaign.audience, "customer__"))
         .values_list("id", "customer_id", "from_segment", "to_segment")
     )
-    for transition_id, customer_id, source, target in transitions.iterator(chunk_size=2000):
+    for transition_id, customer_id, source, target in transitions.iterator(
+        chunk_size=2000
+    ):
         yield Due(
             customer_id=customer_id,
             subject=f"customer:{customer_id}",

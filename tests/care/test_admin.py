@@ -23,7 +23,9 @@ def approver():
 
 def act(client, action: str, campaign: Campaign):
     url = reverse("admin:care_campaign_changelist")
-    return client.post(url, {"action": action, "_selected_action": [campaign.pk]}, follow=True)
+    return client.post(
+        url, {"action": action, "_selected_action": [campaign.pk]}, follow=True
+    )
 
 
 def test_the_campaign_pages_render(client, marketer):
@@ -40,9 +42,15 @@ def test_the_campaign_pages_render(client, marketer):
 
 def test_a_new_campaign_records_its_creator_and_rejects_bad_settings(client, marketer):
     data = {
-        "name": "Spring", "slug": "spring", "trigger": "dated", "purpose": "marketing",
-        "audience": "{}", "channels": '["sms"]', "params": '{"date": "13-45"}',
-        "templates-TOTAL_FORMS": "0", "templates-INITIAL_FORMS": "0",
+        "name": "Spring",
+        "slug": "spring",
+        "trigger": "dated",
+        "purpose": "marketing",
+        "audience": "{}",
+        "channels": '["sms"]',
+        "params": '{"date": "13-45"}',
+        "templates-TOTAL_FORMS": "0",
+        "templates-INITIAL_FORMS": "0",
     }
     page = client.post(reverse("admin:care_campaign_add"), data)
     assert page.status_code == 200 and "date must be" in page.content.decode()
@@ -85,8 +93,14 @@ def test_the_message_log_is_read_only_and_filterable(client, marketer):
     message = MessageFactory(status="skipped", reason="no_consent")
     url = reverse("admin:care_message_changelist")
     page = client.get(url, {"reason__exact": "no_consent", "channel__exact": "sms"})
-    assert page.status_code == 200 and message.customer.external_id in page.content.decode()
-    assert client.get(reverse("admin:care_message_change", args=[message.pk])).status_code == 200
+    assert (
+        page.status_code == 200
+        and message.customer.external_id in page.content.decode()
+    )
+    assert (
+        client.get(reverse("admin:care_message_change", args=[message.pk])).status_code
+        == 200
+    )
     assert client.get(reverse("admin:care_message_add")).status_code == 403
 
 
@@ -108,16 +122,24 @@ def test_the_messages_story_context_is_bounded_and_links_the_full_log():
     for _ in range(MESSAGES_SHOWN + 2):
         MessageFactory(customer=customer)
     context = messages_context(customer)
-    assert len(context["messages_shown"]) == MESSAGES_SHOWN and context["count"] == MESSAGES_SHOWN + 2
+    assert (
+        len(context["messages_shown"]) == MESSAGES_SHOWN
+        and context["count"] == MESSAGES_SHOWN + 2
+    )
     assert context["all_url"].endswith(f"?customer__id__exact={customer.pk}")
 
 
 def test_the_message_log_filters_by_customer(client, marketer):
-    mine, other = MessageFactory(), MessageFactory()
-    page = client.get(reverse("admin:care_message_changelist"),
-                      {"customer__id__exact": mine.customer_id})
+    mine, _ = MessageFactory(), MessageFactory()
+    page = client.get(
+        reverse("admin:care_message_changelist"),
+        {"customer__id__exact": mine.customer_id},
+    )
     assert page.status_code == 200
-    assert mine.key in str(page.context["cl"].result_list[0]) and len(page.context["cl"].result_list) == 1
+    assert (
+        mine.key in str(page.context["cl"].result_list[0])
+        and len(page.context["cl"].result_list) == 1
+    )
 
 
 def test_a_test_send_emails_every_template_to_the_marketer(client, marketer):
@@ -125,6 +147,12 @@ def test_a_test_send_emails_every_template_to_the_marketer(client, marketer):
 
     campaign = campaign_with_templates(name="Birthday")
     act(client, "test_send", campaign)
-    assert mail.outbox[0].to == ["m@example.com"] and mail.outbox[0].subject == "[test] Birthday"
-    assert "[sms / zh-hans]" in mail.outbox[0].body and "[email / en]" in mail.outbox[0].body
+    assert (
+        mail.outbox[0].to == ["m@example.com"]
+        and mail.outbox[0].subject == "[test] Birthday"
+    )
+    assert (
+        "[sms / zh-hans]" in mail.outbox[0].body
+        and "[email / en]" in mail.outbox[0].body
+    )
     assert not campaign.messages.exists()

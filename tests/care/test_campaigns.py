@@ -5,8 +5,15 @@ from care.models import Campaign
 
 
 def campaign(**kwargs) -> Campaign:
-    fields = {"name": "C", "slug": "c", "trigger": "birthday", "purpose": "marketing",
-              "channels": ["sms"], "audience": {}, "params": {}}
+    fields = {
+        "name": "C",
+        "slug": "c",
+        "trigger": "birthday",
+        "purpose": "marketing",
+        "channels": ["sms"],
+        "audience": {},
+        "params": {},
+    }
     return Campaign(**{**fields, **kwargs})
 
 
@@ -18,7 +25,9 @@ def errors_of(candidate: Campaign) -> dict:
 
 @pytest.mark.django_db
 def test_a_valid_campaign_passes():
-    campaign(params={"days_ahead": 5}, audience={"segments": ["champions"]}).full_clean()
+    campaign(
+        params={"days_ahead": 5}, audience={"segments": ["champions"]}
+    ).full_clean()
 
 
 @pytest.mark.django_db
@@ -27,11 +36,23 @@ def test_a_valid_campaign_passes():
     [
         ({"params": {"days_ahead": -1}}, "params", "days_ahead must be a whole number"),
         ({"params": {"days": 3}}, "params", "Unknown setting days"),
-        ({"trigger": "dated", "params": {"date": "2027-02-30"}}, "params", "YYYY-MM-DD"),
+        (
+            {"trigger": "dated", "params": {"date": "2027-02-30"}},
+            "params",
+            "YYYY-MM-DD",
+        ),
         ({"channels": ["fax"]}, "channels", "Channels must be distinct"),
         ({"channels": []}, "channels", "at least one channel"),
-        ({"audience": {"segments": ["chmpions"]}}, "audience", "Unknown segment chmpions"),
-        ({"audience": {"colour": ["red"]}}, "audience", "Unknown audience filter colour"),
+        (
+            {"audience": {"segments": ["chmpions"]}},
+            "audience",
+            "Unknown segment chmpions",
+        ),
+        (
+            {"audience": {"colour": ["red"]}},
+            "audience",
+            "Unknown audience filter colour",
+        ),
         ({"audience": {"clusters": ["a"]}}, "audience", "Clusters are numbers"),
         ({"holdout_percent": 150}, "holdout_percent", "between 0 and 100"),
     ],

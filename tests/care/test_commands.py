@@ -10,7 +10,12 @@ from django_q.models import Schedule
 
 from care.checks import check_q_cluster, q_cluster_errors
 from care.models import Campaign, Message
-from tests.factories import CustomerFactory, TicketFactory, campaign_with_templates, consent
+from tests.factories import (
+    CustomerFactory,
+    TicketFactory,
+    campaign_with_templates,
+    consent,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
@@ -18,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def frozen():
-    with time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI), tick=False) as t:
+    with time_machine.travel(
+        dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI), tick=False
+    ) as t:
         yield t
 
 
@@ -29,7 +36,9 @@ def run(*args) -> str:
 
 
 def birthday_customers():
-    reachable = CustomerFactory(external_id="REACH", birthday=dt.date(1990, 11, 30), name="Li")
+    reachable = CustomerFactory(
+        external_id="REACH", birthday=dt.date(1990, 11, 30), name="Li"
+    )
     consent(reachable)
     CustomerFactory(external_id="SILENT", birthday=dt.date(1990, 11, 30))
     busy = CustomerFactory(external_id="BUSY", birthday=dt.date(1990, 11, 30))
@@ -51,7 +60,9 @@ def test_the_dry_run_shows_quiet_hours_deferral(frozen):
     frozen.move_to(dt.datetime(2026, 11, 23, 22, 0, tzinfo=SHANGHAI))
     birthday_customers()
     campaign_with_templates(trigger="birthday")
-    assert "WAIT REACH via sms until 2026-11-24 08:00 CST (quiet_hours)" in run("run_triggers", "--dry-run")
+    assert "WAIT REACH via sms until 2026-11-24 08:00 CST (quiet_hours)" in run(
+        "run_triggers", "--dry-run"
+    )
 
 
 def test_run_triggers_plans_and_a_second_run_plans_nothing_more():
@@ -77,14 +88,24 @@ def test_dispatch_refuses_bad_arguments_with_a_clear_message():
 
 
 def test_setup_schedules_is_idempotent_and_removes_stale_entries_of_ours():
-    Schedule.objects.create(name="care: old job", func="care.tasks.gone", schedule_type="I", minutes=5)
-    Schedule.objects.create(name="someone else", func="other.task", schedule_type="I", minutes=5)
+    Schedule.objects.create(
+        name="care: old job", func="care.tasks.gone", schedule_type="I", minutes=5
+    )
+    Schedule.objects.create(
+        name="someone else", func="other.task", schedule_type="I", minutes=5
+    )
     first = run("setup_schedules")
-    assert "created: care: sweep triggers" in first and "removed: care: old job" in first
+    assert (
+        "created: care: sweep triggers" in first and "removed: care: old job" in first
+    )
     assert run("setup_schedules") == "Schedules already up to date.\n"
     names = set(Schedule.objects.values_list("name", flat=True))
-    assert names == {"care: sweep triggers", "care: dispatch outbox", "segmentation: nightly RFM",
-                     "someone else"}
+    assert names == {
+        "care: sweep triggers",
+        "care: dispatch outbox",
+        "segmentation: nightly RFM",
+        "someone else",
+    }
 
 
 def test_setup_schedules_updates_a_changed_entry():
@@ -95,12 +116,16 @@ def test_setup_schedules_updates_a_changed_entry():
 
 
 def test_the_check_refuses_retry_not_longer_than_timeout():
-    errors = q_cluster_errors({"timeout": 300, "retry": 300, "workers": 1}, "django.db.backends.postgresql")
+    errors = q_cluster_errors(
+        {"timeout": 300, "retry": 300, "workers": 1}, "django.db.backends.postgresql"
+    )
     assert [e.id for e in errors] == ["care.E001"]
 
 
 def test_the_check_refuses_several_workers_on_sqlite():
-    errors = q_cluster_errors({"timeout": 300, "retry": 360, "workers": 4}, "django.db.backends.sqlite3")
+    errors = q_cluster_errors(
+        {"timeout": 300, "retry": 360, "workers": 4}, "django.db.backends.sqlite3"
+    )
     assert [e.id for e in errors] == ["care.E002"]
 
 
@@ -111,7 +136,9 @@ def test_the_default_settings_pass_the_check():
 def test_a_broken_campaign_does_not_stop_the_others(caplog):
     birthday_customers()
     broken = campaign_with_templates(trigger="birthday", slug="broken")
-    Campaign.objects.filter(pk=broken.pk).update(audience={"no_such_filter": [1]}, params={"days_ahead": "x"})
+    Campaign.objects.filter(pk=broken.pk).update(
+        audience={"no_such_filter": [1]}, params={"days_ahead": "x"}
+    )
     campaign_with_templates(trigger="birthday", slug="fine")
     out, err = StringIO(), StringIO()
     call_command("run_triggers", stdout=out, stderr=err)

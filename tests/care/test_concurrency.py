@@ -10,7 +10,12 @@ from django.utils import timezone
 from care.dispatch import messages_dispatch
 from care.models import Message
 from care.outbox import messages_plan
-from tests.factories import CustomerFactory, MessageFactory, campaign_with_templates, consent
+from tests.factories import (
+    CustomerFactory,
+    MessageFactory,
+    campaign_with_templates,
+    consent,
+)
 
 
 def in_threads(target, count: int) -> list:

@@ -27,7 +27,9 @@ def morning():
         yield traveller
 
 
-def planned(purpose="marketing", channel="sms", granted=True, **campaign_kwargs) -> Message:
+def planned(
+    purpose="marketing", channel="sms", granted=True, **campaign_kwargs
+) -> Message:
     campaign = campaign_with_templates(purpose=purpose, **campaign_kwargs)
     message = MessageFactory(campaign=campaign, channel=channel)
     consent(message.customer, channel, purpose, granted)
@@ -95,7 +97,9 @@ def test_it_skips_a_message_whose_customer_has_no_address():
     assert status_of(message) == ("skipped", Reason.NO_ADDRESS)
 
 
-def test_it_defers_during_quiet_hours_to_the_end_of_the_window(morning, locmem_channels):
+def test_it_defers_during_quiet_hours_to_the_end_of_the_window(
+    morning, locmem_channels
+):
     message = planned()
     morning.move_to(dt.datetime(2026, 11, 23, 22, 30, tzinfo=SHANGHAI))
     messages_dispatch()
@@ -114,7 +118,9 @@ def test_it_uses_the_customers_own_time_zone_for_quiet_hours(morning):
     messages_dispatch()
     message.refresh_from_db()
     assert message.status == "deferred"
-    assert message.send_after == dt.datetime(2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert message.send_after == dt.datetime(
+        2026, 11, 23, 8, 0, tzinfo=ZoneInfo("America/New_York")
+    )
 
 
 def test_it_uses_time_zone_setting_for_customers_without_one(settings):
@@ -128,8 +134,12 @@ def test_it_uses_time_zone_setting_for_customers_without_one(settings):
 
 def _sent_marketing(customer, days_ago: int) -> None:
     sent_at = MORNING - dt.timedelta(days=days_ago)
-    MessageFactory(customer=customer, campaign=campaign_with_templates(),
-                   status=MessageStatus.SENT, sent_at=sent_at)
+    MessageFactory(
+        customer=customer,
+        campaign=campaign_with_templates(),
+        status=MessageStatus.SENT,
+        sent_at=sent_at,
+    )
 
 
 def test_it_caps_marketing_at_two_in_seven_days_across_channels():
@@ -159,7 +169,9 @@ def test_it_exempts_service_messages_from_the_cap():
 def test_it_counts_messages_sent_earlier_in_the_same_batch_against_the_cap():
     first = planned()
     customer = first.customer
-    others = [MessageFactory(campaign=first.campaign, customer=customer) for _ in range(2)]
+    others = [
+        MessageFactory(campaign=first.campaign, customer=customer) for _ in range(2)
+    ]
     messages_dispatch()
     statuses = sorted(status_of(m)[0] for m in [first, *others])
     assert statuses == ["sent", "sent", "skipped"]
@@ -228,7 +240,11 @@ def test_it_retries_a_transient_error_with_backoff(settings):
     message = planned()
     messages_dispatch()
     message.refresh_from_db()
-    assert (message.status, message.reason, message.attempts) == ("deferred", "transient_error", 1)
+    assert (message.status, message.reason, message.attempts) == (
+        "deferred",
+        "transient_error",
+        1,
+    )
     assert message.send_after == MORNING + dt.timedelta(minutes=1)
     assert message.last_error == "gateway timeout"
 
@@ -257,7 +273,9 @@ def test_it_issues_a_coupon_only_when_the_send_succeeds(settings):
     messages_dispatch()
     message.refresh_from_db()
     coupon = Coupon.objects.get(message=message)
-    assert message.body.startswith(f"Code {coupon.code}") and coupon.code.startswith("BD")
+    assert message.body.startswith(f"Code {coupon.code}") and coupon.code.startswith(
+        "BD"
+    )
 
 
 def test_it_issues_no_coupon_when_the_send_fails(settings):
@@ -277,7 +295,9 @@ def test_two_claims_never_take_the_same_row():
     assert len(first) == 3 and len(second) == 2 and not set(first) & set(second)
 
 
-def test_a_worker_killed_before_sending_is_resent_once_after_the_lease(morning, locmem_channels):
+def test_a_worker_killed_before_sending_is_resent_once_after_the_lease(
+    morning, locmem_channels
+):
     message = planned()
     messages_claim(now=MORNING, limit=10)  # ... and the worker dies here
     messages_dispatch()
@@ -294,18 +314,24 @@ class DyingBackend(sms.LocmemBackend):
         raise SystemExit("killed after the provider took the message")
 
 
-def test_a_worker_killed_between_send_and_record_never_sends_twice(morning, locmem_channels):
+def test_a_worker_killed_between_send_and_record_never_sends_twice(
+    morning, locmem_channels
+):
     message = planned()
     _, ids = messages_claim(now=MORNING, limit=10)
     Message.objects.filter(pk__in=ids).update(attempted_at=MORNING)
-    sms.LocmemBackend().send(Message.objects.get(pk=ids[0]))  # the provider takes it; then kill -9
+    sms.LocmemBackend().send(
+        Message.objects.get(pk=ids[0])
+    )  # the provider takes it; then kill -9
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message)[0] == "sent"  # the channel confirmed it went
     assert len(locmem_channels) == 1
 
 
-def test_an_interrupted_worker_records_what_it_sent_before_stopping(settings, morning, locmem_channels):
+def test_an_interrupted_worker_records_what_it_sent_before_stopping(
+    settings, morning, locmem_channels
+):
     settings.SMS_BACKEND = "tests.care.test_dispatch.DyingBackend"
     message = planned()
     with pytest.raises(SystemExit):
@@ -317,11 +343,15 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(settings, mo
     assert len(locmem_channels) == 1
 
 
-def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(settings, morning):
+def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(
+    settings, morning
+):
     settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"
     message = planned()
     messages_claim(now=MORNING, limit=10)
-    Message.objects.filter(pk=message.pk).update(attempted_at=MORNING)  # tried, then killed
+    Message.objects.filter(pk=message.pk).update(
+        attempted_at=MORNING
+    )  # tried, then killed
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message) == ("unknown", Reason.LEASE_EXPIRED)

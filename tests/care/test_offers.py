@@ -6,18 +6,30 @@ from django.utils import timezone
 
 from care.models import Coupon, CouponStatus
 from care.offers import order_received
-from tests.factories import MessageFactory, OfferFactory, OrderFactory, campaign_with_templates
+from tests.factories import (
+    MessageFactory,
+    OfferFactory,
+    OrderFactory,
+    campaign_with_templates,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def issued_coupon(code="BDABC12345") -> Coupon:
     offer = OfferFactory()
-    message = MessageFactory(campaign=campaign_with_templates(offer=offer), status="sent")
+    message = MessageFactory(
+        campaign=campaign_with_templates(offer=offer), status="sent"
+    )
     now = timezone.now()
-    return Coupon.objects.create(code=code, offer=offer, message=message,
-                                 customer=message.customer, issued_at=now,
-                                 expires_at=now + dt.timedelta(days=30))
+    return Coupon.objects.create(
+        code=code,
+        offer=offer,
+        message=message,
+        customer=message.customer,
+        issued_at=now,
+        expires_at=now + dt.timedelta(days=30),
+    )
 
 
 def test_it_redeems_the_coupon_and_converts_the_message():
@@ -35,14 +47,22 @@ def test_it_redeems_a_coupon_only_once():
     order = OrderFactory(customer=coupon.customer, coupon_code=coupon.code)
     order_received(order)
     assert order_received(order) is False
-    assert order_received(OrderFactory(customer=coupon.customer, coupon_code=coupon.code)) is False
+    assert (
+        order_received(OrderFactory(customer=coupon.customer, coupon_code=coupon.code))
+        is False
+    )
 
 
 def test_it_ignores_a_code_of_another_customer_or_an_expired_code():
     coupon = issued_coupon()
     assert order_received(OrderFactory(coupon_code=coupon.code)) is False
     with time_machine.travel(timezone.now() + dt.timedelta(days=31)):
-        assert order_received(OrderFactory(customer=coupon.customer, coupon_code=coupon.code)) is False
+        assert (
+            order_received(
+                OrderFactory(customer=coupon.customer, coupon_code=coupon.code)
+            )
+            is False
+        )
 
 
 def test_it_ignores_orders_without_a_code():

@@ -19,7 +19,12 @@ def test_it_installs_every_playbook_with_templates_in_both_languages():
     assert len(result.created) == len(PLAYBOOKS) == Campaign.objects.count()
     for campaign in Campaign.objects.all():
         pairs = set(campaign.templates.values_list("channel", "locale"))
-        assert pairs == {("sms", "en"), ("sms", "zh-hans"), ("email", "en"), ("email", "zh-hans")}
+        assert pairs == {
+            ("sms", "en"),
+            ("sms", "zh-hans"),
+            ("email", "en"),
+            ("email", "zh-hans"),
+        }
         assert campaign.status == "draft"
 
 
@@ -28,8 +33,11 @@ def test_it_is_idempotent_and_keeps_a_marketers_edits():
     MessageTemplate.objects.filter(campaign__slug="birthday-gift").update(body="edited")
     result = playbooks_install()
     assert result.created == [] and Campaign.objects.count() == len(PLAYBOOKS)
-    assert set(MessageTemplate.objects.filter(campaign__slug="birthday-gift")
-               .values_list("body", flat=True)) == {"edited"}
+    assert set(
+        MessageTemplate.objects.filter(campaign__slug="birthday-gift").values_list(
+            "body", flat=True
+        )
+    ) == {"edited"}
 
 
 def test_activate_starts_drafts_but_not_paused_campaigns():
@@ -49,14 +57,18 @@ def test_every_template_compiles():
 
 
 def test_the_installed_playbooks_plan_and_send_end_to_end(locmem_channels):
-    with time_machine.travel(dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
-                             tick=False):
+    with time_machine.travel(
+        dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False
+    ):
         playbooks_install(activate=True)
-        Campaign.objects.update(holdout_percent=0)  # nobody held out: the test is about sending
+        Campaign.objects.update(
+            holdout_percent=0
+        )  # nobody held out: the test is about sending
         birthday = CustomerFactory(birthday=dt.date(1990, 11, 28), name="王芳")
         consent(birthday)
-        asset = AssetFactory(last_serviced_at=dt.date(2026, 6, 1), service_interval_days=178,
-                             name="空调")
+        asset = AssetFactory(
+            last_serviced_at=dt.date(2026, 6, 1), service_interval_days=178, name="空调"
+        )
         consent(asset.customer, "sms", "service")
         campaigns_sweep(now=dt.datetime.now(dt.UTC))
         messages_dispatch()

@@ -32,7 +32,9 @@ def test_it_defers_a_late_evening_send_to_the_next_morning():
 
 
 def test_it_defers_an_early_morning_send_to_the_same_morning():
-    until = quiet_until(utc(2026, 11, 23, 20, 0), SHANGHAI, NIGHT)  # 04:00 local on the 24th
+    until = quiet_until(
+        utc(2026, 11, 23, 20, 0), SHANGHAI, NIGHT
+    )  # 04:00 local on the 24th
     assert until == dt.datetime(2026, 11, 24, 8, 0, tzinfo=SHANGHAI)
 
 
@@ -56,7 +58,9 @@ def test_it_takes_the_first_instant_after_a_wall_clock_time_that_does_not_exist(
 
 def test_it_supports_a_window_that_does_not_cross_midnight():
     window = parse_quiet_hours("12:00-14:00")
-    assert quiet_until(utc(2026, 11, 23, 5, 0), SHANGHAI, window) == utc(2026, 11, 23, 6, 0)
+    assert quiet_until(utc(2026, 11, 23, 5, 0), SHANGHAI, window) == utc(
+        2026, 11, 23, 6, 0
+    )
     assert quiet_until(utc(2026, 11, 23, 7, 0), SHANGHAI, window) is None
 
 
@@ -71,7 +75,9 @@ def test_it_rejects_malformed_quiet_hours_with_a_clear_message():
 
 
 def test_it_keeps_the_holdout_assignment_stable():
-    assert [in_holdout(7, c, 0.1) for c in range(200)] == [in_holdout(7, c, 0.1) for c in range(200)]
+    assert [in_holdout(7, c, 0.1) for c in range(200)] == [
+        in_holdout(7, c, 0.1) for c in range(200)
+    ]
 
 
 def test_it_holds_out_about_the_share_asked():

@@ -9,7 +9,9 @@ from care.models import Message
 from care.outbox import messages_plan
 from tests.factories import CustomerFactory, campaign_with_templates
 
-segmentation = pytest.importorskip("segmentation.models", reason="segmentation models not merged yet")
+segmentation = pytest.importorskip(
+    "segmentation.models", reason="segmentation models not merged yet"
+)
 if not hasattr(segmentation, "SegmentTransition"):
     pytest.skip("segmentation models not merged yet", allow_module_level=True)
 
@@ -18,12 +20,17 @@ pytestmark = pytest.mark.django_db
 
 def rfm_run():
     now = timezone.now()
-    return segmentation.RfmRun.objects.create(started_at=now, window_days=365, as_of=now)
+    return segmentation.RfmRun.objects.create(
+        started_at=now, window_days=365, as_of=now
+    )
 
 
 def transition(customer, to_segment: str, days_ago: int = 0, source: str = "loyal"):
     return segmentation.SegmentTransition.objects.create(
-        customer=customer, from_segment=source, to_segment=to_segment, run=rfm_run(),
+        customer=customer,
+        from_segment=source,
+        to_segment=to_segment,
+        run=rfm_run(),
         changed_at=timezone.now() - dt.timedelta(days=days_ago),
     )
 
@@ -36,7 +43,9 @@ def plan(campaign) -> list[Message]:
 def test_win_back_is_due_when_a_customer_moves_into_at_risk():
     change = transition(CustomerFactory(), "at_risk")
     [message] = plan(campaign_with_templates(trigger="win_back"))
-    assert message.key.endswith(f"/customer:{change.customer_id}/transition:{change.pk}/sms")
+    assert message.key.endswith(
+        f"/customer:{change.customer_id}/transition:{change.pk}/sms"
+    )
     assert message.occasion == {"from_segment": "loyal", "to_segment": "at_risk"}
 
 
@@ -64,5 +73,7 @@ def test_the_audience_filters_by_segment():
         segmentation.CustomerRfm.objects.create(
             customer=customer, segment=segment, cluster=1, scored_at=timezone.now()
         )
-    campaign = campaign_with_templates(trigger="birthday", audience={"segments": ["champions"]})
+    campaign = campaign_with_templates(
+        trigger="birthday", audience={"segments": ["champions"]}
+    )
     assert [m.customer for m in plan(campaign)] == [champion]

@@ -43,7 +43,9 @@ def test_birthday_is_due_seven_days_ahead():
     customer = CustomerFactory(birthday=dt.date(1990, 11, 30))
     consent(customer)
     [message] = plan(campaign_with_templates(trigger="birthday"))
-    assert message.key == f"{message.campaign_id}/birthday/customer:{customer.pk}/2026/sms"
+    assert (
+        message.key == f"{message.campaign_id}/birthday/customer:{customer.pk}/2026/sms"
+    )
     assert message.status == "planned" and message.occasion["birthday"] == "2026-11-30"
 
 
@@ -55,7 +57,12 @@ def test_birthday_is_not_due_eight_days_ahead_nor_just_past():
 
 def test_birthday_follows_the_days_ahead_setting():
     CustomerFactory(birthday=dt.date(1990, 12, 3))
-    assert len(plan(campaign_with_templates(trigger="birthday", params={"days_ahead": 10}))) == 1
+    assert (
+        len(
+            plan(campaign_with_templates(trigger="birthday", params={"days_ahead": 10}))
+        )
+        == 1
+    )
 
 
 def test_birthday_uses_the_customers_local_date(frozen):
@@ -63,14 +70,18 @@ def test_birthday_uses_the_customers_local_date(frozen):
     CustomerFactory(birthday=dt.date(1990, 11, 30), time_zone="Pacific/Honolulu")
     campaign = campaign_with_templates(trigger="birthday")
     assert plan(campaign) == []
-    frozen.move_to(dt.datetime(2026, 11, 23, 0, 30, tzinfo=ZoneInfo("Pacific/Honolulu")))
+    frozen.move_to(
+        dt.datetime(2026, 11, 23, 0, 30, tzinfo=ZoneInfo("Pacific/Honolulu"))
+    )
     assert len(plan(campaign)) == 1
 
 
 def test_birthday_on_29_february_is_celebrated_on_28_february_in_common_years():
     assert celebrated_on(dt.date(1992, 2, 29), 2027) == dt.date(2027, 2, 28)
     assert celebrated_on(dt.date(1992, 2, 29), 2028) == dt.date(2028, 2, 29)
-    assert next_birthday(dt.date(1992, 2, 29), dt.date(2027, 3, 1)) == dt.date(2028, 2, 29)
+    assert next_birthday(dt.date(1992, 2, 29), dt.date(2027, 3, 1)) == dt.date(
+        2028, 2, 29
+    )
 
 
 def test_a_leap_day_birthday_is_due_a_week_before_28_february(frozen):
@@ -117,7 +128,11 @@ def test_it_falls_back_to_email_when_sms_has_no_consent():
 def test_it_plans_a_skipped_row_with_the_reason_when_no_channel_is_allowed():
     CustomerFactory(birthday=dt.date(1990, 11, 30))
     [message] = plan(campaign_with_templates(trigger="birthday"))
-    assert (message.channel, message.status, message.reason) == ("sms", "skipped", "no_consent")
+    assert (message.channel, message.status, message.reason) == (
+        "sms",
+        "skipped",
+        "no_consent",
+    )
 
 
 def test_it_plans_nothing_for_an_inactive_campaign_or_outside_its_window():
@@ -131,7 +146,9 @@ def test_it_plans_nothing_for_an_inactive_campaign_or_outside_its_window():
 
 
 def test_maintenance_is_due_three_days_before_the_next_service():
-    asset = AssetFactory(last_serviced_at=dt.date(2026, 6, 1), service_interval_days=178)
+    asset = AssetFactory(
+        last_serviced_at=dt.date(2026, 6, 1), service_interval_days=178
+    )
     [message] = plan(campaign_with_templates(trigger="maintenance", purpose="service"))
     assert asset.next_service_on == dt.date(2026, 11, 26)
     assert message.key.endswith(f"/maintenance/asset:{asset.pk}/2026-11-26/sms")
@@ -145,12 +162,16 @@ def test_maintenance_is_not_due_four_days_ahead_or_once_overdue():
 
 
 def test_maintenance_is_once_per_asset_and_due_date(frozen):
-    asset = AssetFactory(last_serviced_at=dt.date(2026, 6, 1), service_interval_days=178)
+    asset = AssetFactory(
+        last_serviced_at=dt.date(2026, 6, 1), service_interval_days=178
+    )
     campaign = campaign_with_templates(trigger="maintenance", purpose="service")
     plan(campaign)
     frozen.shift(dt.timedelta(days=1))
     assert len(plan(campaign)) == 1
-    asset.last_serviced_at = dt.date(2026, 6, 2)  # rescheduled: a new due date, a new reminder
+    asset.last_serviced_at = dt.date(
+        2026, 6, 2
+    )  # rescheduled: a new due date, a new reminder
     asset.save()
     assert len(plan(campaign)) == 2
 
@@ -160,8 +181,11 @@ def test_maintenance_is_once_per_asset_and_due_date(frozen):
 
 def views(customer, product, days_ago: list[int]) -> None:
     for days in days_ago:
-        BrowseEventFactory(customer=customer, product=product,
-                           occurred_at=timezone.now() - dt.timedelta(days=days))
+        BrowseEventFactory(
+            customer=customer,
+            product=product,
+            occurred_at=timezone.now() - dt.timedelta(days=days),
+        )
 
 
 def test_abandoned_browse_is_due_after_views_on_three_distinct_days():
@@ -186,8 +210,12 @@ def test_abandoned_browse_is_not_due_once_the_product_was_bought():
 
 def test_abandoned_browse_is_still_due_when_the_product_was_bought_before_the_views():
     customer, product = CustomerFactory(), ProductFactory()
-    OrderLineFactory(order=OrderFactory(customer=customer, placed_at=timezone.now() - dt.timedelta(days=6)),
-                     product=product)
+    OrderLineFactory(
+        order=OrderFactory(
+            customer=customer, placed_at=timezone.now() - dt.timedelta(days=6)
+        ),
+        product=product,
+    )
     views(customer, product, [1, 3, 5])
     assert len(plan(campaign_with_templates(trigger="abandoned_browse"))) == 1
 
@@ -209,8 +237,11 @@ def test_abandoned_browse_respects_the_cooldown(frozen):
 
 
 def resolved_ticket(minutes_ago: int, **kwargs):
-    return TicketFactory(status="resolved", resolved_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
-                         **kwargs)
+    return TicketFactory(
+        status="resolved",
+        resolved_at=timezone.now() - dt.timedelta(minutes=minutes_ago),
+        **kwargs,
+    )
 
 
 def survey_campaign():
@@ -220,7 +251,9 @@ def survey_campaign():
 def test_survey_is_due_ten_minutes_after_resolution():
     ticket = resolved_ticket(10)
     [message] = plan(survey_campaign())
-    assert message.ticket == ticket and message.key.endswith(f"/ticket:{ticket.pk}/r0/sms")
+    assert message.ticket == ticket and message.key.endswith(
+        f"/ticket:{ticket.pk}/r0/sms"
+    )
     assert message.expires_at == ticket.resolved_at + dt.timedelta(minutes=60)
 
 
@@ -285,10 +318,18 @@ def test_a_survey_deferred_by_quiet_hours_still_goes_in_the_morning(frozen):
 def test_new_product_goes_to_past_buyers_of_its_category():
     old = ProductFactory(category="tea")
     buyer, other = CustomerFactory(), CustomerFactory()
-    OrderLineFactory(order=OrderFactory(customer=buyer, placed_at=timezone.now() - dt.timedelta(days=90)),
-                     product=old)
-    OrderLineFactory(order=OrderFactory(customer=other), product=ProductFactory(category="coffee"))
-    new = ProductFactory(category="tea", launched_at=timezone.now() - dt.timedelta(days=1))
+    OrderLineFactory(
+        order=OrderFactory(
+            customer=buyer, placed_at=timezone.now() - dt.timedelta(days=90)
+        ),
+        product=old,
+    )
+    OrderLineFactory(
+        order=OrderFactory(customer=other), product=ProductFactory(category="coffee")
+    )
+    new = ProductFactory(
+        category="tea", launched_at=timezone.now() - dt.timedelta(days=1)
+    )
     [message] = plan(campaign_with_templates(trigger="new_product"))
     assert (message.customer, message.product) == (buyer, new)
     assert message.key.endswith(f"/customer:{buyer.pk}/product:{new.pk}/sms")
@@ -297,10 +338,16 @@ def test_new_product_goes_to_past_buyers_of_its_category():
 def test_new_product_is_not_due_for_old_launches_or_customers_who_own_it():
     old = ProductFactory(category="tea")
     buyer = CustomerFactory()
-    OrderLineFactory(order=OrderFactory(customer=buyer, placed_at=timezone.now() - dt.timedelta(days=90)),
-                     product=old)
+    OrderLineFactory(
+        order=OrderFactory(
+            customer=buyer, placed_at=timezone.now() - dt.timedelta(days=90)
+        ),
+        product=old,
+    )
     ProductFactory(category="tea", launched_at=timezone.now() - dt.timedelta(days=30))
-    new = ProductFactory(category="tea", launched_at=timezone.now() - dt.timedelta(days=1))
+    new = ProductFactory(
+        category="tea", launched_at=timezone.now() - dt.timedelta(days=1)
+    )
     OrderLineFactory(order=OrderFactory(customer=buyer), product=new)
     assert plan(campaign_with_templates(trigger="new_product")) == []
 
@@ -312,7 +359,9 @@ def test_a_dated_campaign_is_planned_on_the_day_at_the_local_time_of_day(frozen)
     frozen.move_to(dt.datetime(2027, 2, 6, 0, 30, tzinfo=SHANGHAI))
     shanghai = CustomerFactory(time_zone="Asia/Shanghai")
     london = CustomerFactory(time_zone="Europe/London")  # still 5 February there
-    campaign = campaign_with_templates(trigger="dated", params={"date": "02-06", "time": "10:00"})
+    campaign = campaign_with_templates(
+        trigger="dated", params={"date": "02-06", "time": "10:00"}
+    )
     [message] = plan(campaign)
     assert message.customer == shanghai
     assert message.send_after == dt.datetime(2027, 2, 6, 10, 0, tzinfo=SHANGHAI)
@@ -322,8 +371,13 @@ def test_a_dated_campaign_is_planned_on_the_day_at_the_local_time_of_day(frozen)
 
 def test_a_dated_campaign_is_not_due_on_other_days_nor_for_a_past_one_off_year(frozen):
     CustomerFactory()
-    assert plan(campaign_with_templates(trigger="dated", params={"date": "02-06"})) == []
-    assert plan(campaign_with_templates(trigger="dated", params={"date": "2025-11-23"})) == []
+    assert (
+        plan(campaign_with_templates(trigger="dated", params={"date": "02-06"})) == []
+    )
+    assert (
+        plan(campaign_with_templates(trigger="dated", params={"date": "2025-11-23"}))
+        == []
+    )
 
 
 def test_a_yearly_dated_campaign_is_once_per_customer_and_date(frozen):
@@ -350,7 +404,12 @@ def test_the_sweep_runs_every_active_campaign():
     assert Message.objects.count() == 2
 
 
-def test_a_yearly_dated_campaign_on_29_february_falls_on_28_february_in_common_years(frozen):
+def test_a_yearly_dated_campaign_on_29_february_falls_on_28_february_in_common_years(
+    frozen,
+):
     frozen.move_to(dt.datetime(2027, 2, 28, 9, 0, tzinfo=SHANGHAI))
     CustomerFactory()
-    assert len(plan(campaign_with_templates(trigger="dated", params={"date": "02-29"}))) == 1
+    assert (
+        len(plan(campaign_with_templates(trigger="dated", params={"date": "02-29"})))
+        == 1
+    )

@@ -16,14 +16,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         User = get_user_model()
         if not User.objects.filter(username=DEMO_USERNAME).exists():
-            User.objects.create_superuser(DEMO_USERNAME, "admin@localhost", DEMO_PASSWORD)
+            User.objects.create_superuser(
+                DEMO_USERNAME, "admin@localhost", DEMO_PASSWORD
+            )
             self.stdout.write(f"Created the demo superuser {DEMO_USERNAME!r}.")
         if not Customer.objects.exists():
             call_command("seed_demo", stdout=self.stdout, stderr=self.stderr)
         else:
             self.stdout.write("Demo data already loaded; leaving it as it is.")
         call_command("setup_schedules", stdout=self.stdout, stderr=self.stderr)
-        call_command("install_playbooks", "--activate", stdout=self.stdout, stderr=self.stderr)
+        call_command(
+            "install_playbooks", "--activate", stdout=self.stdout, stderr=self.stderr
+        )
         # Plan and send once now, so the admin shows messages before the
         # scheduler's first minute has passed.
         call_command("run_triggers", stdout=self.stdout, stderr=self.stderr)

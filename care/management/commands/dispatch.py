@@ -10,11 +10,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--batch-size", type=int, default=500)
-        parser.add_argument("--max-batches", type=int, default=0, help="0: until nothing is due")
+        parser.add_argument(
+            "--max-batches", type=int, default=0, help="0: until nothing is due"
+        )
 
     def handle(self, *args, batch_size: int, max_batches: int, **options) -> None:
         if batch_size < 1 or max_batches < 0:
-            raise CommandError("--batch-size must be at least 1 and --max-batches at least 0.")
+            raise CommandError(
+                "--batch-size must be at least 1 and --max-batches at least 0."
+            )
         result = messages_dispatch(batch_size=batch_size, max_batches=max_batches)
         if not result.counts:
             self.stdout.write("Nothing due.")

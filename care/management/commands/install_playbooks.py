@@ -9,10 +9,15 @@ class Command(BaseCommand):
     help = "Create the standard campaigns (playbooks); --activate starts those still in draft."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--activate", action="store_true",
-                            help="activate drafts without a second approval (demo and first set-up)")
+        parser.add_argument(
+            "--activate",
+            action="store_true",
+            help="activate drafts without a second approval (demo and first set-up)",
+        )
 
     def handle(self, *args, activate: bool, **options) -> None:
         result = playbooks_install(activate=activate)
-        self.stdout.write(f"Playbooks: {len(result.created)} created, "
-                          f"{len(result.unchanged)} already there, {len(result.activated)} activated.")
+        self.stdout.write(
+            f"Playbooks: {len(result.created)} created, "
+            f"{len(result.unchanged)} already there, {len(result.activated)} activated."
+        )

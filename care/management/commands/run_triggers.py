@@ -16,8 +16,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--dry-run", action="store_true")
-        parser.add_argument("--limit", type=int, default=50,
-                            help="dry run: at most this many lines per campaign")
+        parser.add_argument(
+            "--limit",
+            type=int,
+            default=50,
+            help="dry run: at most this many lines per campaign",
+        )
 
     def handle(self, *args, dry_run: bool, limit: int, **options) -> None:
         if limit < 0:
@@ -28,28 +32,39 @@ class Command(BaseCommand):
                 if result.error:
                     self.stderr.write(f"{result.campaign.slug}: failed: {result.error}")
                     continue
-                self.stdout.write(f"{result.campaign.slug}: planned {result.planned}, "
-                                  f"skipped {result.skipped}, already planned {result.already}")
+                self.stdout.write(
+                    f"{result.campaign.slug}: planned {result.planned}, "
+                    f"skipped {result.skipped}, already planned {result.already}"
+                )
             return
         for result, lines in sweep_preview(now=now, limit=limit):
             campaign = result.campaign
             if result.error:
-                self.stderr.write(f"{campaign.name} [{campaign.slug}]: failed: {result.error}")
+                self.stderr.write(
+                    f"{campaign.name} [{campaign.slug}]: failed: {result.error}"
+                )
                 continue
-            self.stdout.write(self.style.MIGRATE_HEADING(
-                f"{campaign.name} [{campaign.slug}, {campaign.get_status_display()}]: "
-                f"{result.planned} to plan, {result.skipped} skipped at planning, "
-                f"{result.already} already planned"))
+            self.stdout.write(
+                self.style.MIGRATE_HEADING(
+                    f"{campaign.name} [{campaign.slug}, {campaign.get_status_display()}]: "
+                    f"{result.planned} to plan, {result.skipped} skipped at planning, "
+                    f"{result.already} already planned"
+                )
+            )
             for line in lines:
                 self.stdout.write("  " + self._describe(line))
             if result.planned + result.skipped > len(lines):
-                self.stdout.write(f"  ... and {result.planned + result.skipped - len(lines)} more")
+                self.stdout.write(
+                    f"  ... and {result.planned + result.skipped - len(lines)} more"
+                )
         self.stdout.write("Dry run: nothing was written.")
 
     def _describe(self, line: PreviewLine) -> str:
         message = line.message
         customer = message.customer
-        when = line.when.astimezone(customer_zone(customer.time_zone)).strftime("%Y-%m-%d %H:%M %Z")
+        when = line.when.astimezone(customer_zone(customer.time_zone)).strftime(
+            "%Y-%m-%d %H:%M %Z"
+        )
         who = f"{customer.external_id} via {message.channel}"
         if line.outcome == "sent":
             return f"SEND {who} at {when}: {line.text[:120]!r}"

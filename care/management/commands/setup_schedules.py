@@ -10,8 +10,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         result = schedules_install()
-        for label, names in (("created", result.created), ("updated", result.updated),
-                             ("removed", result.removed)):
+        for label, names in (
+            ("created", result.created),
+            ("updated", result.updated),
+            ("removed", result.removed),
+        ):
             for name in names:
                 self.stdout.write(f"{label}: {name}")
         if not (result.created or result.updated or result.removed):
