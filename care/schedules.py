@@ -18,12 +18,19 @@ class InstallResult:
     removed: list[str]
 
 
+def _stored(value):
+    """django-q2 keeps args and kwargs as Python literals in text columns."""
+    if isinstance(value, (dict, tuple, list)):
+        return repr(value) if value else None
+    return value
+
+
 @transaction.atomic
 def schedules_install(entries: list[dict] | None = None) -> InstallResult:
     entries = SCHEDULES if entries is None else entries
     result = InstallResult([], [], [])
     for entry in entries:
-        defaults = {field: entry.get(field) for field in FIELDS if field in entry}
+        defaults = {field: _stored(entry[field]) for field in FIELDS if field in entry}
         defaults.setdefault("repeats", -1)
         schedule, created = Schedule.objects.get_or_create(
             name=entry["name"], defaults={**defaults, "next_run": timezone.now()}

@@ -96,23 +96,23 @@ def test_setup_schedules_is_idempotent_and_removes_stale_entries_of_ours():
     )
     first = run("setup_schedules")
     assert (
-        "created: care: sweep triggers" in first and "removed: care: old job" in first
+        "created: care-sweep" in first and "removed: care: old job" in first
     )
     assert run("setup_schedules") == "Schedules already up to date.\n"
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == {
-        "care: sweep triggers",
-        "care: dispatch outbox",
-        "segmentation: nightly RFM",
+        "care-sweep",
+        "care-dispatch",
+        "rfm-nightly",
         "someone else",
     }
 
 
 def test_setup_schedules_updates_a_changed_entry():
     run("setup_schedules")
-    Schedule.objects.filter(name="care: dispatch outbox").update(minutes=30)
-    assert "updated: care: dispatch outbox" in run("setup_schedules")
-    assert Schedule.objects.get(name="care: dispatch outbox").minutes == 1
+    Schedule.objects.filter(name="care-dispatch").update(minutes=30)
+    assert "updated: care-dispatch" in run("setup_schedules")
+    assert Schedule.objects.get(name="care-dispatch").minutes == 1
 
 
 def test_the_check_refuses_retry_not_longer_than_timeout():
@@ -144,3 +144,18 @@ def test_a_broken_campaign_does_not_stop_the_others(caplog):
     call_command("run_triggers", stdout=out, stderr=err)
     assert "broken: failed" in err.getvalue()
     assert "fine: planned 2" in out.getvalue()
+
+
+def test_setup_schedules_stores_kwargs_as_django_q_reads_them():
+    from care.schedules import schedules_install
+
+    entry = {
+        "name": "care-x",
+        "func": "care.tasks.x",
+        "schedule_type": "I",
+        "minutes": 5,
+        "kwargs": {"window_days": 365},
+    }
+    schedules_install([entry])
+    assert Schedule.objects.get(name="care-x").kwargs == "{'window_days': 365}"
+    assert schedules_install([entry]).updated == []
