@@ -47,7 +47,8 @@ def ticket_upsert(*, external_id: str, **fields: Any) -> tuple[Ticket, bool]:
             setattr(ticket, name, value)
         _apply_status(ticket, before)
         _check_times(ticket, errors)
-        save_clean(ticket, errors)
+        errors.raise_if_any()
+        save_clean(ticket)
     return ticket, created
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Order, OrderLine, Product
@@ -27,7 +28,6 @@ from crm.validation import (
     clean_int,
     clean_text,
 )
-from django.utils import timezone
 
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
@@ -127,7 +127,9 @@ def _clean_line(item: Any, products: dict, errors: FieldErrors, prefix: str) -> 
         f"{prefix}.quantity", clean_int, item.get("quantity", 1), minimum=1, maximum=MAX_QUANTITY
     )
     price = item.get("unit_price")
-    if price is None and product is not None and product.price is not None:
+    if price is None and product is None:
+        return None  # the unknown product is the error worth naming
+    if price is None and product.price is not None:
         price = product.price
     unit_price: Decimal | None = errors.check(f"{prefix}.unit_price", clean_decimal, price)
     if product is None or quantity is None or unit_price is None:
