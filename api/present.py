@@ -9,6 +9,9 @@ from crm.models import Asset, Consent, Customer, Order, Product
 
 
 def _iso(value: dt.date | None) -> str | None:
+    """ISO 8601; times in UTC, whatever offset they arrived with."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.UTC)
     return value.isoformat() if value is not None else None
 
 

@@ -7,7 +7,7 @@ means (phone numbers, dates, amounts), so the API and the CSV import agree.
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 from pydantic.functional_validators import model_validator
 from pydantic.json_schema import WithJsonSchema
 
@@ -23,8 +23,9 @@ DateTimeText = Annotated[
         }
     ),
 ]
+# Any JSON value: the services read amounts (and say what is wrong with them).
 Amount = Annotated[
-    StrictStr | StrictInt | StrictFloat,
+    Any,
     WithJsonSchema(
         {
             "type": "string",
