@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.models import Ticket, TicketStatus
-from crm.services.common import clean_fields, customer_ref, locked_or_new, optional, past_datetime, require, save_clean
+from crm.services.common import retry_on_conflict, clean_fields, customer_ref, locked_or_new, optional, past_datetime, require, save_clean
 from crm.validation import FieldErrors, clean_bool, clean_choice, clean_external_id, clean_text
 
 _DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
@@ -26,6 +26,7 @@ def _ticket_cleaners() -> dict:
     }
 
 
+@retry_on_conflict
 def ticket_upsert(*, external_id: str, **fields: Any) -> tuple[Ticket, bool]:
     """Create or update the ticket `external_id`; return it and whether it was created.
 

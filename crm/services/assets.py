@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Asset, AssetKind
-from crm.services.common import clean_fields, customer_ref, locked_or_new, optional, require, save_clean
+from crm.services.common import retry_on_conflict, clean_fields, customer_ref, locked_or_new, optional, require, save_clean
 from crm.validation import FieldErrors, clean_choice, clean_date, clean_external_id, clean_int, clean_text
 
 MAX_INTERVAL_DAYS = 3650
@@ -33,6 +33,7 @@ def _asset_cleaners() -> dict:
     }
 
 
+@retry_on_conflict
 def asset_upsert(*, external_id: str, **fields: Any) -> tuple[Asset, bool]:
     """Create or update the asset `external_id`; the next service date follows."""
     errors = FieldErrors()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Order, OrderLine, Product
 from crm.services.common import (
+    retry_on_conflict,
     clean_fields,
     customer_ref,
     locked_or_new,
@@ -42,6 +43,7 @@ def _product_cleaners() -> dict:
     }
 
 
+@retry_on_conflict
 def product_upsert(*, sku: str, **fields: Any) -> tuple[Product, bool]:
     """Create or update the product `sku`; fields left out keep their value."""
     errors = FieldErrors()
@@ -70,6 +72,7 @@ def _order_cleaners() -> dict:
     }
 
 
+@retry_on_conflict
 def order_upsert(*, external_id: str, **fields: Any) -> tuple[Order, bool]:
     """Create or update the order `external_id`; return it and whether it was created.
 

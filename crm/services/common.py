@@ -1,11 +1,12 @@
 """Helpers shared by the write services: cleaning, references, locked upserts."""
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -86,3 +87,20 @@ def save_clean(obj: models.Model, errors: FieldErrors | None = None) -> None:
         errors.merge(error)
         errors.raise_if_any()
     obj.save()
+
+
+def retry_on_conflict(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an upsert again once if its insert lost a race with another first write.
+
+    Two requests creating the same external id both find no row; the second
+    insert fails on the unique index. Run again, it finds the row and updates.
+    """
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return func(**kwargs)
+        except IntegrityError:
+            return func(**kwargs)
+
+    return wrapper

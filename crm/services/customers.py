@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Channel, Consent, Customer, Purpose
 from crm.services.common import (
+    retry_on_conflict,
     clean_fields,
     locked_or_new,
     optional,
@@ -77,6 +78,7 @@ def _consent_values(errors: FieldErrors, item: Mapping, default_source: str) -> 
     }
 
 
+@retry_on_conflict
 def customer_upsert(
     *,
     external_id: str,
