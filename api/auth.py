@@ -26,11 +26,16 @@ class BearerToken(HttpBearer):
 def _require_json(request: HttpRequest) -> None:
     # Ninja has no per-API hook before it parses the body, and its parser turns
     # every error into "cannot parse"; authentication runs first, so check here.
-    has_body = request.method in ("POST", "PUT", "PATCH") and request.META.get("CONTENT_LENGTH") not in (None, "", "0")
+    has_body = request.method in ("POST", "PUT", "PATCH") and request.META.get(
+        "CONTENT_LENGTH"
+    ) not in (None, "", "0")
     content_type = request.content_type or ""
     if has_body and not (content_type in _JSON_TYPES or content_type.endswith("+json")):
         raise HttpError(
-            415, _("Send the body as JSON with Content-Type: application/json (got %(type)r).")
+            415,
+            _(
+                "Send the body as JSON with Content-Type: application/json (got %(type)r)."
+            )
             % {"type": content_type[:100]},
         )
 

@@ -8,7 +8,11 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
@@ -23,10 +27,16 @@ _LOCATION_ROOTS = ("body", "payload", "path", "query", "header")
 
 
 def error_response(
-    api: NinjaAPI, request: HttpRequest, status: int, detail: str, errors: Iterable[tuple[str, str]] = ()
+    api: NinjaAPI,
+    request: HttpRequest,
+    status: int,
+    detail: str,
+    errors: Iterable[tuple[str, str]] = (),
 ) -> HttpResponse:
     items = [{"field": field, "message": message} for field, message in errors]
-    response = api.create_response(request, {"detail": detail, "errors": items}, status=status)
+    response = api.create_response(
+        request, {"detail": detail, "errors": items}, status=status
+    )
     if status == 401:
         response["WWW-Authenticate"] = "Bearer"
     return response
@@ -44,7 +54,9 @@ def _summary(errors: list[tuple[str, str]]) -> str:
     return _("Invalid input: %(fields)s.") % {"fields": named}
 
 
-def on_schema_error(request: HttpRequest, exc: NinjaValidationError, api: NinjaAPI) -> HttpResponse:
+def on_schema_error(
+    request: HttpRequest, exc: NinjaValidationError, api: NinjaAPI
+) -> HttpResponse:
     errors = []
     for error in exc.errors:
         field = _field_name(error.get("loc", ()))
@@ -55,7 +67,9 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError, api: NinjaA
     return error_response(api, request, 422, _summary(errors), errors)
 
 
-def on_service_error(request: HttpRequest, exc: ValidationError, api: NinjaAPI) -> HttpResponse:
+def on_service_error(
+    request: HttpRequest, exc: ValidationError, api: NinjaAPI
+) -> HttpResponse:
     if hasattr(exc, "error_dict"):
         errors = [(f, m) for f, messages in exc.message_dict.items() for m in messages]
     else:
@@ -69,7 +83,9 @@ def on_http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpRe
         return error_response(api, request, 401, detail, [("Authorization", detail)])
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         reason = getattr(request, "json_error", "")
-        detail = _("Malformed JSON body: %(reason)s") % {"reason": reason or _("not valid JSON")}
+        detail = _("Malformed JSON body: %(reason)s") % {
+            "reason": reason or _("not valid JSON")
+        }
         return error_response(api, request, 400, detail, [("body", detail)])
     field = {415: "Content-Type", 413: "events"}.get(exc.status_code, "body")
     return error_response(api, request, exc.status_code, str(exc), [(field, str(exc))])
@@ -90,13 +106,19 @@ def on_any_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpRes
         return error_response(api, request, 400, detail, [("body", detail)])
     if isinstance(exc, IntegrityError):
         logger.warning("API write conflict on %s: %s", request.path, exc)
-        return error_response(api, request, 409, _("A concurrent write conflicted: retry the request."))
+        return error_response(
+            api, request, 409, _("A concurrent write conflicted: retry the request.")
+        )
     if isinstance(exc, DataError):
         logger.warning("API value refused by the database on %s: %s", request.path, exc)
-        return error_response(api, request, 422, _("A value is out of range for its field."))
+        return error_response(
+            api, request, 422, _("A value is out of range for its field.")
+        )
     if isinstance(exc, OperationalError):
         logger.exception("Database unavailable during %s", request.path)
-        return error_response(api, request, 503, _("The database is busy: retry shortly."))
+        return error_response(
+            api, request, 503, _("The database is busy: retry shortly.")
+        )
     logger.exception("Unexpected API error on %s %s", request.method, request.path)
     return error_response(api, request, 500, _("Internal error; it has been logged."))
 

@@ -20,7 +20,11 @@ def _money(value: Any) -> str | None:
 
 
 def customer_out(customer: Customer) -> dict[str, Any]:
-    consents = Consent.objects.filter(customer=customer).latest_per_topic().order_by("channel", "purpose")
+    consents = (
+        Consent.objects.filter(customer=customer)
+        .latest_per_topic()
+        .order_by("channel", "purpose")
+    )
     rfm = customer_rfm(customer)
     return {
         "external_id": customer.external_id,
@@ -68,7 +72,11 @@ def order_out(order: Order) -> dict[str, Any]:
         "currency": order.currency,
         "coupon_code": order.coupon_code,
         "items": [
-            {"product": line.product.sku, "quantity": line.quantity, "unit_price": _money(line.unit_price)}
+            {
+                "product": line.product.sku,
+                "quantity": line.quantity,
+                "unit_price": _money(line.unit_price),
+            }
             for line in lines
         ],
     }

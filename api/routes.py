@@ -40,7 +40,9 @@ def _status(created: bool) -> int:
     return 201 if created else 200
 
 
-@router.put("/customers/{external_id}", response={200: CustomerOut, 201: CustomerOut, **ERRORS})
+@router.put(
+    "/customers/{external_id}", response={200: CustomerOut, 201: CustomerOut, **ERRORS}
+)
 def put_customer(request: HttpRequest, external_id: str, payload: CustomerIn):
     """Create or update a customer; consents add to the history only when they change."""
     fields = payload.model_dump(exclude_unset=True)
@@ -50,7 +52,10 @@ def put_customer(request: HttpRequest, external_id: str, payload: CustomerIn):
     return Status(_status(created), present.customer_out(customer))
 
 
-@router.get("/customers/{external_id}", response={200: CustomerOut, 404: ErrorOut, 401: ErrorOut})
+@router.get(
+    "/customers/{external_id}",
+    response={200: CustomerOut, 404: ErrorOut, 401: ErrorOut},
+)
 def get_customer(request: HttpRequest, external_id: str):
     """The profile, current consents, RFM scores and segment, and recent messages."""
     customer = Customer.objects.filter(external_id=external_id).first()
@@ -68,7 +73,9 @@ def put_product(request: HttpRequest, sku: str, payload: ProductIn):
 @router.put("/orders/{external_id}", response={200: OrderOut, 201: OrderOut, **ERRORS})
 def put_order(request: HttpRequest, external_id: str, payload: OrderIn):
     """Create or update an order; `items`, when given, replaces every line."""
-    order, created = order_upsert(external_id=external_id, **payload.model_dump(exclude_unset=True))
+    order, created = order_upsert(
+        external_id=external_id, **payload.model_dump(exclude_unset=True)
+    )
     return Status(_status(created), present.order_out(order))
 
 
@@ -82,22 +89,33 @@ def post_events(request: HttpRequest, payload: EventBatchIn):
             % {"max": MAX_BATCH, "got": len(payload.events)},
         )
     result = browse_events_record(events=payload.events)
-    return Status(200, {
-        "accepted": result.accepted,
-        "duplicates": result.duplicates,
-        "errors": [{"index": i, "field": f, "error": m} for i, f, m in result.errors],
-    })
+    return Status(
+        200,
+        {
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "errors": [
+                {"index": i, "field": f, "error": m} for i, f, m in result.errors
+            ],
+        },
+    )
 
 
 @router.put("/assets/{external_id}", response={200: AssetOut, 201: AssetOut, **ERRORS})
 def put_asset(request: HttpRequest, external_id: str, payload: AssetIn):
     """Create or update an asset; its next service date follows from the last one."""
-    asset, created = asset_upsert(external_id=external_id, **payload.model_dump(exclude_unset=True))
+    asset, created = asset_upsert(
+        external_id=external_id, **payload.model_dump(exclude_unset=True)
+    )
     return Status(_status(created), present.asset_out(asset))
 
 
-@router.put("/tickets/{external_id}", response={200: TicketOut, 201: TicketOut, **ERRORS})
+@router.put(
+    "/tickets/{external_id}", response={200: TicketOut, 201: TicketOut, **ERRORS}
+)
 def put_ticket(request: HttpRequest, external_id: str, payload: TicketIn):
     """Create or update a helpdesk ticket (open, resolved or closed)."""
-    ticket, created = ticket_upsert(external_id=external_id, **payload.model_dump(exclude_unset=True))
+    ticket, created = ticket_upsert(
+        external_id=external_id, **payload.model_dump(exclude_unset=True)
+    )
     return Status(_status(created), present.ticket_out(ticket))

@@ -7,11 +7,22 @@ means (phone numbers, dates, amounts), so the API and the CSV import agree.
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 from pydantic.functional_validators import model_validator
 from pydantic.json_schema import WithJsonSchema
 
-DateText = Annotated[StrictStr, WithJsonSchema({"type": "string", "format": "date", "example": "1990-05-17"})]
+DateText = Annotated[
+    StrictStr,
+    WithJsonSchema({"type": "string", "format": "date", "example": "1990-05-17"}),
+]
 DateTimeText = Annotated[
     StrictStr,
     WithJsonSchema(
@@ -45,17 +56,27 @@ class ConsentIn(Body):
     channel: StrictStr = Field(description="sms or email")
     purpose: StrictStr = Field(description="service or marketing")
     granted: StrictBool
-    source: StrictStr | None = Field(None, description="where the decision was made; defaults to api:<token name>")
-    recorded_at: DateTimeText | None = Field(None, description="when it was made; defaults to now")
+    source: StrictStr | None = Field(
+        None, description="where the decision was made; defaults to api:<token name>"
+    )
+    recorded_at: DateTimeText | None = Field(
+        None, description="when it was made; defaults to now"
+    )
 
 
 class CustomerIn(Body):
     name: StrictStr | None = None
-    phone: StrictStr | None = Field(None, description="any format; stored as E.164", examples=["+8613812345678"])
+    phone: StrictStr | None = Field(
+        None, description="any format; stored as E.164", examples=["+8613812345678"]
+    )
     email: StrictStr | None = None
     birthday: DateText | None = None
-    time_zone: StrictStr | None = Field(None, description="IANA name", examples=["Asia/Shanghai"])
-    locale: StrictStr | None = Field(None, description="zh-hans or en (zh-CN, en_US... accepted)")
+    time_zone: StrictStr | None = Field(
+        None, description="IANA name", examples=["Asia/Shanghai"]
+    )
+    locale: StrictStr | None = Field(
+        None, description="zh-hans or en (zh-CN, en_US... accepted)"
+    )
     consents: list[ConsentIn] | None = None
 
 
@@ -71,7 +92,9 @@ class OrderItemIn(Body):
         validation_alias=AliasChoices("product", "sku"), description="the product's SKU"
     )
     quantity: StrictInt = 1
-    unit_price: Amount | None = Field(None, description="defaults to the product's price")
+    unit_price: Amount | None = Field(
+        None, description="defaults to the product's price"
+    )
 
 
 class OrderIn(Body):
@@ -79,7 +102,9 @@ class OrderIn(Body):
     placed_at: DateTimeText | None = None
     total: Amount | None = None
     currency: StrictStr | None = Field(None, description="ISO 4217", examples=["CNY"])
-    items: list[OrderItemIn] | None = Field(None, description="replaces every line when given")
+    items: list[OrderItemIn] | None = Field(
+        None, description="replaces every line when given"
+    )
     coupon_code: StrictStr | None = None
 
 
@@ -88,14 +113,18 @@ class EventIn(Body):
     customer: StrictStr = Field(description="the customer's external id")
     product: StrictStr = Field(description="the product's SKU")
     occurred_at: DateTimeText
-    id: StrictStr | None = Field(None, description="your event id; a repeat is not stored twice")
+    id: StrictStr | None = Field(
+        None, description="your event id; a repeat is not stored twice"
+    )
 
 
 class EventBatchIn(BaseModel):
     # A plain pydantic model: ninja's Schema hides the raw list from the validator.
     events: Annotated[
         list[Any],
-        WithJsonSchema({"type": "array", "maxItems": 1000, "items": EventIn.model_json_schema()}),
+        WithJsonSchema(
+            {"type": "array", "maxItems": 1000, "items": EventIn.model_json_schema()}
+        ),
     ]
 
     @model_validator(mode="before")
@@ -109,7 +138,9 @@ class AssetIn(Body):
     customer: StrictStr | None = Field(None, description="the customer's external id")
     kind: StrictStr | None = Field(None, description="vehicle, appliance or other")
     name: StrictStr | None = None
-    last_serviced_at: StrictStr | None = Field(None, description="a date, or a date and time")
+    last_serviced_at: StrictStr | None = Field(
+        None, description="a date, or a date and time"
+    )
     service_interval_days: StrictInt | None = None
 
 

@@ -19,7 +19,8 @@ def api_token_create(*, name: str) -> tuple[ApiToken, str]:
     name = clean_text(name, max_length=100, required=True)
     if ApiToken.objects.filter(name=name).exists():
         raise ValidationError(
-            _("A token named %(name)r exists: choose another name or rotate it.") % {"name": name}
+            _("A token named %(name)r exists: choose another name or rotate it.")
+            % {"name": name}
         )
     raw = new_raw_token()
     token = ApiToken(name=name, key_hash=hash_token(raw), hint=raw[:8])
@@ -40,11 +41,26 @@ def api_token_rotate(*, name: str) -> tuple[ApiToken, str]:
     return token, raw
 
 
+def api_token_revoke(*, name: str) -> ApiToken:
+    """Stop the token `name` from working (kept, with its revocation time)."""
+    updated = ApiToken.objects.filter(name=name, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token = ApiToken.objects.filter(name=name).first()
+    if token is None:
+        raise ValidationError(_("No token named %(name)r.") % {"name": name})
+    if not updated:
+        raise ValidationError(_("The token %(name)r is already revoked.") % {"name": name})
+    return token
+
+
 def api_token_authenticate(raw: str) -> ApiToken | None:
     """The live token whose secret is `raw`, or None; notes its use (once a minute)."""
     if not raw or len(raw) > 200:
         return None
-    token = ApiToken.objects.filter(key_hash=hash_token(raw), revoked_at__isnull=True).first()
+    token = ApiToken.objects.filter(
+        key_hash=hash_token(raw), revoked_at__isnull=True
+    ).first()
     if token is None:
         return None
     now = timezone.now()

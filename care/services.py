@@ -8,8 +8,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.models import Ticket, TicketStatus
-from crm.services.common import retry_on_conflict, clean_fields, customer_ref, locked_or_new, optional, past_datetime, require, save_clean
-from crm.validation import FieldErrors, clean_bool, clean_choice, clean_external_id, clean_text
+from crm.services.common import (
+    clean_fields,
+    customer_ref,
+    locked_or_new,
+    optional,
+    past_datetime,
+    require,
+    retry_on_conflict,
+    save_clean,
+)
+from crm.validation import (
+    FieldErrors,
+    clean_bool,
+    clean_choice,
+    clean_external_id,
+    clean_text,
+)
 
 _DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 

@@ -39,7 +39,9 @@ def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict]]]:
     try:
         header = [name.strip() for name in reader.fieldnames or []]
     except csv.Error as error:
-        raise ImportFileError(_("Not a readable CSV file: %(error)s") % {"error": error}) from None
+        raise ImportFileError(
+            _("Not a readable CSV file: %(error)s") % {"error": error}
+        ) from None
     if not header:
         raise ImportFileError(_("The file is empty: expected a header row."))
     if "external_id" not in header:
@@ -59,12 +61,16 @@ def _numbered(reader: csv.DictReader) -> Iterator[tuple[int, dict]]:
             last = reader.line_num
     except csv.Error as error:
         raise ImportFileError(
-            _("Line %(line)d: not valid CSV: %(error)s") % {"line": last + 1, "error": error}
+            _("Line %(line)d: not valid CSV: %(error)s")
+            % {"line": last + 1, "error": error}
         ) from None
 
 
 def import_customers(
-    rows: list[tuple[int, dict]], *, source: str, advance: Callable[[], None] = lambda: None
+    rows: list[tuple[int, dict]],
+    *,
+    source: str,
+    advance: Callable[[], None] = lambda: None,
 ) -> ImportReport:
     report = ImportReport()
     for line, row in rows:
@@ -95,7 +101,9 @@ def _upsert_arguments(row: dict, source: str) -> tuple[dict, list[str]]:
         if cell:
             consents.append({"channel": channel, "purpose": purpose, "granted": cell})
             columns.append(column)
-    fields = {name: row[name] for name in PROFILE_COLUMNS if (row.get(name) or "").strip()}
+    fields = {
+        name: row[name] for name in PROFILE_COLUMNS if (row.get(name) or "").strip()
+    }
     arguments = {
         "external_id": row.get("external_id") or "",
         "consents": consents,

@@ -36,7 +36,9 @@ class FieldErrors:
     def add(self, field: str, message: str) -> None:
         self.errors.setdefault(field, []).append(str(message))
 
-    def check(self, field: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    def check(
+        self, field: str, func: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
         """Return func(*args, **kwargs), or None after recording its error under field."""
         try:
             return func(*args, **kwargs)
@@ -49,7 +51,10 @@ class FieldErrors:
         if hasattr(error, "error_dict"):
             for field, messages in error.message_dict.items():
                 name = "" if field == "__all__" else field
-                self.add(".".join(p for p in (prefix, name) if p) or "__all__", "; ".join(messages))
+                self.add(
+                    ".".join(p for p in (prefix, name) if p) or "__all__",
+                    "; ".join(messages),
+                )
         else:
             for message in error.messages:
                 self.add(prefix or "__all__", message)
@@ -71,7 +76,8 @@ def clean_text(value: Any, *, max_length: int, required: bool = False) -> str:
         raise ValidationError(_("Control characters are not allowed."), code="control")
     if len(value) > max_length:
         raise ValidationError(
-            _("At most %(max)d characters (got %(got)d).") % {"max": max_length, "got": len(value)},
+            _("At most %(max)d characters (got %(got)d).")
+            % {"max": max_length, "got": len(value)},
             code="max_length",
         )
     return value
@@ -156,11 +162,15 @@ def clean_bool(value: Any) -> bool:
     raise ValidationError(_("Expected true or false."), code="invalid")
 
 
-def clean_date(value: Any, *, allow_datetime: bool = False, tz: dt.tzinfo | None = None) -> dt.date:
+def clean_date(
+    value: Any, *, allow_datetime: bool = False, tz: dt.tzinfo | None = None
+) -> dt.date:
     """Parse an ISO date; with allow_datetime, a datetime's date in `tz` too."""
     if isinstance(value, dt.datetime):
         if not allow_datetime:
-            raise ValidationError(_("Expected a date, not a date and time."), code="invalid")
+            raise ValidationError(
+                _("Expected a date, not a date and time."), code="invalid"
+            )
         return value.astimezone(tz).date() if tz and value.tzinfo else value.date()
     if isinstance(value, dt.date):
         return value
@@ -168,12 +178,15 @@ def clean_date(value: Any, *, allow_datetime: bool = False, tz: dt.tzinfo | None
         raise ValidationError(_("Expected a date as text: YYYY-MM-DD."), code="type")
     value = value.strip()
     if len(value) > 10 and allow_datetime:
-        return clean_date(clean_datetime(value, tz or dt.UTC), allow_datetime=True, tz=tz)
+        return clean_date(
+            clean_datetime(value, tz or dt.UTC), allow_datetime=True, tz=tz
+        )
     try:
         parsed = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError(
-            _("Invalid date %(value)r: use YYYY-MM-DD.") % {"value": value[:40]}, code="invalid"
+            _("Invalid date %(value)r: use YYYY-MM-DD.") % {"value": value[:40]},
+            code="invalid",
         ) from None
     if parsed.year < 1900:
         raise ValidationError(_("Dates before 1900 are not accepted."), code="invalid")
@@ -189,12 +202,16 @@ def clean_datetime(value: Any, default_tz: dt.tzinfo) -> dt.datetime:
             parsed = dt.datetime.fromisoformat(value.strip())
         except ValueError:
             raise ValidationError(
-                _("Invalid date and time %(value)r: use ISO 8601, e.g. 2026-11-20T09:30:00+08:00.")
+                _(
+                    "Invalid date and time %(value)r: use ISO 8601, e.g. 2026-11-20T09:30:00+08:00."
+                )
                 % {"value": value[:40]},
                 code="invalid",
             ) from None
     else:
-        raise ValidationError(_("Expected a date and time as ISO 8601 text."), code="type")
+        raise ValidationError(
+            _("Expected a date and time as ISO 8601 text."), code="type"
+        )
     if parsed.year < 1900:
         raise ValidationError(_("Dates before 1900 are not accepted."), code="invalid")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=default_tz)
@@ -229,7 +246,8 @@ def clean_int(value: Any, *, minimum: int, maximum: int) -> int:
         raise ValidationError(_("Expected a whole number."), code="type")
     if not minimum <= value <= maximum:
         raise ValidationError(
-            _("Must be between %(min)d and %(max)d.") % {"min": minimum, "max": maximum},
+            _("Must be between %(min)d and %(max)d.")
+            % {"min": minimum, "max": maximum},
             code="range",
         )
     return value
@@ -239,7 +257,8 @@ def clean_currency(value: Any) -> str:
     value = clean_text(value, max_length=3, required=True).upper()
     if value not in ISO_4217:
         raise ValidationError(
-            _("Unknown currency %(value)r: use an ISO 4217 code such as CNY.") % {"value": value},
+            _("Unknown currency %(value)r: use an ISO 4217 code such as CNY.")
+            % {"value": value},
             code="invalid",
         )
     return value

@@ -9,15 +9,32 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Asset, AssetKind
-from crm.services.common import retry_on_conflict, clean_fields, customer_ref, locked_or_new, optional, require, save_clean
-from crm.validation import FieldErrors, clean_choice, clean_date, clean_external_id, clean_int, clean_text
+from crm.services.common import (
+    clean_fields,
+    customer_ref,
+    locked_or_new,
+    optional,
+    require,
+    retry_on_conflict,
+    save_clean,
+)
+from crm.validation import (
+    FieldErrors,
+    clean_choice,
+    clean_date,
+    clean_external_id,
+    clean_int,
+    clean_text,
+)
 
 MAX_INTERVAL_DAYS = 3650
 
 
 def _service_date(value: Any) -> dt.date:
     # A datetime counts on the day it fell in TIME_ZONE: "serviced on" is a date.
-    serviced = clean_date(value, allow_datetime=True, tz=timezone.get_default_timezone())
+    serviced = clean_date(
+        value, allow_datetime=True, tz=timezone.get_default_timezone()
+    )
     if serviced > timezone.localdate() + dt.timedelta(days=1):
         raise ValidationError(_("Must not be in the future."), code="future")
     return serviced
@@ -29,7 +46,9 @@ def _asset_cleaners() -> dict:
         "kind": lambda v: clean_choice(v, AssetKind.values),
         "name": lambda v: clean_text(v, max_length=200, required=True),
         "last_serviced_at": optional(_service_date),
-        "service_interval_days": lambda v: clean_int(v, minimum=1, maximum=MAX_INTERVAL_DAYS),
+        "service_interval_days": lambda v: clean_int(
+            v, minimum=1, maximum=MAX_INTERVAL_DAYS
+        ),
     }
 
 
@@ -42,7 +61,9 @@ def asset_upsert(*, external_id: str, **fields: Any) -> tuple[Asset, bool]:
     errors.raise_if_any()
     with transaction.atomic():
         asset = locked_or_new(Asset, external_id=external_id)
-        require(values, ["customer", "kind", "name", "service_interval_days"], asset, errors)
+        require(
+            values, ["customer", "kind", "name", "service_interval_days"], asset, errors
+        )
         errors.raise_if_any()
         created = asset.pk is None
         for name, value in values.items():

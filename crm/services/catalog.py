@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from crm.models import Order, OrderLine, Product
 from crm.services.common import (
-    retry_on_conflict,
     clean_fields,
     customer_ref,
     locked_or_new,
@@ -18,6 +17,7 @@ from crm.services.common import (
     past_datetime,
     products_by_sku,
     require,
+    retry_on_conflict,
     save_clean,
 )
 from crm.validation import (
@@ -39,7 +39,9 @@ def _product_cleaners() -> dict:
         "name": lambda v: clean_text(v, max_length=200, required=True),
         "category": lambda v: clean_text(v, max_length=100),
         "price": optional(clean_decimal),
-        "launched_at": optional(lambda v: clean_datetime(v, timezone.get_default_timezone())),
+        "launched_at": optional(
+            lambda v: clean_datetime(v, timezone.get_default_timezone())
+        ),
     }
 
 
@@ -116,25 +118,37 @@ def _clean_items(items: Any, errors: FieldErrors) -> list[OrderLine]:
     ]
 
 
-def _clean_line(item: Any, products: dict, errors: FieldErrors, prefix: str) -> OrderLine | None:
+def _clean_line(
+    item: Any, products: dict, errors: FieldErrors, prefix: str
+) -> OrderLine | None:
     if not isinstance(item, Mapping):
-        errors.add(prefix, _("Expected an object with product, quantity and unit_price."))
+        errors.add(
+            prefix, _("Expected an object with product, quantity and unit_price.")
+        )
         return None
     for name in sorted(set(item) - {"product", "sku", "quantity", "unit_price"}):
         errors.add(f"{prefix}.{name}", _("Unknown field."))
-    sku = errors.check(f"{prefix}.product", clean_external_id, item.get("product", item.get("sku")))
+    sku = errors.check(
+        f"{prefix}.product", clean_external_id, item.get("product", item.get("sku"))
+    )
     product = products.get(sku)
     if sku is not None and product is None:
         errors.add(f"{prefix}.product", _("Unknown product %(sku)r.") % {"sku": sku})
     quantity = errors.check(
-        f"{prefix}.quantity", clean_int, item.get("quantity", 1), minimum=1, maximum=MAX_QUANTITY
+        f"{prefix}.quantity",
+        clean_int,
+        item.get("quantity", 1),
+        minimum=1,
+        maximum=MAX_QUANTITY,
     )
     price = item.get("unit_price")
     if price is None and product is None:
         return None  # the unknown product is the error worth naming
     if price is None and product.price is not None:
         price = product.price
-    unit_price: Decimal | None = errors.check(f"{prefix}.unit_price", clean_decimal, price)
+    unit_price: Decimal | None = errors.check(
+        f"{prefix}.unit_price", clean_decimal, price
+    )
     if product is None or quantity is None or unit_price is None:
         return None
     return OrderLine(product=product, quantity=quantity, unit_price=unit_price)

@@ -21,7 +21,9 @@ FUTURE_SKEW = dt.timedelta(minutes=10)
 Cleaners = Mapping[str, Callable[[Any], Any]]
 
 
-def clean_fields(fields: Mapping[str, Any], cleaners: Cleaners, errors: FieldErrors) -> dict:
+def clean_fields(
+    fields: Mapping[str, Any], cleaners: Cleaners, errors: FieldErrors
+) -> dict:
     """Clean the given fields (omitted ones stay unchanged); unknown names are errors."""
     values = {}
     for name, raw in fields.items():
@@ -34,7 +36,12 @@ def clean_fields(fields: Mapping[str, Any], cleaners: Cleaners, errors: FieldErr
     return values
 
 
-def require(values: Mapping[str, Any], names: Iterable[str], obj: models.Model, errors: FieldErrors) -> None:
+def require(
+    values: Mapping[str, Any],
+    names: Iterable[str],
+    obj: models.Model,
+    errors: FieldErrors,
+) -> None:
     """On creation, the named fields must be given."""
     if obj.pk is None:
         for name in names:
@@ -62,7 +69,9 @@ def customer_ref(value: Any) -> Customer:
     customer = Customer.objects.filter(external_id=external_id).first()
     if customer is None:
         raise ValidationError(
-            _("Unknown customer %(id)r: create it first with PUT /customers/{external_id}.")
+            _(
+                "Unknown customer %(id)r: create it first with PUT /customers/{external_id}."
+            )
             % {"id": external_id},
             code="unknown",
         )

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 
 from crm.models import Channel, Consent, Customer, Purpose
 from crm.services.common import (
-    retry_on_conflict,
     clean_fields,
     locked_or_new,
     optional,
     past_datetime,
+    retry_on_conflict,
     save_clean,
 )
 from crm.validation import (
@@ -51,9 +51,13 @@ def _customer_cleaners() -> dict:
     }
 
 
-def _clean_consent(item: Any, default_source: str, errors: FieldErrors, prefix: str) -> dict:
+def _clean_consent(
+    item: Any, default_source: str, errors: FieldErrors, prefix: str
+) -> dict:
     if not isinstance(item, Mapping):
-        errors.add(prefix, _("Expected an object with channel, purpose, granted and source."))
+        errors.add(
+            prefix, _("Expected an object with channel, purpose, granted and source.")
+        )
         return {}
     sub = FieldErrors()
     decision = _consent_values(sub, item, default_source)
@@ -68,13 +72,23 @@ def _consent_values(errors: FieldErrors, item: Mapping, default_source: str) -> 
     for name in sorted(unknown):
         errors.add(str(name), _("Unknown field."))
     return {
-        "channel": errors.check("channel", clean_choice, item.get("channel"), Channel.values),
-        "purpose": errors.check("purpose", clean_choice, item.get("purpose"), Purpose.values),
+        "channel": errors.check(
+            "channel", clean_choice, item.get("channel"), Channel.values
+        ),
+        "purpose": errors.check(
+            "purpose", clean_choice, item.get("purpose"), Purpose.values
+        ),
         "granted": errors.check("granted", clean_bool, item.get("granted")),
         "source": errors.check(
-            "source", clean_text, item.get("source") or default_source, max_length=100, required=True
+            "source",
+            clean_text,
+            item.get("source") or default_source,
+            max_length=100,
+            required=True,
         ),
-        "recorded_at": errors.check("recorded_at", optional(past_datetime), item.get("recorded_at")),
+        "recorded_at": errors.check(
+            "recorded_at", optional(past_datetime), item.get("recorded_at")
+        ),
     }
 
 
@@ -129,7 +143,12 @@ def consent_record(
     The history is kept and the newest row wins. Repeating the current decision,
     or resending one already on file with the same time, adds nothing.
     """
-    item = {"channel": channel, "purpose": purpose, "granted": granted, "source": source}
+    item = {
+        "channel": channel,
+        "purpose": purpose,
+        "granted": granted,
+        "source": source,
+    }
     if recorded_at is not None:
         item["recorded_at"] = recorded_at
     errors = FieldErrors()
@@ -140,7 +159,12 @@ def consent_record(
 
 
 def _consent_save(
-    *, customer: Customer, channel: str, purpose: str, granted: bool, source: str,
+    *,
+    customer: Customer,
+    channel: str,
+    purpose: str,
+    granted: bool,
+    source: str,
     recorded_at: dt.datetime | None,
 ) -> tuple[Consent, bool]:
     # Lock the customer so two requests cannot both see "no change" or both add.
@@ -154,8 +178,12 @@ def _consent_save(
     if current is not None and current.granted == granted:
         return current, False
     consent = Consent(
-        customer=customer, channel=channel, purpose=purpose, granted=granted,
-        source=source, recorded_at=recorded_at or timezone.now(),
+        customer=customer,
+        channel=channel,
+        purpose=purpose,
+        granted=granted,
+        source=source,
+        recorded_at=recorded_at or timezone.now(),
     )
     save_clean(consent)
     return consent, True

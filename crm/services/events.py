@@ -56,8 +56,10 @@ def browse_events_record(*, events: Sequence[Any]) -> EventBatchResult:
         seen.add(event.event_id)
         rows.append(
             BrowseEvent(
-                customer_id=event.customer, product_id=event.product,
-                occurred_at=event.occurred_at, event_id=event.event_id,
+                customer_id=event.customer,
+                product_id=event.product,
+                occurred_at=event.occurred_at,
+                event_id=event.event_id,
             )
         )
     with transaction.atomic():
@@ -90,11 +92,13 @@ def _parse(index: int, raw: Any, result: EventBatchResult) -> _Event | None:
 def _resolve(events: list[_Event], result: EventBatchResult) -> list[_Event]:
     """Swap external ids for primary keys; report the unknown ones."""
     customers = dict(
-        Customer.objects.filter(external_id__in={e.customer for e in events}).values_list(
-            "external_id", "pk"
-        )
+        Customer.objects.filter(
+            external_id__in={e.customer for e in events}
+        ).values_list("external_id", "pk")
     )
-    products = {sku: p.pk for sku, p in products_by_sku(e.product for e in events).items()}
+    products = {
+        sku: p.pk for sku, p in products_by_sku(e.product for e in events).items()
+    }
     resolved = []
     for event in events:
         if event.customer not in customers:
@@ -104,6 +108,9 @@ def _resolve(events: list[_Event], result: EventBatchResult) -> list[_Event]:
             message = _("Unknown product %(sku)r.") % {"sku": event.product}
             result.errors.append((event.index, "product", message))
         else:
-            event.customer, event.product = customers[event.customer], products[event.product]
+            event.customer, event.product = (
+                customers[event.customer],
+                products[event.product],
+            )
             resolved.append(event)
     return resolved

@@ -14,10 +14,14 @@ class ApiClient:
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def put(self, path: str, body: Any):
-        return self.client.put(f"/api/v1{path}", json.dumps(body), content_type="application/json")
+        return self.client.put(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json"
+        )
 
     def post(self, path: str, body: Any):
-        return self.client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json")
+        return self.client.post(
+            f"/api/v1{path}", json.dumps(body), content_type="application/json"
+        )
 
     def get(self, path: str):
         return self.client.get(f"/api/v1{path}")

@@ -89,4 +89,18 @@ def test_rotating_replaces_the_secret():
 
 def test_rotating_an_unknown_name_fails():
     with pytest.raises(CommandError, match="No token"):
-        call_command("create_api_token", "ghost", "--rotate", stdout=StringIO(), stderr=StringIO())
+        call_command(
+            "create_api_token",
+            "ghost",
+            "--rotate",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
+
+
+def test_revoking_stops_the_token():
+    _token, raw = api_token_create(name="shop")
+    call_command("create_api_token", "shop", "--revoke", stdout=StringIO())
+    assert ApiClient(raw).get("/customers/C1").status_code == 401
+    with pytest.raises(CommandError, match="already revoked"):
+        call_command("create_api_token", "shop", "--revoke", stdout=StringIO())

@@ -20,16 +20,24 @@ def fields(response) -> list[str]:
 def test_malformed_json_is_a_400_that_says_where(api):
     response = put_raw(api, "/customers/C1", '{"name": "Li",}')
     assert response.status_code == 400
-    assert "Malformed JSON" in response.json()["detail"] and "line 1" in response.json()["detail"]
+    assert (
+        "Malformed JSON" in response.json()["detail"]
+        and "line 1" in response.json()["detail"]
+    )
     assert fields(response) == ["body"]
 
 
-@pytest.mark.parametrize("data", [b"\xff\xfe{}", b'{"a": NaN}', b"[" * 100_000, b"1" * 5000])
+@pytest.mark.parametrize(
+    "data", [b"\xff\xfe{}", b'{"a": NaN}', b"[" * 100_000, b"1" * 5000]
+)
 def test_unparseable_bodies_are_a_400(api, data):
     assert put_raw(api, "/customers/C1", data).status_code == 400
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml"],
+)
 def test_a_body_that_is_not_json_is_a_415(api, content_type):
     response = put_raw(api, "/customers/C1", "name=Li", content_type)
     assert response.status_code == 415 and fields(response) == ["Content-Type"]
@@ -37,14 +45,21 @@ def test_a_body_that_is_not_json_is_a_415(api, content_type):
 
 
 def test_a_json_content_type_with_charset_is_accepted(api):
-    response = put_raw(api, "/customers/C1", json.dumps({"name": "Li"}), "application/json; charset=utf-8")
+    response = put_raw(
+        api,
+        "/customers/C1",
+        json.dumps({"name": "Li"}),
+        "application/json; charset=utf-8",
+    )
     assert response.status_code == 201
 
 
 def test_an_empty_body_asks_for_json(api):
     response = put_raw(api, "/customers/C1", "")
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "body", "message": "A JSON body is required."}]
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "A JSON body is required."}
+    ]
 
 
 @pytest.mark.parametrize("body", [[1, 2], "text", 12, None])
@@ -53,7 +68,10 @@ def test_a_body_that_is_not_an_object_is_a_422(api, body):
     assert response.status_code == 422 and fields(response) == ["body"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("name", 12), ("phone", ["138"]), ("birthday", 19900101), ("email", {"a": 1})])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", 12), ("phone", ["138"]), ("birthday", 19900101), ("email", {"a": 1})],
+)
 def test_wrong_types_name_the_field(api, field, value):
     response = api.put("/customers/C1", {field: value})
     assert response.status_code == 422 and fields(response) == [field]
@@ -101,14 +119,22 @@ def test_an_unexpected_fault_is_a_logged_json_500(api, monkeypatch, caplog):
     CustomerFactory(external_id="C1")
     monkeypatch.setattr("api.present.customer_out", broken)
     response = api.get("/customers/C1")
-    assert response.status_code == 500 and response.json()["detail"].startswith("Internal error")
+    assert response.status_code == 500 and response.json()["detail"].startswith(
+        "Internal error"
+    )
     assert "bug" in caplog.text
 
 
 def test_the_openapi_schema_lists_every_endpoint(client):
     schema = client.get("/api/v1/openapi.json").json()
-    assert {"/api/v1/customers/{external_id}", "/api/v1/products/{sku}", "/api/v1/orders/{external_id}",
-            "/api/v1/events", "/api/v1/assets/{external_id}", "/api/v1/tickets/{external_id}"} <= set(schema["paths"])
+    assert {
+        "/api/v1/customers/{external_id}",
+        "/api/v1/products/{sku}",
+        "/api/v1/orders/{external_id}",
+        "/api/v1/events",
+        "/api/v1/assets/{external_id}",
+        "/api/v1/tickets/{external_id}",
+    } <= set(schema["paths"])
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
 
 

@@ -19,12 +19,20 @@ ORDER = {
     "total": "247.00",
     "currency": "CNY",
     "coupon_code": "BDAY-2026",
-    "items": [{"product": "K1", "quantity": 2}, {"sku": "K2", "quantity": 1, "unit_price": 49}],
+    "items": [
+        {"product": "K1", "quantity": 2},
+        {"sku": "K2", "quantity": 1, "unit_price": 49},
+    ],
 }
 
 
 def test_it_creates_then_updates_a_product(api):
-    body = {"name": "Kettle", "category": "kitchen", "price": "99.5", "launched_at": "2026-10-01T00:00:00Z"}
+    body = {
+        "name": "Kettle",
+        "category": "kitchen",
+        "price": "99.5",
+        "launched_at": "2026-10-01T00:00:00Z",
+    }
     assert api.put("/products/K9", body).status_code == 201
     response = api.put("/products/K9", body)
     assert response.status_code == 200 and response.json()["price"] == "99.50"
@@ -33,7 +41,9 @@ def test_it_creates_then_updates_a_product(api):
 
 def test_it_names_a_negative_product_price(api):
     response = api.put("/products/K9", {"name": "x", "price": -1})
-    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "price"
+    assert (
+        response.status_code == 422 and response.json()["errors"][0]["field"] == "price"
+    )
 
 
 def test_it_creates_an_order_with_its_lines(api, shop):
@@ -88,4 +98,8 @@ def test_it_names_the_bad_order_field(api, shop, change, field):
 
 def test_it_requires_the_core_fields_of_a_new_order(api, shop):
     response = api.put("/orders/O1", {"currency": "CNY"})
-    assert {e["field"] for e in response.json()["errors"]} == {"customer", "placed_at", "total"}
+    assert {e["field"] for e in response.json()["errors"]} == {
+        "customer",
+        "placed_at",
+        "total",
+    }

@@ -1,6 +1,5 @@
 """Random bodies and ids against every endpoint: whatever comes in, never a 5xx."""
 
-import json
 from urllib.parse import quote
 
 import pytest
@@ -11,27 +10,75 @@ from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(
-    max_examples=40, deadline=None,
+    max_examples=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
-    | st.sampled_from(["C1", "K1", "sms", "email", "marketing", "service", "open", "resolved", "vehicle",
-                       "product_viewed", "2026-01-01", "2026-01-01T10:00:00Z", "-1", "1e400", "\x00", "CNY"])
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            "C1",
+            "K1",
+            "sms",
+            "email",
+            "marketing",
+            "service",
+            "open",
+            "resolved",
+            "vehicle",
+            "product_viewed",
+            "2026-01-01",
+            "2026-01-01T10:00:00Z",
+            "-1",
+            "1e400",
+            "\x00",
+            "CNY",
+        ]
+    )
 )
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
 FIELDS = {
-    "/customers/": ["name", "phone", "email", "birthday", "time_zone", "locale", "consents"],
+    "/customers/": [
+        "name",
+        "phone",
+        "email",
+        "birthday",
+        "time_zone",
+        "locale",
+        "consents",
+    ],
     "/products/": ["name", "category", "price", "launched_at"],
     "/orders/": ["customer", "placed_at", "total", "currency", "items", "coupon_code"],
-    "/assets/": ["customer", "kind", "name", "last_serviced_at", "service_interval_days"],
-    "/tickets/": ["customer", "subject", "status", "opened_at", "resolved_at", "agent", "first_contact_resolution"],
+    "/assets/": [
+        "customer",
+        "kind",
+        "name",
+        "last_serviced_at",
+        "service_interval_days",
+    ],
+    "/tickets/": [
+        "customer",
+        "subject",
+        "status",
+        "opened_at",
+        "resolved_at",
+        "agent",
+        "first_contact_resolution",
+    ],
 }
 
 
@@ -42,7 +89,11 @@ def body_for(names: list[str]) -> st.SearchStrategy:
 
 
 def item_lists(names: list[str]) -> st.SearchStrategy:
-    return st.lists(st.fixed_dictionaries({}, optional={n: json_values for n in names}) | json_values, max_size=4)
+    return st.lists(
+        st.fixed_dictionaries({}, optional={n: json_values for n in names})
+        | json_values,
+        max_size=4,
+    )
 
 
 @pytest.fixture
@@ -53,12 +104,25 @@ def shop(db):
 
 @pytest.mark.parametrize("prefix", list(FIELDS))
 def test_random_bodies_never_get_a_5xx(api, shop, prefix):
-    ids = st.text(min_size=1, max_size=80).filter(lambda s: "/" not in s and s not in (".", ".."))
+    ids = st.text(min_size=1, max_size=80).filter(
+        lambda s: "/" not in s and s not in (".", "..")
+    )
     body = body_for(FIELDS[prefix])
     if prefix == "/customers/":
-        body = body | st.fixed_dictionaries({"consents": item_lists(["channel", "purpose", "granted", "source", "recorded_at"])})
+        body = body | st.fixed_dictionaries(
+            {
+                "consents": item_lists(
+                    ["channel", "purpose", "granted", "source", "recorded_at"]
+                )
+            }
+        )
     if prefix == "/orders/":
-        body = body | st.fixed_dictionaries({"customer": st.just("C1"), "items": item_lists(["product", "sku", "quantity", "unit_price"])})
+        body = body | st.fixed_dictionaries(
+            {
+                "customer": st.just("C1"),
+                "items": item_lists(["product", "sku", "quantity", "unit_price"]),
+            }
+        )
 
     @FUZZ
     @given(external_id=ids, payload=body)
@@ -73,7 +137,9 @@ def test_random_event_batches_never_get_a_5xx(api, shop):
     event_keys = ["type", "customer", "product", "occurred_at", "id"]
 
     @FUZZ
-    @given(payload=st.fixed_dictionaries({"events": item_lists(event_keys)}) | json_values)
+    @given(
+        payload=st.fixed_dictionaries({"events": item_lists(event_keys)}) | json_values
+    )
     def check(payload):
         assert api.post("/events", payload).status_code < 500
 
@@ -84,7 +150,9 @@ def test_random_bytes_never_get_a_5xx(api):
     @FUZZ
     @given(data=st.binary(max_size=200))
     def check(data):
-        response = api.client.put("/api/v1/customers/C1", data, content_type="application/json")
+        response = api.client.put(
+            "/api/v1/customers/C1", data, content_type="application/json"
+        )
         assert response.status_code < 500
 
     check()

@@ -13,7 +13,14 @@ HEADER = "external_id,name,phone,email,birthday,time_zone,locale,sms_marketing,e
 
 def run(path: Path, *args: str) -> str:
     out = StringIO()
-    call_command("import_customers", str(path), "--no-progress", *args, stdout=out, stderr=StringIO())
+    call_command(
+        "import_customers",
+        str(path),
+        "--no-progress",
+        *args,
+        stdout=out,
+        stderr=StringIO(),
+    )
     return out.getvalue()
 
 
@@ -28,10 +35,16 @@ def csv_file(tmp_path):
 
 
 def test_it_creates_customers_with_consents(csv_file):
-    path = csv_file("C1,李雷,138 1234 5678,li@example.com,1992-02-29,Asia/Shanghai,zh_CN,yes,no\n")
+    path = csv_file(
+        "C1,李雷,138 1234 5678,li@example.com,1992-02-29,Asia/Shanghai,zh_CN,yes,no\n"
+    )
     assert "Created 1, updated 0, rejected 0." in run(path)
     customer = Customer.objects.get()
-    assert (customer.name, customer.phone, customer.locale) == ("李雷", "+8613812345678", "zh-hans")
+    assert (customer.name, customer.phone, customer.locale) == (
+        "李雷",
+        "+8613812345678",
+        "zh-hans",
+    )
     assert {(c.channel, c.granted, c.source) for c in customer.consents.all()} == {
         ("sms", True, "import:customers.csv"),
         ("email", False, "import:customers.csv"),
@@ -52,7 +65,9 @@ def test_it_leaves_stored_values_alone_for_blank_cells(csv_file):
 
 
 def test_it_reports_each_rejected_row_with_its_line_and_reason(csv_file):
-    path = csv_file("C1,Li,,,,,,,\nC2,Bad,123,x@,1990-13-01,Mars/X,fr,maybe,\nC3,Ok,,,,,,,\n")
+    path = csv_file(
+        "C1,Li,,,,,,,\nC2,Bad,123,x@,1990-13-01,Mars/X,fr,maybe,\nC3,Ok,,,,,,,\n"
+    )
     out = run(path)
     assert "Created 2, updated 0, rejected 1." in out
     line = next(text for text in out.splitlines() if "line 3" in text)
@@ -109,5 +124,10 @@ def test_it_fails_for_an_empty_file(csv_file):
 
 def test_it_shows_progress_on_stderr(csv_file):
     err = StringIO()
-    call_command("import_customers", str(csv_file("C1,Li,,,,,,,\n")), stdout=StringIO(), stderr=err)
+    call_command(
+        "import_customers",
+        str(csv_file("C1,Li,,,,,,,\n")),
+        stdout=StringIO(),
+        stderr=err,
+    )
     assert "Importing customers: 1/1" in err.getvalue()

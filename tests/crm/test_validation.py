@@ -25,7 +25,14 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 @pytest.mark.parametrize(
     "raw",
-    ["13812345678", "+8613812345678", "+86 138 1234 5678", "138-1234-5678", "008613812345678", "86 13812345678"],
+    [
+        "13812345678",
+        "+8613812345678",
+        "+86 138 1234 5678",
+        "138-1234-5678",
+        "008613812345678",
+        "86 13812345678",
+    ],
 )
 def test_it_normalises_chinese_mobile_numbers_to_e164(raw):
     assert clean_phone(raw, "CN") == "+8613812345678"
@@ -63,8 +70,16 @@ def test_it_accepts_iana_time_zones_only():
 
 @pytest.mark.parametrize(
     ("raw", "locale"),
-    [("zh-hans", "zh-hans"), ("zh-Hans", "zh-hans"), ("zh_CN", "zh-hans"), ("zh", "zh-hans"),
-     ("zh-SG", "zh-hans"), ("en", "en"), ("en-US", "en"), ("EN_gb", "en")],
+    [
+        ("zh-hans", "zh-hans"),
+        ("zh-Hans", "zh-hans"),
+        ("zh_CN", "zh-hans"),
+        ("zh", "zh-hans"),
+        ("zh-SG", "zh-hans"),
+        ("en", "en"),
+        ("en-US", "en"),
+        ("EN_gb", "en"),
+    ],
 )
 def test_it_normalises_locales(raw, locale):
     assert clean_locale(raw) == locale
@@ -99,7 +114,9 @@ def test_it_parses_iso_dates_only():
 
 
 def test_it_takes_the_date_of_a_datetime_in_the_given_zone():
-    assert clean_date("2026-01-01T23:30:00Z", allow_datetime=True, tz=SHANGHAI) == dt.date(2026, 1, 2)
+    assert clean_date(
+        "2026-01-01T23:30:00Z", allow_datetime=True, tz=SHANGHAI
+    ) == dt.date(2026, 1, 2)
 
 
 def test_it_reads_a_naive_datetime_in_the_default_zone():
@@ -112,7 +129,9 @@ def test_it_accepts_non_negative_amounts(raw):
     assert clean_decimal(raw) == Decimal(str(raw)).quantize(Decimal("0.01"))
 
 
-@pytest.mark.parametrize("raw", ["-1", "1.234", "NaN", "Infinity", True, "abc", None, "1e20"])
+@pytest.mark.parametrize(
+    "raw", ["-1", "1.234", "NaN", "Infinity", True, "abc", None, "1e20"]
+)
 def test_it_rejects_bad_amounts(raw):
     with pytest.raises(ValidationError):
         clean_decimal(raw)

@@ -16,10 +16,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--errors", type=Path, help="also write the rejected rows to this CSV file")
+        parser.add_argument(
+            "--errors", type=Path, help="also write the rejected rows to this CSV file"
+        )
         parser.add_argument("--no-progress", action="store_true")
 
-    def handle(self, *args, file: Path, errors: Path | None, no_progress: bool, **options) -> None:
+    def handle(
+        self, *args, file: Path, errors: Path | None, no_progress: bool, **options
+    ) -> None:
         try:
             text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
@@ -31,8 +35,15 @@ class Command(BaseCommand):
         ignored = sorted(set(header) - KNOWN_COLUMNS)
         if ignored:
             self.stderr.write(f"Ignoring unknown columns: {', '.join(ignored)}")
-        progress = Progress("Importing customers", len(rows), stream=self.stderr, enabled=not no_progress)
-        report = import_customers(rows, source=f"import:{file.name}", advance=progress.advance)
+        progress = Progress(
+            "Importing customers",
+            len(rows),
+            stream=self.stderr,
+            enabled=not no_progress,
+        )
+        report = import_customers(
+            rows, source=f"import:{file.name}", advance=progress.advance
+        )
         progress.finish()
         self._report(report)
         if errors is not None:
@@ -43,7 +54,9 @@ class Command(BaseCommand):
             f"Created {report.created}, updated {report.updated}, rejected {len(report.rejected)}."
         )
         for line, external_id, reason in report.rejected:
-            self.stdout.write(f"  line {line} ({external_id or 'no external_id'}): {reason}")
+            self.stdout.write(
+                f"  line {line} ({external_id or 'no external_id'}): {reason}"
+            )
 
     def _write_errors(self, path: Path, rejected: list) -> None:
         try:
