@@ -50,7 +50,9 @@ def api_token_revoke(*, name: str) -> ApiToken:
     if token is None:
         raise ValidationError(_("No token named %(name)r.") % {"name": name})
     if not updated:
-        raise ValidationError(_("The token %(name)r is already revoked.") % {"name": name})
+        raise ValidationError(
+            _("The token %(name)r is already revoked.") % {"name": name}
+        )
     return token
 
 

@@ -2,6 +2,7 @@ import csv
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from crm.importing import KNOWN_COLUMNS, ImportFileError, import_customers, read_rows
 from crm.progress import Progress
@@ -27,16 +28,18 @@ class Command(BaseCommand):
         try:
             text = file.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
-            raise CommandError(f"Cannot read {file}: {_why(error)}") from None
+            raise CommandError(
+                _("Cannot read %(file)s: %(why)s") % {"file": file, "why": _why(error)}
+            ) from None
         try:
             header, rows = read_rows(text)
         except ImportFileError as error:
             raise CommandError(f"{file}: {error}") from None
         ignored = sorted(set(header) - KNOWN_COLUMNS)
         if ignored:
-            self.stderr.write(f"Ignoring unknown columns: {', '.join(ignored)}")
+            self.stderr.write(_("Ignoring unknown columns: %s") % ", ".join(ignored))
         progress = Progress(
-            "Importing customers",
+            _("Importing customers"),
             len(rows),
             stream=self.stderr,
             enabled=not no_progress,
@@ -50,12 +53,23 @@ class Command(BaseCommand):
             self._write_errors(errors, report.rejected)
 
     def _report(self, report) -> None:
+        counts = {
+            "created": report.created,
+            "updated": report.updated,
+            "rejected": len(report.rejected),
+        }
         self.stdout.write(
-            f"Created {report.created}, updated {report.updated}, rejected {len(report.rejected)}."
+            _("Created %(created)d, updated %(updated)d, rejected %(rejected)d.")
+            % counts
         )
         for line, external_id, reason in report.rejected:
             self.stdout.write(
-                f"  line {line} ({external_id or 'no external_id'}): {reason}"
+                _("  line %(line)d (%(id)s): %(reason)s")
+                % {
+                    "line": line,
+                    "id": external_id or _("no external_id"),
+                    "reason": reason,
+                }
             )
 
     def _write_errors(self, path: Path, rejected: list) -> None:
@@ -65,10 +79,12 @@ class Command(BaseCommand):
                 writer.writerow(["line", "external_id", "reason"])
                 writer.writerows(rejected)
         except OSError as error:
-            raise CommandError(f"Cannot write {path}: {_why(error)}") from None
+            raise CommandError(
+                _("Cannot write %(file)s: %(why)s") % {"file": path, "why": _why(error)}
+            ) from None
 
 
 def _why(error: Exception) -> str:
     if isinstance(error, UnicodeDecodeError):
-        return "not UTF-8 text"
+        return _("not UTF-8 text")
     return getattr(error, "strerror", None) or str(error)
