@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.services import customer_upsert
@@ -17,6 +18,7 @@ CONSENT_COLUMNS = {
     "sms_service": ("sms", "service"),
     "email_service": ("email", "service"),
 }
+CHUNK = 500
 KNOWN_COLUMNS = {"external_id", *PROFILE_COLUMNS, *CONSENT_COLUMNS}
 
 
@@ -73,20 +75,28 @@ def import_customers(
     advance: Callable[[], None] = lambda: None,
 ) -> ImportReport:
     report = ImportReport()
-    for line, row in rows:
-        external_id = (row.get("external_id") or "").strip()
-        arguments, columns = _upsert_arguments(row, source)
-        try:
-            if None in row:
-                raise ValidationError(_("More cells than columns."))
-            _customer, created = customer_upsert(**arguments)
-        except ValidationError as error:
-            report.rejected.append((line, external_id, _reason(error, columns)))
-        else:
-            report.created += created
-            report.updated += not created
-        advance()
+    # One commit per chunk rather than per row: each row still runs in its own
+    # savepoint, so a rejected row leaves the rest of its chunk alone.
+    for start in range(0, len(rows), CHUNK):
+        with transaction.atomic():
+            for line, row in rows[start : start + CHUNK]:
+                _import_row(line, row, source, report)
+                advance()
     return report
+
+
+def _import_row(line: int, row: dict, source: str, report: ImportReport) -> None:
+    external_id = (row.get("external_id") or "").strip()
+    arguments, columns = _upsert_arguments(row, source)
+    try:
+        if None in row:
+            raise ValidationError(_("More cells than columns."))
+        _customer, created = customer_upsert(**arguments)
+    except ValidationError as error:
+        report.rejected.append((line, external_id, _reason(error, columns)))
+    else:
+        report.created += created
+        report.updated += not created
 
 
 def _upsert_arguments(row: dict, source: str) -> tuple[dict, list[str]]:

@@ -88,9 +88,13 @@ def locked_or_new(model: type[M], **lookup: Any) -> M:
     return found if found is not None else model(**lookup)
 
 
-def save_clean(obj: models.Model, errors: FieldErrors | None = None) -> None:
+def save_clean(
+    obj: models.Model, errors: FieldErrors | None = None, *, exclude: list | None = None
+) -> None:
+    """full_clean, then save. Uniqueness is not re-queried: every upsert looked its
+    key up under a lock, and the unique index still guards (see retry_on_conflict)."""
     try:
-        obj.full_clean()
+        obj.full_clean(exclude=exclude, validate_unique=False)
     except ValidationError as error:
         errors = errors or FieldErrors()
         errors.merge(error)

@@ -124,8 +124,12 @@ def customer_upsert(
         for name, value in values.items():
             setattr(customer, name, value)
         save_clean(customer)
+        seen: set[tuple[str, str]] = set()
         for decision in decisions:
-            _consent_save(customer=customer, **decision)
+            topic = (decision["channel"], decision["purpose"])
+            fresh = created and topic not in seen
+            seen.add(topic)
+            _consent_save(customer=customer, locked=True, fresh=fresh, **decision)
     return customer, created
 
 
@@ -166,17 +170,17 @@ def _consent_save(
     granted: bool,
     source: str,
     recorded_at: dt.datetime | None,
+    locked: bool = False,
+    fresh: bool = False,
 ) -> tuple[Consent, bool]:
-    # Lock the customer so two requests cannot both see "no change" or both add.
-    Customer.objects.select_for_update().filter(pk=customer.pk).first()
-    topic = Consent.objects.filter(customer=customer, channel=channel, purpose=purpose)
-    if recorded_at is not None:
-        resent = topic.filter(granted=granted, recorded_at=recorded_at).first()
-        if resent is not None:
-            return resent, False
-    current = topic.order_by("-recorded_at", "-id").first()
-    if current is not None and current.granted == granted:
-        return current, False
+    """Add the decision unless it is already on file; `fresh`: the topic has no rows."""
+    if not locked:
+        # Lock the customer so two requests cannot both see "no change" or both add.
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    if not fresh:
+        on_file = _consent_on_file(customer, channel, purpose, granted, recorded_at)
+        if on_file is not None:
+            return on_file, False
     consent = Consent(
         customer=customer,
         channel=channel,
@@ -185,5 +189,22 @@ def _consent_save(
         source=source,
         recorded_at=recorded_at or timezone.now(),
     )
-    save_clean(consent)
+    save_clean(consent, exclude=["customer"])
     return consent, True
+
+
+def _consent_on_file(
+    customer: Customer,
+    channel: str,
+    purpose: str,
+    granted: bool,
+    recorded_at: dt.datetime | None,
+) -> Consent | None:
+    """The row that already records this decision: a resend, or the current one."""
+    topic = Consent.objects.filter(customer=customer, channel=channel, purpose=purpose)
+    if recorded_at is not None:
+        resent = topic.filter(granted=granted, recorded_at=recorded_at).first()
+        if resent is not None:
+            return resent
+    current = topic.order_by("-recorded_at", "-id").first()
+    return current if current is not None and current.granted == granted else None

@@ -378,3 +378,19 @@ def test_it_does_not_create_products_for_a_rejected_order():
             external_id="O1", items=[{"product": "K9"}], **order_fields(customer="NOPE")
         )
     assert not Product.objects.exists() and not Order.objects.exists()
+
+
+def test_it_updates_when_its_insert_loses_a_race(monkeypatch):
+    """Another request inserted the customer between our lookup and our insert."""
+    CustomerFactory(external_id="C1", name="First")
+    real = __import__("crm.services.common", fromlist=["locked_or_new"]).locked_or_new
+    calls = []
+
+    def stale_lookup(model, **lookup):
+        calls.append(lookup)
+        return model(**lookup) if len(calls) == 1 else real(model, **lookup)
+
+    monkeypatch.setattr("crm.services.customers.locked_or_new", stale_lookup)
+    customer, created = customer_upsert(external_id="C1", name="Second")
+    assert not created and len(calls) == 2
+    assert Customer.objects.get().name == "Second"
