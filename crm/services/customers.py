@@ -103,7 +103,8 @@ def customer_upsert(
     """Create or update the customer `external_id`; return it and whether it was created.
 
     Fields left out keep their value; None or "" clears them. Each consent
-    decision goes through `consent_record` (`consent_source` when one has none).
+    decision follows the rules of `consent_record` (`consent_source` when it has
+    no source of its own).
     """
     errors = FieldErrors()
     external_id = errors.check("external_id", clean_external_id, external_id)

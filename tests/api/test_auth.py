@@ -104,3 +104,10 @@ def test_revoking_stops_the_token():
     assert ApiClient(raw).get("/customers/C1").status_code == 401
     with pytest.raises(CommandError, match="already revoked"):
         call_command("create_api_token", "shop", "--revoke", stdout=StringIO())
+
+
+def test_token_requests_need_no_csrf_token():
+    _token, raw = api_token_create(name="shop")
+    client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = client.put("/api/v1/customers/C1", "{}", content_type="application/json")
+    assert response.status_code == 201

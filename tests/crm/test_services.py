@@ -9,6 +9,7 @@ from crm.models import BrowseEvent, Consent, Customer, Order, Product
 from crm.services import (
     asset_upsert,
     browse_events_record,
+    common,
     consent_record,
     customer_upsert,
     order_upsert,
@@ -383,7 +384,7 @@ def test_it_does_not_create_products_for_a_rejected_order():
 def test_it_updates_when_its_insert_loses_a_race(monkeypatch):
     """Another request inserted the customer between our lookup and our insert."""
     CustomerFactory(external_id="C1", name="First")
-    real = __import__("crm.services.common", fromlist=["locked_or_new"]).locked_or_new
+    real = common.locked_or_new
     calls = []
 
     def stale_lookup(model, **lookup):
