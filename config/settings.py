@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_q",
+    "ninja",  # serves the API docs page's assets locally
     # Dependencies point one way: api -> care -> segmentation -> crm.
     "crm",
     "segmentation",
