@@ -5,6 +5,7 @@ from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -38,6 +39,16 @@ class CustomerForm(forms.ModelForm):
         if value and value not in zoneinfo.available_timezones():
             raise forms.ValidationError(_("Enter an IANA time zone such as Asia/Shanghai."))
         return value
+
+
+class CustomerChangeList(ChangeList):
+    """The list prefetches each page's current consents (one query per page)."""
+
+    def get_queryset(self, request: HttpRequest, exclude_parameters=None) -> QuerySet:
+        current = Consent.objects.latest_per_topic().order_by("channel", "purpose")
+        return super().get_queryset(request, exclude_parameters).prefetch_related(
+            Prefetch("consents", queryset=current, to_attr="current_consents")
+        )
 
 
 @admin.register(Customer)
@@ -90,11 +101,8 @@ class CustomerAdmin(admin.ModelAdmin):
         kept = [each for each in cls.story_sections if each.key != section.key]
         cls.story_sections = sorted([*kept, section], key=lambda each: each.order)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        current = Consent.objects.latest_per_topic().order_by("channel", "purpose")
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("consents", queryset=current, to_attr="current_consents")
-        )
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return CustomerChangeList
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

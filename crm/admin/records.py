@@ -32,11 +32,22 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 class OrderLineInline(admin.TabularInline):
+    """Lines as the shop sent them. Read-only: an editable product widget per line
+    costs one query per line, and hand edits would drift from the shop's order."""
+
     model = OrderLine
     extra = 0
-    autocomplete_fields = ["product"]
     fields = ["product", "quantity", "unit_price", "line_total"]
-    readonly_fields = ["line_total"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("product")
