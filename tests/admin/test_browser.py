@@ -1,7 +1,7 @@
 """A care agent's path through the real admin in a headless Chromium."""
 
-import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -9,9 +9,10 @@ import pytest
 from tests.admin.conftest import give_history
 from tests.factories import CustomerFactory
 
-# Playwright's sync API keeps an event loop running in this thread, which trips
-# Django's async-safety check on the ORM calls the test makes to set up data.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The test makes its data before starting Playwright and touches no ORM while it
+# runs: Playwright's sync API keeps an event loop (and greenlets) in this thread,
+# which trips Django's async-safety check and, with DJANGO_ALLOW_ASYNC_UNSAFE,
+# opens a second database connection that outlives the test.
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,8 +30,8 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
 
 
-@pytest.fixture
-def page() -> Iterator:
+@contextmanager
+def chromium_page() -> Iterator:
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -42,12 +43,18 @@ def page() -> Iterator:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_finds_a_customer_by_phone_and_shows_their_whole_story(live_server, admin_user, page):
+def test_it_finds_a_customer_by_phone_and_shows_their_whole_story(
+    live_server, admin_user
+):
     customer = CustomerFactory(name="王小明", phone="+8613800138000")
     give_history(customer, 2)
     CustomerFactory(name="李娜", phone="+8613900139000")
+    with chromium_page() as page:
+        search_and_open_story(page, live_server.url)
 
-    page.goto(f"{live_server.url}/admin/login/?next=/admin/crm/customer/")
+
+def search_and_open_story(page, base_url: str) -> None:
+    page.goto(f"{base_url}/admin/login/?next=/admin/crm/customer/")
     page.fill("#id_username", "admin")
     page.fill("#id_password", "password")
     page.click("input[type=submit]")
