@@ -120,9 +120,9 @@ class CustomerAdmin(admin.ModelAdmin):
         rows = getattr(customer, "current_consents", [])
         return format_html_join(
             " ",
-            '<span class="consent-{}" title="{}">{} {}</span>',
+            '<span class="consent-{}" title="{}">{} {} {}</span>',
             (
-                ("yes" if row.granted else "no", row.source,
+                ("yes" if row.granted else "no", row.source, "✓" if row.granted else "✗",
                  row.get_channel_display(), row.get_purpose_display())
                 for row in rows
             ),
