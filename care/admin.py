@@ -19,11 +19,19 @@ TICKETS_SHOWN = 20
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = [
-        "external_id", "subject", "customer", "status", "agent", "opened_at",
-        "resolved_at", "first_contact_resolution",
+        "external_id",
+        "subject",
+        "customer",
+        "status",
+        "agent",
+        "opened_at",
+        "resolved_at",
+        "first_contact_resolution",
     ]
     list_filter = [
-        "status", "agent", ("resolved_at", admin.DateFieldListFilter),
+        "status",
+        "agent",
+        ("resolved_at", admin.DateFieldListFilter),
         "first_contact_resolution",
     ]
     list_select_related = ["customer"]
@@ -46,6 +54,10 @@ def tickets_context(customer: Customer, request: HttpRequest) -> dict[str, Any]:
 
 CustomerAdmin.add_story_section(
     StorySection(
-        "tickets", _("Tickets"), "admin/care/story/tickets.html", tickets_context, order=60
+        "tickets",
+        _("Tickets"),
+        "admin/care/story/tickets.html",
+        tickets_context,
+        order=60,
     )
 )

@@ -23,7 +23,15 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["external_id", "name", "phone", "email", "birthday", "time_zone", "locale"]
+        fields = [
+            "external_id",
+            "name",
+            "phone",
+            "email",
+            "birthday",
+            "time_zone",
+            "locale",
+        ]
 
     def clean_phone(self) -> str:
         raw = self.cleaned_data["phone"].strip()
@@ -37,7 +45,9 @@ class CustomerForm(forms.ModelForm):
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"].strip()
         if value and value not in zoneinfo.available_timezones():
-            raise forms.ValidationError(_("Enter an IANA time zone such as Asia/Shanghai."))
+            raise forms.ValidationError(
+                _("Enter an IANA time zone such as Asia/Shanghai.")
+            )
         return value
 
 
@@ -46,8 +56,12 @@ class CustomerChangeList(ChangeList):
 
     def get_queryset(self, request: HttpRequest, exclude_parameters=None) -> QuerySet:
         current = Consent.objects.latest_per_topic().order_by("channel", "purpose")
-        return super().get_queryset(request, exclude_parameters).prefetch_related(
-            Prefetch("consents", queryset=current, to_attr="current_consents")
+        return (
+            super()
+            .get_queryset(request, exclude_parameters)
+            .prefetch_related(
+                Prefetch("consents", queryset=current, to_attr="current_consents")
+            )
         )
 
 
@@ -77,11 +91,21 @@ class CustomerAdmin(admin.ModelAdmin):
     change_form_template = "admin/crm/customer/change_form.html"
 
     list_display = [
-        "name", "external_id", "phone", "email", "locale", "time_zone", "birthday",
+        "name",
+        "external_id",
+        "phone",
+        "email",
+        "locale",
+        "time_zone",
+        "birthday",
         "consent_summary",
     ]
     list_filter = [
-        "locale", "time_zone", BirthdayFilter, SmsConsentFilter, EmailConsentFilter,
+        "locale",
+        "time_zone",
+        BirthdayFilter,
+        SmsConsentFilter,
+        EmailConsentFilter,
     ]
     search_fields = ["name", "=external_id", "^email", "phone"]
     search_help_text = _("Name, phone (as typed), email or external id.")
@@ -89,7 +113,10 @@ class CustomerAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["external_id", "name", "locale", "time_zone"]}),
         (_("Contact"), {"fields": ["phone", "email", "birthday"]}),
-        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+        (
+            _("Record"),
+            {"fields": ["created_at", "updated_at"], "classes": ["collapse"]},
+        ),
     ]
     ordering = ["-id"]
     list_per_page = 50
@@ -118,19 +145,32 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description=_("consent"))
     def consent_summary(self, customer: Customer) -> str:
         rows = getattr(customer, "current_consents", [])
-        return format_html_join(
-            " ",
-            '<span class="consent-{}" title="{}">{} {} {}</span>',
-            (
-                ("yes" if row.granted else "no", row.source, "✓" if row.granted else "✗",
-                 row.get_channel_display(), row.get_purpose_display())
-                for row in rows
-            ),
-        ) or "—"
+        return (
+            format_html_join(
+                " ",
+                '<span class="consent-{}" title="{}">{} {} {}</span>',
+                (
+                    (
+                        "yes" if row.granted else "no",
+                        row.source,
+                        "✓" if row.granted else "✗",
+                        row.get_channel_display(),
+                        row.get_purpose_display(),
+                    )
+                    for row in rows
+                ),
+            )
+            or "—"
+        )
 
     def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], add: bool = False,
-        change: bool = False, form_url: str = "", obj: Customer | None = None,
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Customer | None = None,
     ):
         context["story"] = self.render_story(obj, request) if obj is not None else []
         return super().render_change_form(request, context, add, change, form_url, obj)

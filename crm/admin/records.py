@@ -61,7 +61,14 @@ class OrderLineInline(admin.TabularInline):
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["external_id", "customer", "placed_at", "total", "currency", "coupon_code"]
+    list_display = [
+        "external_id",
+        "customer",
+        "placed_at",
+        "total",
+        "currency",
+        "coupon_code",
+    ]
     list_filter = [("placed_at", admin.DateFieldListFilter), CouponFilter, "currency"]
     list_select_related = ["customer"]
     search_fields = ["=external_id", "=customer__external_id", "=coupon_code"]
@@ -75,7 +82,11 @@ class OrderAdmin(admin.ModelAdmin):
 @admin.register(Asset)
 class AssetAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "kind", "customer", "last_serviced_at", "service_interval_days",
+        "name",
+        "kind",
+        "customer",
+        "last_serviced_at",
+        "service_interval_days",
         "next_service_on",
     ]
     list_filter = ["kind", NextServiceFilter]
@@ -99,7 +110,14 @@ class BrowseEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin):
-    list_display = ["recorded_at", "customer", "channel", "purpose", "granted", "source"]
+    list_display = [
+        "recorded_at",
+        "customer",
+        "channel",
+        "purpose",
+        "granted",
+        "source",
+    ]
     list_filter = ["channel", "purpose", "granted"]
     list_select_related = ["customer"]
     search_fields = ["=customer__external_id", "source"]

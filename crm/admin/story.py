@@ -55,11 +55,17 @@ def consent_context(customer: Customer, request: HttpRequest) -> dict[str, Any]:
         for row in Consent.objects.filter(customer=customer).latest_per_topic()
     }
     topics = [
-        {"channel": channel, "purpose": purpose, "decision": current.get((channel, purpose))}
+        {
+            "channel": channel,
+            "purpose": purpose,
+            "decision": current.get((channel, purpose)),
+        }
         for channel in Channel
         for purpose in Purpose
     ]
-    history = list(customer.consents.order_by("-recorded_at", "-id")[:CONSENT_HISTORY_SHOWN])
+    history = list(
+        customer.consents.order_by("-recorded_at", "-id")[:CONSENT_HISTORY_SHOWN]
+    )
     return {"topics": topics, "history": history, "shown": CONSENT_HISTORY_SHOWN}
 
 
@@ -78,7 +84,9 @@ def orders_context(customer: Customer, request: HttpRequest) -> dict[str, Any]:
 
 
 def browsing_context(customer: Customer, request: HttpRequest) -> dict[str, Any]:
-    events = customer.browse_events.select_related("product").order_by("-occurred_at", "-id")
+    events = customer.browse_events.select_related("product").order_by(
+        "-occurred_at", "-id"
+    )
     return {
         "events": list(events[:BROWSE_EVENTS_SHOWN]),
         "count": customer.browse_events.count(),
@@ -97,10 +105,16 @@ def assets_context(customer: Customer, request: HttpRequest) -> dict[str, Any]:
 
 
 CRM_SECTIONS = [
-    StorySection("consent", _("Consent"), "admin/crm/story/consent.html", consent_context, 10),
-    StorySection("orders", _("Orders"), "admin/crm/story/orders.html", orders_context, 30),
+    StorySection(
+        "consent", _("Consent"), "admin/crm/story/consent.html", consent_context, 10
+    ),
+    StorySection(
+        "orders", _("Orders"), "admin/crm/story/orders.html", orders_context, 30
+    ),
     StorySection(
         "browsing", _("Browsing"), "admin/crm/story/browsing.html", browsing_context, 40
     ),
-    StorySection("assets", _("Assets"), "admin/crm/story/assets.html", assets_context, 50),
+    StorySection(
+        "assets", _("Assets"), "admin/crm/story/assets.html", assets_context, 50
+    ),
 ]

@@ -30,7 +30,9 @@ def pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
 
 def chinese_name(rng: random.Random) -> tuple[str, str]:
     """A name (姓+名) and its pinyin for the email address."""
-    surname, surname_py, _weight = rng.choices(vocab.SURNAMES, weights=_SURNAME_WEIGHTS)[0]
+    surname, surname_py, _weight = rng.choices(
+        vocab.SURNAMES, weights=_SURNAME_WEIGHTS
+    )[0]
     given = rng.sample(vocab.GIVEN_CHARS, rng.choice((1, 2, 2)))
     name = surname + "".join(char for char, _py in given)
     return name, "".join(py for _char, py in given) + "." + surname_py
@@ -60,7 +62,9 @@ def birthday_for(rng: random.Random, index: int) -> dt.date | None:
         return dt.date(rng.randrange(1956, 2005, 4), 2, 29)
     if rng.random() < 0.08:
         return None
-    return dt.date(rng.randrange(1955, 2007), 1, 1) + dt.timedelta(days=rng.randrange(365))
+    return dt.date(rng.randrange(1955, 2007), 1, 1) + dt.timedelta(
+        days=rng.randrange(365)
+    )
 
 
 def build_customer(rng: random.Random, index: int) -> Customer:
@@ -83,20 +87,39 @@ def build_customer(rng: random.Random, index: int) -> Customer:
     return customer
 
 
-def build_consents(rng: random.Random, person: Person, now: dt.datetime) -> list[Consent]:
+def build_consents(
+    rng: random.Random, person: Person, now: dt.datetime
+) -> list[Consent]:
     """Service and marketing decisions per channel; some marketing later withdrawn."""
     rows = []
-    channels = [c for c, has in (("sms", person.has_phone), ("email", person.has_email)) if has]
+    channels = [
+        c for c, has in (("sms", person.has_phone), ("email", person.has_email)) if has
+    ]
     for channel in channels:
         first = now - dt.timedelta(days=rng.uniform(30, 900))
         source = rng.choice(vocab.CONSENT_SOURCES)
         for purpose, share in (("service", 0.96), ("marketing", 0.65)):
             granted = rng.random() < share
-            rows.append(Consent(customer_id=person.pk, channel=channel, purpose=purpose,
-                                granted=granted, source=source, recorded_at=first))
+            rows.append(
+                Consent(
+                    customer_id=person.pk,
+                    channel=channel,
+                    purpose=purpose,
+                    granted=granted,
+                    source=source,
+                    recorded_at=first,
+                )
+            )
             if purpose == "marketing" and granted and rng.random() < 0.12:
                 later = first + (now - first) * rng.random()
-                rows.append(Consent(customer_id=person.pk, channel=channel, purpose=purpose,
-                                    granted=False, source=vocab.WITHDRAW_SOURCES[channel],
-                                    recorded_at=later))
+                rows.append(
+                    Consent(
+                        customer_id=person.pk,
+                        channel=channel,
+                        purpose=purpose,
+                        granted=False,
+                        source=vocab.WITHDRAW_SOURCES[channel],
+                        recorded_at=later,
+                    )
+                )
     return rows

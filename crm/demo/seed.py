@@ -34,8 +34,9 @@ def demo_customers() -> models.QuerySet:
 
 
 class Seeder:
-    def __init__(self, *, seed: int, now: dt.datetime, stream: TextIO | None,
-                 show_progress: bool) -> None:
+    def __init__(
+        self, *, seed: int, now: dt.datetime, stream: TextIO | None, show_progress: bool
+    ) -> None:
         self.seed, self.now, self.stream, self.show = seed, now, stream, show_progress
 
     def rng(self, phase: str) -> random.Random:
@@ -50,17 +51,33 @@ class Seeder:
             items, weights = self.products()
             people = self.customers(customers)
             now, today = self.now, self.now.date()
-            self.phase("consents", people, Consent,
-                       lambda rng, p, n: build_consents(rng, p, now))
+            self.phase(
+                "consents",
+                people,
+                Consent,
+                lambda rng, p, n: build_consents(rng, p, now),
+            )
             self.orders(people, items, weights)
-            self.phase("browse events", people, BrowseEvent,
-                       lambda rng, p, n: build_browsing(rng, p, items, weights, now))
-            self.phase("assets", people, Asset,
-                       lambda rng, p, n: build_assets(rng, p, today, n))
+            self.phase(
+                "browse events",
+                people,
+                BrowseEvent,
+                lambda rng, p, n: build_browsing(rng, p, items, weights, now),
+            )
+            self.phase(
+                "assets",
+                people,
+                Asset,
+                lambda rng, p, n: build_assets(rng, p, today, n),
+            )
             ticket = ticket_model()
             if ticket is not None:
-                self.phase("tickets", people, ticket,
-                           lambda rng, p, n: build_tickets(rng, ticket, p, now, n))
+                self.phase(
+                    "tickets",
+                    people,
+                    ticket,
+                    lambda rng, p, n: build_tickets(rng, ticket, p, now, n),
+                )
         return demo_counts()
 
     def products(self) -> tuple[list[Item], list[float]]:
@@ -68,9 +85,12 @@ class Seeder:
         built = build_products(rng, self.now)
         # Products may survive a reset when real orders use them: keep those.
         Product.objects.bulk_create(built, ignore_conflicts=True)
-        prices = dict(Product.objects.filter(sku__in=[p.sku for p in built])
-                      .values_list("sku", "pk"))
-        items = [Item(prices[p.sku], p.price) for p in built]
+        pks = dict(
+            Product.objects.filter(sku__in=[p.sku for p in built]).values_list(
+                "sku", "pk"
+            )
+        )
+        items = [Item(pks[p.sku], p.price) for p in built]
         rng.shuffle(items)
         popularity = [1 / (rank + 1) ** 0.8 for rank in range(len(items))]
         return items, list(itertools.accumulate(popularity))
@@ -79,16 +99,25 @@ class Seeder:
         rng, people = self.rng("customers"), []
         progress = self.progress("customers", count)
         for start in range(0, count, BATCH):
-            batch = [build_customer(rng, i) for i in range(start, min(start + BATCH, count))]
+            batch = [
+                build_customer(rng, i) for i in range(start, min(start + BATCH, count))
+            ]
             Customer.objects.bulk_create(batch)
-            people += [Person(c.pk, start + k, c.locale, bool(c.phone), bool(c.email))
-                       for k, c in enumerate(batch)]
+            people += [
+                Person(c.pk, start + k, c.locale, bool(c.phone), bool(c.email))
+                for k, c in enumerate(batch)
+            ]
             progress.advance(len(batch))
         progress.finish()
         return people
 
-    def phase(self, label: str, people: list[Person], model: type[models.Model],
-              build: Callable[[random.Random, Person, int], list]) -> None:
+    def phase(
+        self,
+        label: str,
+        people: list[Person],
+        model: type[models.Model],
+        build: Callable[[random.Random, Person, int], list],
+    ) -> None:
         rng, rows, made = self.rng(label), [], 0
         progress = self.progress(label, len(people))
         for person in people:
@@ -102,7 +131,9 @@ class Seeder:
         model.objects.bulk_create(rows)
         progress.finish()
 
-    def orders(self, people: list[Person], items: list[Item], weights: list[float]) -> None:
+    def orders(
+        self, people: list[Person], items: list[Item], weights: list[float]
+    ) -> None:
         rng, pending, made = self.rng("orders"), [], 0
         progress = self.progress("orders", len(people))
         for person in people:
@@ -132,7 +163,9 @@ def demo_delete() -> int:
             model.objects.filter(customer__in=customers).delete()
         deleted = customers.count()
         customers.delete()
-        Product.objects.filter(sku__startswith=PREFIX, order_lines__isnull=True).delete()
+        Product.objects.filter(
+            sku__startswith=PREFIX, order_lines__isnull=True
+        ).delete()
     return deleted
 
 
@@ -162,12 +195,26 @@ def demo_summary() -> dict[str, Any]:
         **demo_counts(),
         "revenue": str(revenue),
         "leap day birthdays": customers.filter(birth_month=2, birth_day=29).count(),
-        "digest": digest(itertools.chain(
-            customers.values_list("external_id", "name", "phone", "email", "birthday",
-                                  "time_zone", "locale"),
-            orders.values_list("external_id", "customer__external_id", "placed_at",
-                               "total", "coupon_code"),
-        )),
+        "digest": digest(
+            itertools.chain(
+                customers.values_list(
+                    "external_id",
+                    "name",
+                    "phone",
+                    "email",
+                    "birthday",
+                    "time_zone",
+                    "locale",
+                ),
+                orders.values_list(
+                    "external_id",
+                    "customer__external_id",
+                    "placed_at",
+                    "total",
+                    "coupon_code",
+                ),
+            )
+        ),
     }
 
 

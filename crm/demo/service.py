@@ -23,9 +23,14 @@ def build_assets(
     assets = []
     for offset, (kind, name, interval) in enumerate(owned):
         number = counter + offset + 1
-        asset = Asset(external_id=f"{PREFIX}A{number:07d}", customer_id=person.pk,
-                      kind=kind, name=name, service_interval_days=interval,
-                      last_serviced_at=last_service(rng, today, interval, number))
+        asset = Asset(
+            external_id=f"{PREFIX}A{number:07d}",
+            customer_id=person.pk,
+            kind=kind,
+            name=name,
+            service_interval_days=interval,
+            last_serviced_at=last_service(rng, today, interval, number),
+        )
         asset.sync_next_service()
         assets.append(asset)
     return assets
@@ -40,7 +45,11 @@ def last_service(rng: random.Random, today: dt.date, interval: int, number: int)
 
 
 def build_tickets(
-    rng: random.Random, ticket_model: Any, person: Person, now: dt.datetime, counter: int
+    rng: random.Random,
+    ticket_model: Any,
+    person: Person,
+    now: dt.datetime,
+    counter: int,
 ) -> list[Any]:
     if rng.random() >= 0.12:
         return []
@@ -48,26 +57,44 @@ def build_tickets(
     for offset in range(rng.choice((1, 1, 1, 2))):
         number = counter + offset + 1
         fields = ticket_timeline(rng, now, number)
-        tickets.append(ticket_model(
-            external_id=f"{PREFIX}T{number:07d}", customer_id=person.pk,
-            subject=rng.choice(vocab.TICKET_SUBJECTS[person.locale]),
-            agent=rng.choice(vocab.AGENTS), **fields,
-        ))
+        tickets.append(
+            ticket_model(
+                external_id=f"{PREFIX}T{number:07d}",
+                customer_id=person.pk,
+                subject=rng.choice(vocab.TICKET_SUBJECTS[person.locale]),
+                agent=rng.choice(vocab.AGENTS),
+                **fields,
+            )
+        )
     return tickets
 
 
-def ticket_timeline(rng: random.Random, now: dt.datetime, number: int) -> dict[str, Any]:
+def ticket_timeline(
+    rng: random.Random, now: dt.datetime, number: int
+) -> dict[str, Any]:
     """Status, opened/resolved times and first-contact resolution of one ticket."""
     if number % RESOLVED_RECENTLY_EVERY == 0:
         resolved = now - dt.timedelta(minutes=rng.uniform(2, 55))
         opened = resolved - dt.timedelta(hours=rng.uniform(0.5, 30))
-        return {"status": "resolved", "opened_at": opened, "resolved_at": resolved,
-                "first_contact_resolution": rng.random() < 0.7}
+        return {
+            "status": "resolved",
+            "opened_at": opened,
+            "resolved_at": resolved,
+            "first_contact_resolution": rng.random() < 0.7,
+        }
     roll = rng.random()
     if roll < 0.15:
-        return {"status": "open", "opened_at": now - dt.timedelta(days=rng.uniform(0, 10)),
-                "resolved_at": None, "first_contact_resolution": None}
+        return {
+            "status": "open",
+            "opened_at": now - dt.timedelta(days=rng.uniform(0, 10)),
+            "resolved_at": None,
+            "first_contact_resolution": None,
+        }
     opened = now - dt.timedelta(days=rng.uniform(1, 365))
     resolved = min(opened + dt.timedelta(hours=rng.lognormvariate(2.5, 1.0)), now)
-    return {"status": "resolved" if roll < 0.35 else "closed", "opened_at": opened,
-            "resolved_at": resolved, "first_contact_resolution": rng.random() < 0.7}
+    return {
+        "status": "resolved" if roll < 0.35 else "closed",
+        "opened_at": opened,
+        "resolved_at": resolved,
+        "first_contact_resolution": rng.random() < 0.7,
+    }

@@ -40,12 +40,17 @@ def give_history(customer: Customer, rows: int) -> None:
     product = ProductFactory()
     now = timezone.now()
     for n in range(rows):
-        ConsentFactory(customer=customer, channel=("sms", "email")[n % 2],
-                       purpose=("service", "marketing")[n % 2 // 1 if n % 4 < 2 else 0],
-                       granted=n % 3 != 0, recorded_at=now - dt.timedelta(hours=n))
+        ConsentFactory(
+            customer=customer,
+            channel=("sms", "email")[n % 2],
+            purpose=("service", "marketing")[n % 2 // 1 if n % 4 < 2 else 0],
+            granted=n % 3 != 0,
+            recorded_at=now - dt.timedelta(hours=n),
+        )
         order = OrderFactory(customer=customer, placed_at=now - dt.timedelta(days=n))
         OrderLineFactory.create_batch(2, order=order, product=product)
-        BrowseEventFactory(customer=customer, product=product,
-                           occurred_at=now - dt.timedelta(hours=n))
+        BrowseEventFactory(
+            customer=customer, product=product, occurred_at=now - dt.timedelta(hours=n)
+        )
         AssetFactory(customer=customer)
         TicketFactory(customer=customer)

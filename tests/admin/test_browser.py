@@ -16,8 +16,13 @@ from tests.factories import CustomerFactory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 pytestmark = [
     pytest.mark.browser,
@@ -27,13 +32,17 @@ pytestmark = [
         "scripts/test-deps.sh installs it when run as root)",
     ),
 ]
-sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="needs the playwright package"
+)
 
 
 @contextmanager
 def chromium_page() -> Iterator:
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
         try:
             page = browser.new_page(locale="en-US")
             page.set_default_timeout(15_000)

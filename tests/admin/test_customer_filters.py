@@ -22,17 +22,30 @@ def consents(db):
     granted = CustomerFactory(external_id="GRANTED")
     ConsentFactory(customer=granted, channel="sms", purpose="marketing", granted=True)
     withdrawn = CustomerFactory(external_id="WITHDRAWN")
-    ConsentFactory(customer=withdrawn, channel="sms", purpose="marketing", granted=True,
-                   recorded_at=now - dt.timedelta(days=3))
-    ConsentFactory(customer=withdrawn, channel="sms", purpose="marketing", granted=False,
-                   recorded_at=now - dt.timedelta(days=1))
+    ConsentFactory(
+        customer=withdrawn,
+        channel="sms",
+        purpose="marketing",
+        granted=True,
+        recorded_at=now - dt.timedelta(days=3),
+    )
+    ConsentFactory(
+        customer=withdrawn,
+        channel="sms",
+        purpose="marketing",
+        granted=False,
+        recorded_at=now - dt.timedelta(days=1),
+    )
     CustomerFactory(external_id="NEVER")
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("marketing:granted", {"GRANTED"}), ("marketing:withdrawn", {"WITHDRAWN"}),
-     ("marketing:none", {"NEVER"})],
+    [
+        ("marketing:granted", {"GRANTED"}),
+        ("marketing:withdrawn", {"WITHDRAWN"}),
+        ("marketing:none", {"NEVER"}),
+    ],
 )
 def test_it_filters_customers_by_their_latest_sms_consent(
     admin_client, consents, value, expected
@@ -41,12 +54,17 @@ def test_it_filters_customers_by_their_latest_sms_consent(
 
 
 def test_it_ignores_an_unknown_consent_filter_value(admin_client, consents):
-    assert listed(admin_client, sms_consent="nonsense") == {"GRANTED", "WITHDRAWN", "NEVER"}
+    assert listed(admin_client, sms_consent="nonsense") == {
+        "GRANTED",
+        "WITHDRAWN",
+        "NEVER",
+    }
 
 
 def test_it_combines_sms_and_email_consent_filters(admin_client, consents):
-    assert listed(admin_client, sms_consent="marketing:granted",
-                  email_consent="service:none") == {"GRANTED"}
+    assert listed(
+        admin_client, sms_consent="marketing:granted", email_consent="service:none"
+    ) == {"GRANTED"}
 
 
 @time_machine.travel(dt.datetime(2026, 2, 10, 12, tzinfo=dt.UTC), tick=False)

@@ -15,8 +15,13 @@ def found(client, term: str) -> list[str]:
 
 @pytest.mark.parametrize(
     "typed",
-    ["138 0013 8000", "+86 138 0013 8000", "13800138000", "0086-138-0013-8000",
-     "+86 138-0013-8000"],
+    [
+        "138 0013 8000",
+        "+86 138 0013 8000",
+        "13800138000",
+        "0086-138-0013-8000",
+        "+86 138-0013-8000",
+    ],
 )
 def test_it_finds_a_customer_by_phone_however_it_is_typed(admin_client, typed):
     CustomerFactory(external_id="WANTED", phone="+8613800138000")

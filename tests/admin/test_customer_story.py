@@ -41,10 +41,22 @@ def test_it_shows_order_lines_with_their_products(admin_client):
 def test_it_shows_the_current_consent_and_the_history(admin_client):
     customer = CustomerFactory()
     now = timezone.now()
-    ConsentFactory(customer=customer, channel="sms", purpose="marketing", granted=True,
-                   source="pos", recorded_at=now - dt.timedelta(days=2))
-    ConsentFactory(customer=customer, channel="sms", purpose="marketing", granted=False,
-                   source="sms_reply_TD", recorded_at=now)
+    ConsentFactory(
+        customer=customer,
+        channel="sms",
+        purpose="marketing",
+        granted=True,
+        source="pos",
+        recorded_at=now - dt.timedelta(days=2),
+    )
+    ConsentFactory(
+        customer=customer,
+        channel="sms",
+        purpose="marketing",
+        granted=False,
+        source="sms_reply_TD",
+        recorded_at=now,
+    )
     text = page(admin_client, customer)
     assert text.count("sms_reply_TD") == 2  # current decision and history
     assert "pos" in text
@@ -63,8 +75,11 @@ def test_it_bounds_the_orders_shown_and_links_to_all_of_them(admin_client):
 
 
 def test_it_shows_assets_with_their_next_service_date(admin_client):
-    asset = AssetFactory(name="Tesla Model 3", last_serviced_at=dt.date(2026, 1, 1),
-                         service_interval_days=30)
+    asset = AssetFactory(
+        name="Tesla Model 3",
+        last_serviced_at=dt.date(2026, 1, 1),
+        service_interval_days=30,
+    )
     text = page(admin_client, asset.customer)
     assert "Tesla Model 3" in text and "Jan. 31, 2026" in text
 
@@ -75,21 +90,33 @@ def test_it_shows_tickets_from_care(admin_client):
 
 
 def test_it_renders_a_section_added_by_another_app(admin_client, monkeypatch):
-    monkeypatch.setattr(CustomerAdmin, "story_sections", list(CustomerAdmin.story_sections))
-    CustomerAdmin.add_story_section(StorySection(
-        "rfm", "RFM", "admin/crm/story/assets.html",
-        lambda customer, request: {"assets": [], "shown": 1}, order=20,
-    ))
+    monkeypatch.setattr(
+        CustomerAdmin, "story_sections", list(CustomerAdmin.story_sections)
+    )
+    CustomerAdmin.add_story_section(
+        StorySection(
+            "rfm",
+            "RFM",
+            "admin/crm/story/assets.html",
+            lambda customer, request: {"assets": [], "shown": 1},
+            order=20,
+        )
+    )
     keys = [section.key for section in CustomerAdmin.story_sections]
     assert keys.index("consent") < keys.index("rfm") < keys.index("orders")
     assert 'id="story-rfm"' in page(admin_client, CustomerFactory())
 
 
 def test_it_replaces_a_section_with_the_same_key(monkeypatch):
-    monkeypatch.setattr(CustomerAdmin, "story_sections", list(CustomerAdmin.story_sections))
+    monkeypatch.setattr(
+        CustomerAdmin, "story_sections", list(CustomerAdmin.story_sections)
+    )
     before = len(CustomerAdmin.story_sections)
-    CustomerAdmin.add_story_section(StorySection(
-        "orders", "Orders", "admin/crm/story/orders.html", lambda c, r: {}, order=30))
+    CustomerAdmin.add_story_section(
+        StorySection(
+            "orders", "Orders", "admin/crm/story/orders.html", lambda c, r: {}, order=30
+        )
+    )
     assert len(CustomerAdmin.story_sections) == before
 
 
@@ -99,23 +126,41 @@ def test_it_shows_no_story_on_the_add_page(admin_client):
     assert 'id="customer-story"' not in response.text
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("phone", "not a phone", "Enter a valid phone number."),
-    ("time_zone", "Mars/Olympus", "Enter an IANA time zone"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "not a phone", "Enter a valid phone number."),
+        ("time_zone", "Mars/Olympus", "Enter an IANA time zone"),
+    ],
+)
 def test_it_rejects_a_bad_phone_or_time_zone_with_a_message(
     admin_client, field, value, message
 ):
-    data = {"external_id": "NEW", "name": "N", "phone": "", "email": "", "birthday": "",
-            "time_zone": "", "locale": "en", field: value}
+    data = {
+        "external_id": "NEW",
+        "name": "N",
+        "phone": "",
+        "email": "",
+        "birthday": "",
+        "time_zone": "",
+        "locale": "en",
+        field: value,
+    }
     response = admin_client.post(reverse("admin:crm_customer_add"), data)
     assert response.status_code == 200
     assert message in response.text
 
 
 def test_it_stores_a_hand_typed_phone_in_e164(admin_client):
-    data = {"external_id": "NEW", "name": "N", "phone": "138 0013 8000", "email": "",
-            "birthday": "", "time_zone": "Asia/Shanghai", "locale": "zh-hans"}
+    data = {
+        "external_id": "NEW",
+        "name": "N",
+        "phone": "138 0013 8000",
+        "email": "",
+        "birthday": "",
+        "time_zone": "Asia/Shanghai",
+        "locale": "zh-hans",
+    }
     response = admin_client.post(reverse("admin:crm_customer_add"), data)
     assert response.status_code == 302
     from crm.models import Customer

@@ -17,7 +17,9 @@ def test_it_labels_the_customer_story_in_chinese(admin_client):
     from tests.factories import CustomerFactory
 
     customer = CustomerFactory()
-    response = admin_client.get(reverse("admin:crm_customer_change", args=[customer.pk]),
-                                HTTP_ACCEPT_LANGUAGE="zh-hans")
+    response = admin_client.get(
+        reverse("admin:crm_customer_change", args=[customer.pk]),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert "同意记录" in response.text  # "Consent"
     assert "工单" in response.text  # "Tickets"

@@ -63,8 +63,12 @@ def test_it_shows_the_customer_story_with_as_many_queries_for_30_rows_as_for_5(
     small, large = CustomerFactory(), CustomerFactory()
     give_history(small, 5)
     give_history(large, 30)
-    few = count_queries(reverse("admin:crm_customer_change", args=[small.pk]), admin_client)
-    many = count_queries(reverse("admin:crm_customer_change", args=[large.pk]), admin_client)
+    few = count_queries(
+        reverse("admin:crm_customer_change", args=[small.pk]), admin_client
+    )
+    many = count_queries(
+        reverse("admin:crm_customer_change", args=[large.pk]), admin_client
+    )
     assert few == many
 
 
@@ -74,6 +78,10 @@ def test_it_shows_an_order_with_its_lines_in_a_constant_number_of_queries(
     small, large = OrderFactory(), OrderFactory()
     OrderLineFactory.create_batch(2, order=small)
     OrderLineFactory.create_batch(20, order=large)
-    few = count_queries(reverse("admin:crm_order_change", args=[small.pk]), admin_client)
-    many = count_queries(reverse("admin:crm_order_change", args=[large.pk]), admin_client)
+    few = count_queries(
+        reverse("admin:crm_order_change", args=[small.pk]), admin_client
+    )
+    many = count_queries(
+        reverse("admin:crm_order_change", args=[large.pk]), admin_client
+    )
     assert few == many

@@ -88,12 +88,14 @@ def test_it_refuses_a_bad_customer_count(db):
 def test_it_plants_products_viewed_on_3_days_in_the_last_week_without_an_order(seeded):
     since = timezone.now() - dt.timedelta(days=7)
     days = defaultdict(set)
-    for customer, product, at in BrowseEvent.objects.filter(occurred_at__gte=since).values_list(
-        "customer", "product", "occurred_at"
-    ):
+    for customer, product, at in BrowseEvent.objects.filter(
+        occurred_at__gte=since
+    ).values_list("customer", "product", "occurred_at"):
         days[customer, product].add(timezone.localdate(at))
     bought = set(OrderLine.objects.values_list("order__customer", "product"))
-    abandoned = [key for key, dates in days.items() if len(dates) >= 3 and key not in bought]
+    abandoned = [
+        key for key, dates in days.items() if len(dates) >= 3 and key not in bought
+    ]
     assert len(abandoned) >= CUSTOMERS // 25
 
 
@@ -112,5 +114,5 @@ def test_it_spends_with_a_long_tail(seeded):
         sum(o.total for o in c.orders.all())
         for c in Customer.objects.prefetch_related("orders")
     )
-    top_decile = sum(totals[-CUSTOMERS // 10:])
+    top_decile = sum(totals[-CUSTOMERS // 10 :])
     assert top_decile > sum(totals) * 3 / 10

@@ -16,18 +16,33 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--customers", type=int, default=2_000,
-                            help="how many customers (default 2,000)")
-        parser.add_argument("--seed", type=int, default=42,
-                            help="random seed: the same seed gives the same data (default 42)")
-        parser.add_argument("--reset", action="store_true",
-                            help="delete the demo data (DEMO-... ids) first, then load it again")
+        parser.add_argument(
+            "--customers",
+            type=int,
+            default=2_000,
+            help="how many customers (default 2,000)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=42,
+            help="random seed: the same seed gives the same data (default 42)",
+        )
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="delete the demo data (DEMO-... ids) first, then load it again",
+        )
 
     def handle(self, *args, customers: int, seed: int, reset: bool, **options) -> None:
         if not 1 <= customers <= MAX_CUSTOMERS:
-            raise CommandError(f"--customers must be between 1 and {MAX_CUSTOMERS:,}, got {customers}")
+            raise CommandError(
+                f"--customers must be between 1 and {MAX_CUSTOMERS:,}, got {customers}"
+            )
         if reset:
-            self.stdout.write(f"Deleted {demo_delete():,} demo customers and their data.")
+            self.stdout.write(
+                f"Deleted {demo_delete():,} demo customers and their data."
+            )
         existing = demo_customers().count() if reset else Customer.objects.count()
         if existing:
             self.stdout.write(
@@ -39,8 +54,14 @@ class Command(BaseCommand):
 
     def load(self, customers: int, seed: int, *, show_progress: bool) -> None:
         started = timezone.now()
-        seeder = Seeder(seed=seed, now=started, stream=self.stderr, show_progress=show_progress)
+        seeder = Seeder(
+            seed=seed, now=started, stream=self.stderr, show_progress=show_progress
+        )
         counts = seeder.run(customers)
         seconds = (timezone.now() - started).total_seconds()
         summary = ", ".join(f"{value:,} {name}" for name, value in counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Loaded the demo data (seed {seed}) in {seconds:.1f}s: {summary}."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded the demo data (seed {seed}) in {seconds:.1f}s: {summary}."
+            )
+        )
