@@ -22,9 +22,13 @@ class ApiToken(models.Model):
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    hint = models.CharField(_("hint"), max_length=12, editable=False, help_text=_("first characters"))
+    hint = models.CharField(
+        _("hint"), max_length=12, editable=False, help_text=_("first characters")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(
+        _("last used"), null=True, blank=True, editable=False
+    )
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:

@@ -1,0 +1,31 @@
+"""The crm admin: customers (with their whole story), products, orders, assets, logs.
+
+Other apps extend the customer page through `CustomerAdmin.add_story_section`
+(see CustomerAdmin's docstring); crm imports none of them.
+"""
+
+from crm.admin.customers import CustomerAdmin, CustomerForm
+from crm.admin.records import (
+    AssetAdmin,
+    BrowseEventAdmin,
+    ConsentAdmin,
+    OrderAdmin,
+    ProductAdmin,
+    ReadOnlyAdmin,
+)
+from crm.admin.search import phone_search_term
+from crm.admin.story import StorySection, changelist_url
+
+__all__ = [
+    "AssetAdmin",
+    "BrowseEventAdmin",
+    "ConsentAdmin",
+    "CustomerAdmin",
+    "CustomerForm",
+    "OrderAdmin",
+    "ProductAdmin",
+    "ReadOnlyAdmin",
+    "StorySection",
+    "changelist_url",
+    "phone_search_term",
+]

@@ -1,0 +1,125 @@
+"""Admin pages for products, orders, assets and the read-only logs."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from crm.admin.filters import CouponFilter, NextServiceFilter
+from crm.models import Asset, BrowseEvent, Consent, Order, OrderLine, Product
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A log: rows arrive through the API and services, never by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "category", "price", "launched_at"]
+    list_filter = ["category", ("launched_at", admin.DateFieldListFilter)]
+    search_fields = ["=sku", "name"]
+    ordering = ["sku"]
+    readonly_fields = ["created_at", "updated_at"]
+    show_full_result_count = False
+
+
+class OrderLineInline(admin.TabularInline):
+    """Lines as the shop sent them. Read-only: an editable product widget per line
+    costs one query per line, and hand edits would drift from the shop's order."""
+
+    model = OrderLine
+    extra = 0
+    fields = ["product", "quantity", "unit_price", "line_total"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("product")
+
+    @admin.display(description=_("line total"))
+    def line_total(self, line: OrderLine):
+        if line.unit_price is None or line.quantity is None:
+            return "—"
+        return line.unit_price * line.quantity
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "external_id",
+        "customer",
+        "placed_at",
+        "total",
+        "currency",
+        "coupon_code",
+    ]
+    list_filter = [("placed_at", admin.DateFieldListFilter), CouponFilter, "currency"]
+    list_select_related = ["customer"]
+    search_fields = ["=external_id", "=customer__external_id", "=coupon_code"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [OrderLineInline]
+    ordering = ["-placed_at"]
+    show_full_result_count = False
+
+
+@admin.register(Asset)
+class AssetAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "kind",
+        "customer",
+        "last_serviced_at",
+        "service_interval_days",
+        "next_service_on",
+    ]
+    list_filter = ["kind", NextServiceFilter]
+    list_select_related = ["customer"]
+    search_fields = ["=external_id", "name", "=customer__external_id"]
+    autocomplete_fields = ["customer"]
+    readonly_fields = ["next_service_on", "created_at", "updated_at"]
+    ordering = ["next_service_on", "id"]
+    show_full_result_count = False
+
+
+@admin.register(BrowseEvent)
+class BrowseEventAdmin(ReadOnlyAdmin):
+    list_display = ["occurred_at", "customer", "product"]
+    list_filter = [("occurred_at", admin.DateFieldListFilter)]
+    list_select_related = ["customer", "product"]
+    search_fields = ["=customer__external_id", "=product__sku"]
+    ordering = ["-occurred_at"]
+    show_full_result_count = False
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "recorded_at",
+        "customer",
+        "channel",
+        "purpose",
+        "granted",
+        "source",
+    ]
+    list_filter = ["channel", "purpose", "granted"]
+    list_select_related = ["customer"]
+    search_fields = ["=customer__external_id", "source"]
+    ordering = ["-recorded_at", "-id"]
+    show_full_result_count = False

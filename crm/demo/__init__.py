@@ -1,0 +1,1 @@
+"""The demo data set behind `manage.py seed_demo` (deterministic for a seed)."""

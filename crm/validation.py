@@ -1,0 +1,264 @@
+"""Pure functions that turn raw input (API bodies, CSV cells) into clean values.
+
+Each `clean_*` function returns the clean value or raises a `ValidationError`
+with a message for people; `FieldErrors` attaches the field name, so services
+can report every bad field of an item at once. No ORM here.
+"""
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+from crm.currencies import ISO_4217
+
+# Control characters break CSV exports and SMS, and PostgreSQL refuses NUL in
+# text outright; tab and newline are legitimate in free text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TRUE = {"1", "true", "yes", "y", "granted", "on"}
+_FALSE = {"0", "false", "no", "n", "withdrawn", "off"}
+
+
+class FieldErrors:
+    """Collect field errors so one response can name every bad field."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[str]] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, []).append(str(message))
+
+    def check(
+        self, field: str, func: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """Return func(*args, **kwargs), or None after recording its error under field."""
+        try:
+            return func(*args, **kwargs)
+        except ValidationError as error:
+            for message in error.messages:
+                self.add(field, message)
+            return None
+
+    def merge(self, error: ValidationError, prefix: str = "") -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.message_dict.items():
+                name = "" if field == "__all__" else field
+                self.add(
+                    ".".join(p for p in (prefix, name) if p) or "__all__",
+                    "; ".join(messages),
+                )
+        else:
+            for message in error.messages:
+                self.add(prefix or "__all__", message)
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def clean_text(value: Any, *, max_length: int, required: bool = False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(_("Expected text."), code="type")
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(_("This field is required."), code="required")
+    if _CONTROL.search(value):
+        raise ValidationError(_("Control characters are not allowed."), code="control")
+    if len(value) > max_length:
+        raise ValidationError(
+            _("At most %(max)d characters (got %(got)d).")
+            % {"max": max_length, "got": len(value)},
+            code="max_length",
+        )
+    return value
+
+
+def clean_external_id(value: Any) -> str:
+    value = clean_text(value, max_length=64, required=True)
+    if any(ch.isspace() for ch in value):
+        raise ValidationError(_("Spaces are not allowed in an id."), code="invalid")
+    return value
+
+
+def clean_phone(value: Any, region: str) -> str:
+    """Return the number in E.164 ("" for no number); national numbers use `region`."""
+    value = clean_text(value, max_length=40)
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("Not a phone number."), code="invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("Not a valid phone number."), code="invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_email(value: Any) -> str:
+    value = clean_text(value, max_length=254)
+    if not value:
+        return ""
+    validate_email(value)
+    local, _at, domain = value.rpartition("@")
+    # The domain is case-insensitive; the local part, strictly, is not.
+    return f"{local}@{domain.lower()}"
+
+
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def clean_time_zone(value: Any) -> str:
+    value = clean_text(value, max_length=64)
+    if value and value not in _time_zones():
+        raise ValidationError(
+            _("Unknown time zone %(value)r: use an IANA name such as Asia/Shanghai.")
+            % {"value": value},
+            code="invalid",
+        )
+    return value
+
+
+def clean_locale(value: Any) -> str:
+    """Map zh, zh-CN, zh_Hans, zh-SG... to "zh-hans" and en, en-US, en_GB... to "en"."""
+    value = clean_text(value, max_length=16, required=True)
+    parts = value.lower().replace("_", "-").split("-")
+    if parts[0] == "en":
+        return "en"
+    if parts[0] == "zh" and not {"hant", "tw", "hk", "mo"} & set(parts[1:]):
+        return "zh-hans"
+    raise ValidationError(
+        _("Unsupported language %(value)r: use zh-hans or en.") % {"value": value},
+        code="invalid",
+    )
+
+
+def clean_choice(value: Any, choices: Iterable[str]) -> str:
+    options = list(choices)
+    if not isinstance(value, str) or value.strip().lower() not in options:
+        raise ValidationError(
+            _("Expected one of %(options)s.") % {"options": ", ".join(options)},
+            code="invalid_choice",
+        )
+    return value.strip().lower()
+
+
+def clean_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValidationError(_("Expected true or false."), code="invalid")
+
+
+def clean_date(
+    value: Any, *, allow_datetime: bool = False, tz: dt.tzinfo | None = None
+) -> dt.date:
+    """Parse an ISO date; with allow_datetime, a datetime's date in `tz` too."""
+    if isinstance(value, dt.datetime):
+        if not allow_datetime:
+            raise ValidationError(
+                _("Expected a date, not a date and time."), code="invalid"
+            )
+        return value.astimezone(tz).date() if tz and value.tzinfo else value.date()
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(_("Expected a date as text: YYYY-MM-DD."), code="type")
+    value = value.strip()
+    if len(value) > 10 and allow_datetime:
+        return clean_date(
+            clean_datetime(value, tz or dt.UTC), allow_datetime=True, tz=tz
+        )
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            _("Invalid date %(value)r: use YYYY-MM-DD.") % {"value": value[:40]},
+            code="invalid",
+        ) from None
+    if parsed.year < 1900:
+        raise ValidationError(_("Dates before 1900 are not accepted."), code="invalid")
+    return parsed
+
+
+def clean_datetime(value: Any, default_tz: dt.tzinfo) -> dt.datetime:
+    """Parse an ISO 8601 date and time; one without an offset is read in default_tz."""
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(
+                _(
+                    "Invalid date and time %(value)r: use ISO 8601, e.g. 2026-11-20T09:30:00+08:00."
+                )
+                % {"value": value[:40]},
+                code="invalid",
+            ) from None
+    else:
+        raise ValidationError(
+            _("Expected a date and time as ISO 8601 text."), code="type"
+        )
+    if parsed.year < 1900:
+        raise ValidationError(_("Dates before 1900 are not accepted."), code="invalid")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=default_tz)
+
+
+def clean_decimal(value: Any, *, max_digits: int = 12, places: int = 2) -> Decimal:
+    """A non-negative amount with at most `places` decimals."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
+        raise ValidationError(_("Expected a number."), code="type")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationError(_("Expected a number."), code="invalid") from None
+    if not amount.is_finite():
+        raise ValidationError(_("Expected a finite number."), code="invalid")
+    if amount < 0:
+        raise ValidationError(_("Must not be negative."), code="min_value")
+    too_big = amount >= Decimal(10) ** (max_digits - places)
+    if too_big or amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationError(
+            _("At most %(digits)d digits with %(places)d decimals.")
+            % {"digits": max_digits, "places": places},
+            code="invalid",
+        )
+    return amount.quantize(Decimal(1).scaleb(-places))
+
+
+def clean_int(value: Any, *, minimum: int, maximum: int) -> int:
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(_("Expected a whole number."), code="type")
+    if not minimum <= value <= maximum:
+        raise ValidationError(
+            _("Must be between %(min)d and %(max)d.")
+            % {"min": minimum, "max": maximum},
+            code="range",
+        )
+    return value
+
+
+def clean_currency(value: Any) -> str:
+    value = clean_text(value, max_length=3, required=True).upper()
+    if value not in ISO_4217:
+        raise ValidationError(
+            _("Unknown currency %(value)r: use an ISO 4217 code such as CNY.")
+            % {"value": value},
+            code="invalid",
+        )
+    return value

@@ -1,0 +1,25 @@
+from django.urls import reverse
+
+
+def test_it_speaks_chinese_to_a_chinese_browser(admin_client):
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "站点管理" in response.text
+    assert "客户" in response.text
+
+
+def test_it_speaks_english_to_an_english_browser(admin_client):
+    response = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "Site administration" in response.text
+    assert "Customers" in response.text
+
+
+def test_it_labels_the_customer_story_in_chinese(admin_client):
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory()
+    response = admin_client.get(
+        reverse("admin:crm_customer_change", args=[customer.pk]),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert "同意记录" in response.text  # "Consent"
+    assert "工单" in response.text  # "Tickets"
