@@ -61,3 +61,6 @@ CustomerAdmin.add_story_section(
         order=60,
     )
 )
+
+# Campaigns, offers, the message log and the customer page's messages section.
+from care import admin_outreach  # noqa: E402,F401

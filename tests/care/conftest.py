@@ -12,8 +12,3 @@ def locmem_channels(settings):
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
-
-
-# The lead's care/admin.py imports this module; import it here so the admin
-# tests run on a branch without it.
-import care.admin_outreach  # noqa: F401
