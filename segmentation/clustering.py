@@ -15,7 +15,13 @@ from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 
 K_RANGE = (3, 8)
+# Candidates are fitted on SAMPLE_SIZE customers and judged by the silhouette
+# on SILHOUETTE_SIZE of them; the winner is refitted on FINAL_SIZE and then
+# labels everyone (predicting is linear and cheap; fitting on a million is
+# not, and moves the centres by less than the sampling noise).
 SAMPLE_SIZE = 10_000
+SILHOUETTE_SIZE = 4_000
+FINAL_SIZE = 100_000
 SEED = 20260101
 BATCH_SIZE = 4096
 # Working memory (MiB) for the silhouette's pairwise distances, so a 10k
@@ -71,9 +77,7 @@ def cluster_customers(
 ) -> Clustering | None:
     """Cluster customers; None when there are too few distinct customers."""
     features = rfm_features(recency_days, frequency, monetary)
-    rng = np.random.default_rng(seed)
-    n = features.shape[0]
-    sample = features[np.sort(rng.choice(n, size=min(n, sample_size), replace=False))]
+    sample = _sample(features, sample_size, seed)
     distinct = np.unique(sample, axis=0).shape[0]
     ks = range(k_range[0], min(k_range[1], distinct - 1) + 1)
     trials = {k: _fit(sample, k, seed) for k in ks}
@@ -83,7 +87,9 @@ def cluster_customers(
         return None
     # Highest silhouette wins; on a tie, the smaller k.
     best = max(quality, key=lambda k: (round(quality[k], 9), -k))
-    final = _fit(features, best, seed, init=trials[best].cluster_centers_)
+    final = _fit(
+        _sample(features, FINAL_SIZE, seed), best, seed, init=trials[best].cluster_centers_
+    )
     labels = _renumber(final.predict(features), final.cluster_centers_)
     return Clustering(
         labels=labels,
@@ -92,6 +98,14 @@ def cluster_customers(
         profiles=_profiles(labels, best, (recency_days, frequency, monetary), scores),
         silhouette_by_k={k: float(s) for k, s in quality.items()},
     )
+
+
+def _sample(features: np.ndarray, size: int, seed: int) -> np.ndarray:
+    n = features.shape[0]
+    if n <= size:
+        return features
+    rng = np.random.default_rng(seed)
+    return features[np.sort(rng.choice(n, size=size, replace=False))]
 
 
 def _fit(data: np.ndarray, k: int, seed: int, init=None) -> MiniBatchKMeans:
@@ -110,7 +124,14 @@ def _silhouette(sample: np.ndarray, model: MiniBatchKMeans, seed: int) -> float 
     if np.unique(labels).shape[0] < 2:
         return None
     with sklearn.config_context(working_memory=SILHOUETTE_MEMORY_MB):
-        return float(silhouette_score(sample, labels, random_state=seed))
+        return float(
+            silhouette_score(
+                sample,
+                labels,
+                sample_size=min(SILHOUETTE_SIZE, sample.shape[0]),
+                random_state=seed,
+            )
+        )
 
 
 def _renumber(labels: np.ndarray, centres: np.ndarray) -> np.ndarray:

@@ -2,8 +2,14 @@
 
 from collections.abc import Iterable
 
+import numpy as np
+
 from crm.models import Customer
-from segmentation.models import CustomerRfm, Segment, SegmentTransition
+from segmentation.models import CustomerRfm, Segment, SegmentRule, SegmentTransition
+from segmentation.scoring import Rule, segment_grid
+
+SLUGS = [segment.value for segment in Segment]
+CODE = {slug: code for code, slug in enumerate(SLUGS)}
 
 
 def customer_rfm(customer: Customer) -> dict | None:
@@ -40,3 +46,19 @@ def segment_history(customer: Customer, *, limit: int = 20) -> list[SegmentTrans
             :limit
         ]
     )
+
+
+def rule_grid() -> np.ndarray:
+    """The 5x5 table [R-1, FM-1] -> segment code (index in SLUGS) of the current rules."""
+    rules = [
+        Rule(CODE[rule.segment], rule.r_min, rule.r_max, rule.fm_min, rule.fm_max)
+        for rule in SegmentRule.objects.all()
+    ]
+    return segment_grid(rules, fallback=CODE[Segment.UNCLASSIFIED])
+
+
+def latest_run():
+    """The newest successful run, or None."""
+    from segmentation.models import RfmRun, RunStatus
+
+    return RfmRun.objects.filter(status=RunStatus.SUCCEEDED).first()

@@ -13,15 +13,14 @@ from django.utils.translation import gettext as _
 from crm.progress import Progress
 from segmentation import storage
 from segmentation.models import RfmCluster, RfmRun, RunStatus, Segment, SegmentRule
-from segmentation.scoring import Rule, assign_segments, rfm_scores, score_grid, segment_grid
+from segmentation.scoring import assign_segments, rfm_scores, score_grid
+from segmentation.selectors import CODE, SLUGS, rule_grid
 
 DEFAULT_WINDOW_DAYS = 365
 MAX_WINDOW_DAYS = 36_500
 # Fewer scored customers than this are not clustered: k-means on a handful of
 # points describes nothing.
 MIN_CLUSTERED = 20
-SLUGS = [segment.value for segment in Segment]
-CODE = {slug: code for code, slug in enumerate(SLUGS)}
 
 ProgressFactory = Callable[[str, int | None], Progress]
 
@@ -107,7 +106,6 @@ _COUNTS = [
 
 def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     timings = {}
-    tick = time.monotonic()
     bar = show(_("Reading orders"), storage.customer_count())
     aggregate = storage.fetch_aggregate(
         now=run.as_of,
@@ -116,21 +114,15 @@ def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     )
     timings["aggregate"] = bar.finish()
     tick = time.monotonic()
-    outcome = _score(aggregate, _grid())
+    outcome = _score(aggregate, rule_grid())
     timings["score"] = time.monotonic() - tick
-    bar = show(_("Clustering"), None)
+    clustered = int(np.count_nonzero(outcome.scored))
+    bar = show(_("Clustering"), clustered)
     outcome.clustering = _cluster(aggregate, outcome)
+    bar.advance(clustered)
     timings["cluster"] = bar.finish()
     outcome.summary["timings"] = timings
     return outcome
-
-
-def _grid() -> np.ndarray:
-    rules = [
-        Rule(CODE[rule.segment], rule.r_min, rule.r_max, rule.fm_min, rule.fm_max)
-        for rule in SegmentRule.objects.all()
-    ]
-    return segment_grid(rules, fallback=CODE[Segment.UNCLASSIFIED])
 
 
 def _score(aggregate: storage.Aggregate, grid: np.ndarray) -> _Outcome:
@@ -191,10 +183,12 @@ def _cluster(aggregate: storage.Aggregate, outcome: _Outcome):
 
 
 def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory) -> None:
-    bar = show(_("Writing scores"), None)
+    total = int(outcome.scored.shape[0])
+    bar = show(_("Writing scores"), total)
     result = storage.write_results(
         outcome.columns, outcome.nulls, run_id=run.pk, scored_at=run.as_of
     )
+    bar.advance(total)
     outcome.summary["timings"]["write"] = bar.finish()
     clustering = outcome.clustering
     if clustering is not None:

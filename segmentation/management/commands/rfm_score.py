@@ -10,15 +10,13 @@ from segmentation.services import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, rfm_run
 
 
 def _window(raw: str) -> int:
-    import argparse
-
     try:
         value = int(raw)
     except ValueError:
         value = 0
     if not 1 <= value <= MAX_WINDOW_DAYS:
-        raise argparse.ArgumentTypeError(
-            _("must be a whole number of days from 1 to %(max)d, not %(raw)r")
+        raise CommandError(
+            _("--window-days must be a whole number from 1 to %(max)d, not %(raw)r.")
             % {"max": MAX_WINDOW_DAYS, "raw": raw}
         )
     return value
@@ -30,20 +28,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--window-days",
-            type=_window,
-            default=DEFAULT_WINDOW_DAYS,
+            default=str(DEFAULT_WINDOW_DAYS),
             help=_("look back this many days for orders (default %(default)s)"),
         )
         parser.add_argument(
             "--no-progress", action="store_true", help=_("do not show progress")
         )
 
-    def handle(self, *args, window_days: int, no_progress: bool, **options) -> None:
+    def handle(self, *args, window_days: str, no_progress: bool, **options) -> None:
         progress = functools.partial(
             Progress, stream=self.stderr._out, enabled=not no_progress
         )
         try:
-            run = rfm_run(window_days=window_days, progress=progress)
+            run = rfm_run(window_days=_window(window_days), progress=progress)
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(
