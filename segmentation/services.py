@@ -164,21 +164,20 @@ def _spread(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 def _cluster(aggregate: storage.Aggregate, outcome: _Outcome):
     scored = outcome.scored
-    if np.count_nonzero(scored) < MIN_CLUSTERED:
-        return None
-    from segmentation.clustering import cluster_customers  # scikit-learn is slow to import
+    clustering = None
+    if np.count_nonzero(scored) >= MIN_CLUSTERED:
+        from segmentation.clustering import cluster_customers  # slow to import
 
-    columns = outcome.columns
-    clustering = cluster_customers(
-        aggregate.recency_days[scored],
-        aggregate.frequency[scored],
-        aggregate.monetary[scored],
-        tuple(columns[name][scored] for name in ("r_score", "f_score", "m_score")),
-    )
-    if clustering is not None:
-        columns["cluster"][scored] = clustering.labels
-    else:
+        clustering = cluster_customers(
+            aggregate.recency_days[scored],
+            aggregate.frequency[scored],
+            aggregate.monetary[scored],
+            tuple(outcome.columns[name][scored] for name in ("r_score", "f_score", "m_score")),
+        )
+    if clustering is None:
         outcome.nulls["cluster"] = np.ones(scored.shape[0], dtype=bool)
+    else:
+        outcome.columns["cluster"][scored] = clustering.labels
     return clustering
 
 
