@@ -13,6 +13,7 @@ import numpy as np
 import sklearn
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 K_RANGE = (3, 8)
 # Candidates are fitted on SAMPLE_SIZE customers and judged by the silhouette
@@ -65,7 +66,18 @@ def rfm_features(recency_days, frequency, monetary) -> np.ndarray:
     return (raw - raw.mean(axis=0)) / spread
 
 
-def cluster_customers(
+def cluster_customers(*args, **kwargs) -> "Clustering | None":
+    """Cluster customers; None when there are too few distinct customers.
+
+    Runs single-threaded: the fits are on samples of at most 100k points, where
+    OpenMP threads gain little and, on a busy machine, spin-waiting threads
+    made it several times slower.
+    """
+    with threadpool_limits(limits=1):
+        return _cluster_customers(*args, **kwargs)
+
+
+def _cluster_customers(
     recency_days: np.ndarray,
     frequency: np.ndarray,
     monetary: np.ndarray,
@@ -75,7 +87,6 @@ def cluster_customers(
     sample_size: int = SAMPLE_SIZE,
     seed: int = SEED,
 ) -> Clustering | None:
-    """Cluster customers; None when there are too few distinct customers."""
     features = rfm_features(recency_days, frequency, monetary)
     sample = _sample(features, sample_size, seed)
     distinct = np.unique(sample, axis=0).shape[0]
