@@ -200,9 +200,16 @@ def _holds(connection, customers: int, orders: int) -> bool:
 
 def _reset_scores(connection) -> None:
     """Forget earlier runs, so the first measured run is a first labelling."""
+    tables = [
+        f"segmentation_{name}"
+        for name in ("segmenttransition", "customerrfm", "rfmcluster", "rfmrun")
+    ]
     with connection.cursor() as cursor:
-        for table in ("segmenttransition", "customerrfm", "rfmcluster", "rfmrun"):
-            cursor.execute(f"DELETE FROM segmentation_{table}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            return
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
 
 
 def _load(connection, customers: int, orders: int) -> None:

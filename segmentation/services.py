@@ -45,7 +45,8 @@ def rfm_run(
     Raises ValueError for a bad window. A failure leaves the previous scores in
     place and the run marked failed with the reason.
     """
-    if isinstance(window_days, bool) or not 1 <= window_days <= MAX_WINDOW_DAYS:
+    valid = isinstance(window_days, int) and not isinstance(window_days, bool)
+    if not valid or not 1 <= window_days <= MAX_WINDOW_DAYS:
         raise ValueError(
             _("window_days must be a whole number from 1 to %(max)d, not %(value)r.")
             % {"max": MAX_WINDOW_DAYS, "value": window_days}
