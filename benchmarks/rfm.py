@@ -156,6 +156,7 @@ def child_build(url: str, customers: int, orders: int, rebuild: bool) -> dict:
     from django.db import connection
 
     if not fresh and _holds(connection, customers, orders):
+        call_command("migrate", verbosity=0)
         _reset_scores(connection)
         return {"reused": True}
     call_command("migrate", verbosity=0)

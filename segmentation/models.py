@@ -161,14 +161,16 @@ class CustomerRfm(models.Model):
         _("segment"), max_length=24, choices=Segment.choices, db_index=True
     )
     cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True)
-    # Not indexed: every row points at the latest run, and an index would be
-    # rewritten for a million rows each night for no reader.
+    # Neither indexed nor a database constraint: every row points at the
+    # latest run, so a nightly run would otherwise rewrite an index and check a
+    # foreign key a million times for no reader. Runs are never deleted.
     run = models.ForeignKey(
         RfmRun,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         db_index=False,
+        db_constraint=False,
         related_name="+",
         verbose_name=_("run"),
     )
