@@ -19,6 +19,8 @@ COLOURS = {
     "lapsed": "#d0d7de",
     "unclassified": "#ffffff",
 }
+# Segments whose colour needs white text.
+DARK = {"champions", "cant_lose_them", "lost", "at_risk", "loyal"}
 BAR_HEIGHT = 22
 BAR_LEFT = 200
 BAR_SPACE = 440
@@ -84,7 +86,12 @@ def rule_grid(grid) -> list[dict]:
         for fm in range(1, 6):
             segment = Segment(slugs[int(grid[r - 1, fm - 1])])
             cells.append(
-                {"label": segment.label, "slug": segment.value, "colour": COLOURS[segment]}
+                {
+                    "label": segment.label,
+                    "slug": segment.value,
+                    "colour": COLOURS[segment],
+                    "text": "#fff" if segment.value in DARK else "#111",
+                }
             )
         rows.append({"r": r, "cells": cells})
     return rows

@@ -123,3 +123,11 @@ def test_it_does_not_depend_on_row_order(values, rnd):
 def test_it_never_scores_a_larger_value_lower(values):
     order = np.argsort(values, kind="stable")
     assert (np.diff(quintile_scores(values)[order].astype(int)) >= 0).all()
+
+
+@given(arrays(np.int64, st.integers(1, 80), elements=st.integers(0, 400)))
+def test_it_scores_the_same_by_counting_and_by_partitioning(values):
+    from segmentation.scoring import _counted_scores, _partitioned_scores
+
+    n = values.shape[0]
+    assert _counted_scores(values, n).tolist() == _partitioned_scores(values, n).tolist()
