@@ -16,11 +16,18 @@ from segmentation.admin.customers import (
     SegmentListFilter,
     render_rfm_story,
     rfm_story_section,
+    segment_column,
 )
 from segmentation.models import RfmCluster, RfmRun, SegmentRule, SegmentTransition
 from segmentation.selectors import latest_run, rule_grid
 
-__all__ = ["RFM_STORY_TEMPLATE", "SegmentListFilter", "render_rfm_story", "rfm_story_section"]
+__all__ = [
+    "RFM_STORY_TEMPLATE",
+    "SegmentListFilter",
+    "render_rfm_story",
+    "rfm_story_section",
+    "segment_column",
+]
 RUNS_SHOWN = 10
 
 

@@ -4,6 +4,7 @@
 - `rfm_story_section(customer, request=None)`: the context of the RFM block of the
   customer page, rendered by RFM_STORY_TEMPLATE; three queries, bounded rows.
 - `render_rfm_story(customer)`: the same block as HTML, for any other page.
+- `segment_column`: a list_display column (load the page with select_related("rfm")).
 """
 
 from typing import Any
@@ -71,6 +72,14 @@ def _scores(rfm: CustomerRfm | None) -> list[dict]:
         {"name": _("Frequency"), "score": rfm.f_score, "value": rfm.frequency},
         {"name": _("Monetary"), "score": rfm.m_score, "value": rfm.monetary},
     ]
+
+
+@admin.display(description=_("segment"), ordering="rfm__segment")
+def segment_column(customer: Customer) -> str:
+    try:
+        return Segment(customer.rfm.segment).label
+    except CustomerRfm.DoesNotExist:
+        return "—"
 
 
 def render_rfm_story(customer: Customer) -> SafeString:

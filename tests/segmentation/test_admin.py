@@ -83,3 +83,13 @@ def test_the_story_fragment_renders_for_an_unscored_customer(db):
     from tests.factories import CustomerFactory
 
     assert "Not scored yet" in render_rfm_story(CustomerFactory())
+
+
+def test_the_segment_column_shows_the_label_or_a_dash(scored):
+    from segmentation.admin import segment_column
+
+    best = Customer.objects.select_related("rfm").get(pk=scored["scored"][0].pk)
+    assert segment_column(best) == "Champions"
+    from tests.factories import CustomerFactory
+
+    assert segment_column(CustomerFactory()) == "—"

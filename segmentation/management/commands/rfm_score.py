@@ -25,6 +25,12 @@ def _window(raw: str) -> int:
 class Command(BaseCommand):
     help = _("Score every customer by RFM, record segment changes and clusters.")
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # Bad arguments get one line (the error), not the usage block too.
+        parser.print_usage = lambda file=None: None
+        return parser
+
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--window-days",
