@@ -1,10 +1,25 @@
-"""Every periodic job, declared in one place and installed by `setup_schedules`.
+"""Every periodic job, declared in one place and installed by `manage.py setup_schedules`.
 
-Each entry maps onto a django_q.models.Schedule row, matched by `name`:
-schedule_type "C" is cron (the `cron` field), "I" is every `minutes` minutes.
+Each entry: name (unique, the key for update_or_create), func (dotted path of a
+thin task), schedule_type ("I" every `minutes`, "C" cron), minutes or cron, and
+optional args (tuple) / kwargs (dict).
+A task only says "look now": the database rows are the truth, so a run that
+is skipped, repeated or late does no harm.
 """
 
 SCHEDULES: list[dict] = [
+    {
+        "name": "care-sweep",
+        "func": "care.tasks.campaigns_sweep_task",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
+        "name": "care-dispatch",
+        "func": "care.tasks.messages_dispatch_task",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
     {
         "name": "rfm-nightly",
         "func": "segmentation.tasks.rfm_score_task",
@@ -14,3 +29,7 @@ SCHEDULES: list[dict] = [
         "kwargs": {},
     },
 ]
+
+# Schedules whose func lives under these packages are ours: setup_schedules
+# removes the ones no longer declared above.
+OWNED_PREFIXES = ("care.", "segmentation.", "crm.", "api.")
