@@ -1,0 +1,35 @@
+"""Every periodic job, declared in one place and installed by `manage.py setup_schedules`.
+
+Each entry: name (unique, the key for update_or_create), func (dotted path of a
+thin task), schedule_type ("I" every `minutes`, "C" cron), minutes or cron, and
+optional args (tuple) / kwargs (dict).
+A task only says "look now": the database rows are the truth, so a run that
+is skipped, repeated or late does no harm.
+"""
+
+SCHEDULES: list[dict] = [
+    {
+        "name": "care-sweep",
+        "func": "care.tasks.campaigns_sweep_task",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
+        "name": "care-dispatch",
+        "func": "care.tasks.messages_dispatch_task",
+        "schedule_type": "I",
+        "minutes": 1,
+    },
+    {
+        "name": "rfm-nightly",
+        "func": "segmentation.tasks.rfm_score_task",
+        "schedule_type": "C",
+        # 02:30 (django-q2 reads cron in TIME_ZONE), after the shop's nightly order import.
+        "cron": "30 2 * * *",
+        "kwargs": {},
+    },
+]
+
+# Schedules whose func lives under these packages are ours: setup_schedules
+# removes the ones no longer declared above.
+OWNED_PREFIXES = ("care.", "segmentation.", "crm.", "api.")
