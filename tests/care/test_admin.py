@@ -156,3 +156,13 @@ def test_a_test_send_emails_every_template_to_the_marketer(client, marketer):
         and "[email / en]" in mail.outbox[0].body
     )
     assert not campaign.messages.exists()
+
+
+def test_the_outreach_labels_are_translated_to_chinese():
+    from django.utils import translation
+
+    from care.models import CampaignStatus, Reason
+
+    with translation.override("zh-hans"):
+        assert str(Reason.QUIET_HOURS.label) == "客户所在时区的免打扰时段"
+        assert str(CampaignStatus.AWAITING_APPROVAL.label) == "待审批"
