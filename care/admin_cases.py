@@ -30,7 +30,10 @@ ACTIONS = {
 
 def _act(request: HttpRequest) -> None:
     action = request.POST.get("action", "")
-    case = RecoveryCase.objects.filter(pk=request.POST.get("case") or 0).first()
+    raw_id = request.POST.get("case", "")
+    case = (
+        RecoveryCase.objects.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+    )
     if action not in ACTIONS or case is None:
         messages.error(request, _("Unknown case or action."))
         return
