@@ -1,11 +1,10 @@
 """The "my cases" page: open recovery cases of the user or their queues, by deadline."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
-from django.contrib import admin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -32,7 +31,9 @@ def _act(request: HttpRequest) -> None:
     action = request.POST.get("action", "")
     raw_id = request.POST.get("case", "")
     case = (
-        RecoveryCase.objects.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+        RecoveryCase.objects.filter(pk=int(raw_id)).first()
+        if raw_id.isdigit()
+        else None
     )
     if action not in ACTIONS or case is None:
         messages.error(request, _("Unknown case or action."))
@@ -51,7 +52,9 @@ def _act(request: HttpRequest) -> None:
     except RecoveryError as exc:
         messages.error(request, str(exc))
         return
-    messages.success(request, _("Case #%(id)s %(done)s.") % {"id": case.pk, "done": str(done)})
+    messages.success(
+        request, _("Case #%(id)s %(done)s.") % {"id": case.pk, "done": str(done)}
+    )
 
 
 def my_cases_view(request: HttpRequest) -> HttpResponse:
@@ -61,7 +64,9 @@ def my_cases_view(request: HttpRequest) -> HttpResponse:
         _act(request)
         return redirect("admin:care_recoverycase_mine")
     now = timezone.now()
-    cases = sorted(recovery_cases_mine(request.user)[:500], key=lambda c: (c.next_due, c.pk))
+    cases = sorted(
+        recovery_cases_mine(request.user)[:500], key=lambda c: (c.next_due, c.pk)
+    )
     rows = [{"case": c, "overdue": c.is_overdue(now)} for c in cases]
     context = {
         **admin.site.each_context(request),

@@ -1,6 +1,7 @@
 """The care reports page (admin): CSAT, NPS, FCR, response rate, latency, recovery."""
 
 import datetime as dt
+import itertools
 
 from django import forms
 from django.contrib import admin
@@ -11,7 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from care.reports.charts import bars, polyline
-from care.reports.selectors import LATENCY_EDGES, ReportFilter, report_agents, report_build
+from care.reports.selectors import (
+    LATENCY_EDGES,
+    ReportFilter,
+    report_agents,
+    report_build,
+)
 from crm.models import Channel
 
 DEFAULT_DAYS = 30
@@ -33,7 +39,9 @@ class ReportForm(forms.Form):
     def clean(self) -> dict:
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise forms.ValidationError(_("The end date must not be before the start date."))
+            raise forms.ValidationError(
+                _("The end date must not be before the start date.")
+            )
         return data
 
 
@@ -53,7 +61,7 @@ def report_filter(form: ReportForm) -> ReportFilter:
 
 
 def _charts(report) -> dict:
-    labels = [f"{a}-{b}" for a, b in zip(LATENCY_EDGES, LATENCY_EDGES[1:])]
+    labels = [f"{a}-{b}" for a, b in itertools.pairwise(LATENCY_EDGES)]
     labels.append(f"{LATENCY_EDGES[-1]}+")
     return {
         "csat_bars": bars([(str(s), n) for s, n in report.csat_counts]),

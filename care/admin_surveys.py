@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from care.admin_cases import my_cases_view
 from care.admin_reports import reports_view
 from care.admin_story import register_story_sections
 from care.goodwill import goodwill_approve, goodwill_propose
@@ -26,7 +27,6 @@ from care.recovery import (
     recovery_case_respond,
     recovery_case_take,
 )
-from care.admin_cases import my_cases_view
 
 
 @admin.register(Survey)
@@ -46,7 +46,13 @@ class SurveyAdmin(admin.ModelAdmin):
         "csat",
         "nps",
     ]
-    list_filter = ["kind", "channel", "agent", "answered_via", ("sent_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "kind",
+        "channel",
+        "agent",
+        "answered_via",
+        ("sent_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["customer", "ticket"]
     search_fields = ["=customer__external_id", "=ticket__external_id"]
     ordering = ["-sent_at", "-id"]
@@ -88,7 +94,14 @@ class GoodwillInline(admin.StackedInline):
     model = Goodwill
     extra = 0
     can_delete = False
-    fields = ["note", "proposed_by", "proposed_at", "approved_by", "approved_at", "message"]
+    fields = [
+        "note",
+        "proposed_by",
+        "proposed_at",
+        "approved_by",
+        "approved_at",
+        "message",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
@@ -164,7 +177,9 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
         _case_action(recovery_case_take, _("Took %(count)d case(s)."))
     )
     respond = admin.action(description=_("Record the first response"))(
-        _case_action(recovery_case_respond, _("Recorded a response on %(count)d case(s)."))
+        _case_action(
+            recovery_case_respond, _("Recorded a response on %(count)d case(s).")
+        )
     )
     resolve = admin.action(description=_("Resolve the selected cases"))(
         _case_action(recovery_case_resolve, _("Resolved %(count)d case(s)."))
@@ -178,11 +193,13 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
         def service(**kwargs):
             return recovery_case_resolve(follow_up=True, **kwargs)
 
-        _case_action(service, _("Resolved %(count)d case(s); follow-up surveys planned."))(
-            self, request, queryset
-        )
+        _case_action(
+            service, _("Resolved %(count)d case(s); follow-up surveys planned.")
+        )(self, request, queryset)
 
-    @admin.action(description=_("Propose a goodwill coupon (needs a manager's approval)"))
+    @admin.action(
+        description=_("Propose a goodwill coupon (needs a manager's approval)")
+    )
     def propose_goodwill(self, request: HttpRequest, queryset: QuerySet) -> None:
         def service(*, case, user, now):
             return goodwill_propose(case=case, user=user, now=now)
@@ -194,10 +211,25 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
 
 @admin.register(Goodwill)
 class GoodwillAdmin(admin.ModelAdmin):
-    list_display = ["case", "note", "proposed_by", "proposed_at", "approved_by", "approved_at", "sent"]
+    list_display = [
+        "case",
+        "note",
+        "proposed_by",
+        "proposed_at",
+        "approved_by",
+        "approved_at",
+        "sent",
+    ]
     list_filter = [("approved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["case", "proposed_by", "approved_by", "message"]
-    readonly_fields = ["case", "proposed_by", "proposed_at", "approved_by", "approved_at", "message"]
+    readonly_fields = [
+        "case",
+        "proposed_by",
+        "proposed_at",
+        "approved_by",
+        "approved_at",
+        "message",
+    ]
     actions = ["approve"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -212,7 +244,9 @@ class GoodwillAdmin(admin.ModelAdmin):
         count = 0
         for goodwill in queryset:
             try:
-                goodwill_approve(goodwill=goodwill, user=request.user, now=timezone.now())
+                goodwill_approve(
+                    goodwill=goodwill, user=request.user, now=timezone.now()
+                )
                 count += 1
             except RecoveryError as exc:
                 self.message_user(request, str(exc), messages.ERROR)

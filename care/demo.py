@@ -14,7 +14,11 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from care.models import CaseStatus, RecoveryCase, Survey, Ticket, TicketStatus
-from care.recovery import recovery_case_open, recovery_case_resolve, recovery_case_respond
+from care.recovery import (
+    recovery_case_open,
+    recovery_case_resolve,
+    recovery_case_respond,
+)
 from care.rules import customer_zone, parse_quiet_hours, quiet_until
 from care.surveys.scores import is_low
 
@@ -23,8 +27,20 @@ HISTORY_DAYS = 120
 CSAT_WEIGHTS = {5: 46, 4: 24, 3: 12, 2: 10, 1: 8}
 NPS_RANGE = {5: (9, 10), 4: (7, 10), 3: (5, 8), 2: (2, 6), 1: (0, 4)}
 COMMENTS = {
-    "zh-hans": ["师傅很专业", "等得有点久", "问题还没解决", "服务态度很好", "希望回访更及时"],
-    "en": ["Very helpful", "Took too long", "Still not fixed", "Friendly staff", "Call me back"],
+    "zh-hans": [
+        "师傅很专业",
+        "等得有点久",
+        "问题还没解决",
+        "服务态度很好",
+        "希望回访更及时",
+    ],
+    "en": [
+        "Very helpful",
+        "Took too long",
+        "Still not fixed",
+        "Friendly staff",
+        "Call me back",
+    ],
 }
 QUEUES = ("care", "senior", "managers")
 
@@ -36,7 +52,9 @@ class DemoResult:
     cases: int = 0
 
 
-def _latency(rng: random.Random, resolved: dt.datetime, zone, quiet) -> tuple[dt.datetime, str]:
+def _latency(
+    rng: random.Random, resolved: dt.datetime, zone, quiet
+) -> tuple[dt.datetime, str]:
     planned = resolved + dt.timedelta(minutes=10 + rng.expovariate(1 / 3))
     until = quiet_until(planned, zone, quiet)
     if until is not None:
@@ -44,18 +62,27 @@ def _latency(rng: random.Random, resolved: dt.datetime, zone, quiet) -> tuple[dt
     return planned, ""
 
 
-def _survey(rng: random.Random, ticket: Ticket, now: dt.datetime, quiet) -> Survey | None:
+def _survey(
+    rng: random.Random, ticket: Ticket, now: dt.datetime, quiet
+) -> Survey | None:
     customer = ticket.customer
     if rng.random() < 0.12:  # no consent for service messages, say
         return None
-    sent, deferred = _latency(rng, ticket.resolved_at, customer_zone(customer.time_zone), quiet)
+    sent, deferred = _latency(
+        rng, ticket.resolved_at, customer_zone(customer.time_zone), quiet
+    )
     if sent >= now:
         return None
     channel = "sms" if customer.phone and rng.random() < 0.8 else "email"
     survey = Survey(
-        ticket=ticket, customer=customer, channel=channel, agent=ticket.agent,
-        resolved_at=ticket.resolved_at, deferred_reason=deferred,
-        sent_at=sent, expires_at=sent + dt.timedelta(days=7),
+        ticket=ticket,
+        customer=customer,
+        channel=channel,
+        agent=ticket.agent,
+        resolved_at=ticket.resolved_at,
+        deferred_reason=deferred,
+        sent_at=sent,
+        expires_at=sent + dt.timedelta(days=7),
     )
     if rng.random() < 0.45:
         _answer(rng, survey, customer.locale, now)

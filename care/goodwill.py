@@ -18,7 +18,9 @@ PERMISSION = "care.approve_goodwill"
 
 
 def goodwill_campaign() -> Campaign:
-    campaign = Campaign.objects.filter(slug=GOODWILL_CAMPAIGN).select_related("offer").first()
+    campaign = (
+        Campaign.objects.filter(slug=GOODWILL_CAMPAIGN).select_related("offer").first()
+    )
     if campaign is None or campaign.offer is None:
         raise RecoveryError(
             _("The goodwill campaign with its offer is missing: run install_playbooks.")
@@ -58,7 +60,9 @@ def goodwill_approve(*, goodwill: Goodwill, user, now: dt.datetime) -> Goodwill:
     """Approve and plan the coupon message (a service message, sent once)."""
     from care.direct import message_plan_direct
 
-    locked = Goodwill.objects.select_for_update().select_related("case").get(pk=goodwill.pk)
+    locked = (
+        Goodwill.objects.select_for_update().select_related("case").get(pk=goodwill.pk)
+    )
     _check_approver(locked, user)
     case = locked.case
     locked.approved_by, locked.approved_at = user, now

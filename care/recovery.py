@@ -18,9 +18,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from care.models import (
+    Campaign,
     CampaignStatus,
     CaseStatus,
-    Campaign,
     RecoveryCase,
     RecoveryPolicy,
     Survey,
@@ -41,13 +41,17 @@ def customer_segment(customer_id: int) -> str:
         rfm = apps.get_model("segmentation", "CustomerRfm")
     except LookupError:
         return ""
-    found = rfm.objects.filter(customer_id=customer_id).values_list("segment", flat=True)
+    found = rfm.objects.filter(customer_id=customer_id).values_list(
+        "segment", flat=True
+    )
     return next(iter(found), "") or ""
 
 
 def recovery_policy_for(segment: str) -> RecoveryPolicy:
     """The policy of the segment, else the default row (blank segment), else 1 h / 24 h."""
-    policies = {p.segment: p for p in RecoveryPolicy.objects.filter(segment__in=[segment, ""])}
+    policies = {
+        p.segment: p for p in RecoveryPolicy.objects.filter(segment__in=[segment, ""])
+    }
     return policies.get(segment) or policies.get("") or DEFAULT_POLICY
 
 
@@ -139,7 +143,12 @@ def recovery_case_escalate(
 
 @transaction.atomic
 def recovery_case_resolve(
-    *, case: RecoveryCase, user, note: str = "", follow_up: bool = False, now: dt.datetime
+    *,
+    case: RecoveryCase,
+    user,
+    note: str = "",
+    follow_up: bool = False,
+    now: dt.datetime,
 ) -> RecoveryCase:
     """Close the case; with follow_up, a follow-up survey goes out through the outbox."""
     locked = _locked_open(case)
@@ -160,7 +169,9 @@ def survey_campaign() -> Campaign:
     )
     if campaign is None:
         raise RecoveryError(
-            _("No active post-service survey campaign: run install_playbooks --activate.")
+            _(
+                "No active post-service survey campaign: run install_playbooks --activate."
+            )
         )
     return campaign
 
@@ -175,7 +186,11 @@ def _follow_up_plan(case: RecoveryCase, now: dt.datetime):
         subject=f"ticket:{ticket.pk}",
         occasion=f"followup-case{case.pk}",
         send_after=now,
-        data={"follow_up": True, "case": case.pk, "reopened_count": ticket.reopened_count},
+        data={
+            "follow_up": True,
+            "case": case.pk,
+            "reopened_count": ticket.reopened_count,
+        },
         ticket_id=ticket.pk,
         expires_at=now + dt.timedelta(hours=24),
     )

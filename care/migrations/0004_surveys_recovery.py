@@ -30,130 +30,468 @@ def seed_policies(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0003_message_attempted_at'),
-        ('crm', '0001_initial'),
+        ("care", "0003_message_attempted_at"),
+        ("crm", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecoveryPolicy',
+            name="RecoveryPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('segment', models.CharField(blank=True, help_text='an RFM segment slug, e.g. champions; blank for the default', max_length=24, unique=True, verbose_name='segment')),
-                ('queue', models.CharField(max_length=60, verbose_name='queue')),
-                ('first_response_minutes', models.PositiveIntegerField(default=60, verbose_name='first response within (minutes)')),
-                ('resolution_minutes', models.PositiveIntegerField(default=1440, verbose_name='resolution within (minutes)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        blank=True,
+                        help_text="an RFM segment slug, e.g. champions; blank for the default",
+                        max_length=24,
+                        unique=True,
+                        verbose_name="segment",
+                    ),
+                ),
+                ("queue", models.CharField(max_length=60, verbose_name="queue")),
+                (
+                    "first_response_minutes",
+                    models.PositiveIntegerField(
+                        default=60, verbose_name="first response within (minutes)"
+                    ),
+                ),
+                (
+                    "resolution_minutes",
+                    models.PositiveIntegerField(
+                        default=1440, verbose_name="resolution within (minutes)"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recovery policy',
-                'verbose_name_plural': 'recovery policies',
-                'ordering': ['segment'],
+                "verbose_name": "recovery policy",
+                "verbose_name_plural": "recovery policies",
+                "ordering": ["segment"],
             },
         ),
         migrations.AlterField(
-            model_name='campaign',
-            name='trigger',
-            field=models.CharField(choices=[('birthday', 'Birthday gift'), ('maintenance', 'Maintenance reminder'), ('abandoned_browse', 'Abandoned browse'), ('survey', 'Post-service survey'), ('win_back', 'Win-back'), ('new_product', 'New product'), ('dated', 'Dated campaign'), ('goodwill', 'Goodwill coupon (service recovery)')], max_length=20, verbose_name='trigger'),
+            model_name="campaign",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("birthday", "Birthday gift"),
+                    ("maintenance", "Maintenance reminder"),
+                    ("abandoned_browse", "Abandoned browse"),
+                    ("survey", "Post-service survey"),
+                    ("win_back", "Win-back"),
+                    ("new_product", "New product"),
+                    ("dated", "Dated campaign"),
+                    ("goodwill", "Goodwill coupon (service recovery)"),
+                ],
+                max_length=20,
+                verbose_name="trigger",
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='reason',
-            field=models.CharField(blank=True, choices=[('no_consent', 'No consent for this channel and purpose'), ('no_address', 'No phone or email for the channel'), ('quiet_hours', "Quiet hours in the customer's time zone"), ('frequency_cap', 'Marketing frequency cap reached'), ('care_first', 'Open ticket or recovery case: care before marketing'), ('ticket_reopened', 'Ticket reopened before the survey went out'), ('recent_survey', 'Another survey reached the customer in the last 7 days'), ('expired', 'Too late to be useful'), ('campaign_ended', 'Campaign archived or past its end'), ('no_template', 'No template for the channel'), ('render_error', 'Template could not be rendered'), ('transient_error', 'Temporary channel error: retrying'), ('permanent_error', 'Channel refused the message'), ('max_attempts', 'Gave up after the maximum number of attempts'), ('lease_expired', 'Worker stopped mid-send: outcome unknown'), ('retry_not_sent', 'Worker stopped; the channel confirms it was not sent'), ('not_attempted', 'Worker stopped before trying: queued again')], max_length=20, verbose_name='reason'),
+            model_name="message",
+            name="reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_consent", "No consent for this channel and purpose"),
+                    ("no_address", "No phone or email for the channel"),
+                    ("quiet_hours", "Quiet hours in the customer's time zone"),
+                    ("frequency_cap", "Marketing frequency cap reached"),
+                    (
+                        "care_first",
+                        "Open ticket or recovery case: care before marketing",
+                    ),
+                    ("ticket_reopened", "Ticket reopened before the survey went out"),
+                    (
+                        "recent_survey",
+                        "Another survey reached the customer in the last 7 days",
+                    ),
+                    ("expired", "Too late to be useful"),
+                    ("campaign_ended", "Campaign archived or past its end"),
+                    ("no_template", "No template for the channel"),
+                    ("render_error", "Template could not be rendered"),
+                    ("transient_error", "Temporary channel error: retrying"),
+                    ("permanent_error", "Channel refused the message"),
+                    ("max_attempts", "Gave up after the maximum number of attempts"),
+                    ("lease_expired", "Worker stopped mid-send: outcome unknown"),
+                    (
+                        "retry_not_sent",
+                        "Worker stopped; the channel confirms it was not sent",
+                    ),
+                    ("not_attempted", "Worker stopped before trying: queued again"),
+                ],
+                max_length=20,
+                verbose_name="reason",
+            ),
         ),
         migrations.CreateModel(
-            name='RecoveryCase',
+            name="RecoveryCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('segment', models.CharField(blank=True, max_length=24, verbose_name='segment')),
-                ('queue', models.CharField(db_index=True, max_length=60, verbose_name='queue')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('resolved', 'Resolved')], db_index=True, default='open', max_length=10, verbose_name='status')),
-                ('opened_at', models.DateTimeField(verbose_name='opened at')),
-                ('first_response_due', models.DateTimeField(verbose_name='first response due')),
-                ('resolution_due', models.DateTimeField(verbose_name='resolution due')),
-                ('taken_at', models.DateTimeField(blank=True, null=True, verbose_name='taken at')),
-                ('first_response_at', models.DateTimeField(blank=True, null=True, verbose_name='first response at')),
-                ('escalated_at', models.DateTimeField(blank=True, null=True, verbose_name='escalated at')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='resolved at')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='recovery_cases', to=settings.AUTH_USER_MODEL, verbose_name='assigned to')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recovery_cases', to='crm.customer', verbose_name='customer')),
-                ('follow_up', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='care.message', verbose_name='follow-up survey')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recovery_cases', to='care.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.CharField(blank=True, max_length=24, verbose_name="segment"),
+                ),
+                (
+                    "queue",
+                    models.CharField(
+                        db_index=True, max_length=60, verbose_name="queue"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("open", "Open"), ("resolved", "Resolved")],
+                        db_index=True,
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("opened_at", models.DateTimeField(verbose_name="opened at")),
+                (
+                    "first_response_due",
+                    models.DateTimeField(verbose_name="first response due"),
+                ),
+                ("resolution_due", models.DateTimeField(verbose_name="resolution due")),
+                (
+                    "taken_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="taken at"
+                    ),
+                ),
+                (
+                    "first_response_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="first response at"
+                    ),
+                ),
+                (
+                    "escalated_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="escalated at"
+                    ),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="resolved at"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="recovery_cases",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="assigned to",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recovery_cases",
+                        to="crm.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "follow_up",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="care.message",
+                        verbose_name="follow-up survey",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recovery_cases",
+                        to="care.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'recovery case',
-                'verbose_name_plural': 'recovery cases',
-                'ordering': ['resolution_due', 'id'],
-                'permissions': [('approve_goodwill', 'Can approve goodwill coupons')],
+                "verbose_name": "recovery case",
+                "verbose_name_plural": "recovery cases",
+                "ordering": ["resolution_due", "id"],
+                "permissions": [("approve_goodwill", "Can approve goodwill coupons")],
             },
         ),
         migrations.CreateModel(
-            name='Goodwill',
+            name="Goodwill",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('note', models.CharField(blank=True, max_length=500, verbose_name='why')),
-                ('proposed_at', models.DateTimeField(verbose_name='proposed at')),
-                ('approved_at', models.DateTimeField(blank=True, null=True, verbose_name='approved at')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='approved by')),
-                ('message', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='goodwill', to='care.message', verbose_name='message')),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='proposed by')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='goodwill', to='care.recoverycase', verbose_name='case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "note",
+                    models.CharField(blank=True, max_length=500, verbose_name="why"),
+                ),
+                ("proposed_at", models.DateTimeField(verbose_name="proposed at")),
+                (
+                    "approved_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="approved at"
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="approved by",
+                    ),
+                ),
+                (
+                    "message",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="goodwill",
+                        to="care.message",
+                        verbose_name="message",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="proposed by",
+                    ),
+                ),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goodwill",
+                        to="care.recoverycase",
+                        verbose_name="case",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'goodwill coupon',
-                'verbose_name_plural': 'goodwill coupons',
+                "verbose_name": "goodwill coupon",
+                "verbose_name_plural": "goodwill coupons",
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('service', 'After service'), ('follow_up', 'Recovery follow-up')], default='service', max_length=10, verbose_name='kind')),
-                ('channel', models.CharField(choices=[('sms', 'SMS'), ('email', 'Email')], max_length=8, verbose_name='channel')),
-                ('agent', models.CharField(blank=True, max_length=200, verbose_name='agent')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='ticket resolved at')),
-                ('deferred_reason', models.CharField(blank=True, max_length=20, verbose_name='deferred because')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='link expires')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='answered at')),
-                ('answered_via', models.CharField(blank=True, choices=[('web', 'Survey page'), ('sms', 'SMS reply')], max_length=4, verbose_name='answered by')),
-                ('csat', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='satisfaction (1-5)')),
-                ('nps', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(10)], verbose_name='likelihood to recommend (0-10)')),
-                ('comment', models.TextField(blank=True, max_length=2000, verbose_name='comment')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='surveys', to='crm.customer', verbose_name='customer')),
-                ('message', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='survey', to='care.message', verbose_name='message')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='surveys', to='care.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("service", "After service"),
+                            ("follow_up", "Recovery follow-up"),
+                        ],
+                        default="service",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("sms", "SMS"), ("email", "Email")],
+                        max_length=8,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "agent",
+                    models.CharField(blank=True, max_length=200, verbose_name="agent"),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="ticket resolved at"
+                    ),
+                ),
+                (
+                    "deferred_reason",
+                    models.CharField(
+                        blank=True, max_length=20, verbose_name="deferred because"
+                    ),
+                ),
+                (
+                    "sent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="sent at"),
+                ),
+                (
+                    "expires_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="link expires"
+                    ),
+                ),
+                (
+                    "answered_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="answered at"
+                    ),
+                ),
+                (
+                    "answered_via",
+                    models.CharField(
+                        blank=True,
+                        choices=[("web", "Survey page"), ("sms", "SMS reply")],
+                        max_length=4,
+                        verbose_name="answered by",
+                    ),
+                ),
+                (
+                    "csat",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="satisfaction (1-5)",
+                    ),
+                ),
+                (
+                    "nps",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                        verbose_name="likelihood to recommend (0-10)",
+                    ),
+                ),
+                (
+                    "comment",
+                    models.TextField(
+                        blank=True, max_length=2000, verbose_name="comment"
+                    ),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="created"),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="surveys",
+                        to="crm.customer",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "message",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="survey",
+                        to="care.message",
+                        verbose_name="message",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="surveys",
+                        to="care.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'survey',
-                'verbose_name_plural': 'surveys',
-                'ordering': ['-sent_at', '-id'],
+                "verbose_name": "survey",
+                "verbose_name_plural": "surveys",
+                "ordering": ["-sent_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='recoverycase',
-            name='survey',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='recovery_case', to='care.survey', verbose_name='survey'),
+            model_name="recoverycase",
+            name="survey",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="recovery_case",
+                to="care.survey",
+                verbose_name="survey",
+            ),
         ),
         migrations.AddIndex(
-            model_name='survey',
-            index=models.Index(fields=['customer', 'sent_at'], name='care_survey_cust_idx'),
+            model_name="survey",
+            index=models.Index(
+                fields=["customer", "sent_at"], name="care_survey_cust_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='survey',
-            index=models.Index(fields=['sent_at'], name='care_survey_sent_idx'),
+            model_name="survey",
+            index=models.Index(fields=["sent_at"], name="care_survey_sent_idx"),
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'service')), fields=('ticket',), name='care_survey_once_per_ticket'),
+            model_name="survey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "service")),
+                fields=("ticket",),
+                name="care_survey_once_per_ticket",
+            ),
         ),
         migrations.AddIndex(
-            model_name='recoverycase',
-            index=models.Index(fields=['customer', 'status'], name='care_case_customer_idx'),
+            model_name="recoverycase",
+            index=models.Index(
+                fields=["customer", "status"], name="care_case_customer_idx"
+            ),
         ),
         migrations.RunPython(seed_policies, migrations.RunPython.noop),
     ]

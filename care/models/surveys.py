@@ -23,7 +23,10 @@ class Survey(models.Model):
     """Created when the survey message is rendered for sending; stamped sent after."""
 
     ticket = models.ForeignKey(
-        Ticket, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("ticket")
+        Ticket,
+        on_delete=models.CASCADE,
+        related_name="surveys",
+        verbose_name=_("ticket"),
     )
     customer = models.ForeignKey(
         Customer,
@@ -47,9 +50,7 @@ class Survey(models.Model):
     # keep the figures of the time.
     agent = models.CharField(_("agent"), max_length=200, blank=True)
     resolved_at = models.DateTimeField(_("ticket resolved at"), null=True, blank=True)
-    deferred_reason = models.CharField(
-        _("deferred because"), max_length=20, blank=True
-    )
+    deferred_reason = models.CharField(_("deferred because"), max_length=20, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)

@@ -17,7 +17,9 @@ def bars(items: Sequence[tuple[str, int]], css: Sequence[str] = ()) -> list[dict
     ]
 
 
-def polyline(values: Sequence[float | None], width: int = 600, height: int = 160) -> str:
+def polyline(
+    values: Sequence[float | None], width: int = 600, height: int = 160
+) -> str:
     """SVG points for shares 0..1 spread across `width` (gaps where a value is None)."""
     if not values:
         return ""

@@ -125,7 +125,9 @@ def _weekly(rows: list[tuple[dt.datetime, int]], f: ReportFilter):
 
 def report_build(f: ReportFilter, now: dt.datetime) -> Report:
     surveys = list(
-        _surveys(f).values_list("kind", "sent_at", "resolved_at", "answered_at", "csat", "nps")
+        _surveys(f).values_list(
+            "kind", "sent_at", "resolved_at", "answered_at", "csat", "nps"
+        )
     )
     answered = [s for s in surveys if s[3] is not None]
     csats = [s[4] for s in answered if s[4] is not None]

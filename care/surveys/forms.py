@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 CSAT_CHOICES = [(n, str(n)) for n in range(1, 6)]
-NPS_CHOICES = [(n, str(n)) for n in range(0, 11)]
+NPS_CHOICES = [(n, str(n)) for n in range(11)]
 
 
 class SurveyForm(forms.Form):

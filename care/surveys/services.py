@@ -33,7 +33,11 @@ class SurveyError(Exception):
 
 
 def _kind(message: Message) -> str:
-    return SurveyKind.FOLLOW_UP if message.occasion.get("follow_up") else SurveyKind.SERVICE
+    return (
+        SurveyKind.FOLLOW_UP
+        if message.occasion.get("follow_up")
+        else SurveyKind.SERVICE
+    )
 
 
 def survey_for_message(message: Message) -> Survey:
@@ -51,7 +55,9 @@ def survey_for_message(message: Message) -> Survey:
         agent=ticket.agent,
         resolved_at=ticket.resolved_at,
         # A message deferred by quiet hours still carries that reason when it goes.
-        deferred_reason=Reason.QUIET_HOURS if message.reason == Reason.QUIET_HOURS else "",
+        deferred_reason=Reason.QUIET_HOURS
+        if message.reason == Reason.QUIET_HOURS
+        else "",
     )
     try:
         with transaction.atomic():
@@ -65,7 +71,10 @@ def survey_context(message: Message) -> dict:
     """Template variables of a survey message: its link, and whether it is a day late."""
     ticket = message.ticket
     if message.pk is None or ticket is None:  # a preview: nothing to link to yet
-        return {"survey_url": f"{settings.SITE_URL}{PREVIEW_URL}", "survey_yesterday": False}
+        return {
+            "survey_url": f"{settings.SITE_URL}{PREVIEW_URL}",
+            "survey_yesterday": False,
+        }
     survey = survey_for_message(message)
     zone = customer_zone(message.customer.time_zone)
     now = timezone.now().astimezone(zone)

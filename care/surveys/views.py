@@ -45,7 +45,10 @@ def _page(request: HttpRequest, survey: Survey) -> HttpResponse:
         data = form.cleaned_data
         try:
             survey_answer(
-                survey=survey, csat=data["csat"], nps=data["nps"], comment=data["comment"]
+                survey=survey,
+                csat=data["csat"],
+                nps=data["nps"],
+                comment=data["comment"],
             )
         except SurveyError as exc:
             return _final(request, exc.code, context)

@@ -29,7 +29,9 @@ def staff(client, django_user_model):
     return user
 
 
-def test_my_cases_lists_the_queues_cases_and_marks_overdue_ones(client, staff, case, frozen):
+def test_my_cases_lists_the_queues_cases_and_marks_overdue_ones(
+    client, staff, case, frozen
+):
     frozen.shift(dt.timedelta(hours=2))
     html = client.get(reverse("admin:care_recoverycase_mine")).content.decode()
     assert f"#{case.pk}" in html and "Cold food" in html
@@ -47,14 +49,18 @@ def test_take_resolve_and_escalate_from_my_cases(client, staff, case):
 
 
 def test_escalate_from_my_cases(client, staff, case):
-    client.post(reverse("admin:care_recoverycase_mine"), {"case": case.pk, "action": "escalate"})
+    client.post(
+        reverse("admin:care_recoverycase_mine"), {"case": case.pk, "action": "escalate"}
+    )
     case.refresh_from_db()
     assert case.queue == "managers"
 
 
 def test_a_bad_action_is_reported_not_a_500(client, staff, case):
     response = client.post(
-        reverse("admin:care_recoverycase_mine"), {"case": "x", "action": "burn"}, follow=True
+        reverse("admin:care_recoverycase_mine"),
+        {"case": "x", "action": "burn"},
+        follow=True,
     )
     assert response.status_code == 200
     assert "Unknown case or action." in response.content.decode()
@@ -62,7 +68,9 @@ def test_a_bad_action_is_reported_not_a_500(client, staff, case):
 
 def test_the_case_list_marks_overdue_cases(admin_client, case, frozen):
     frozen.shift(dt.timedelta(hours=2))
-    html = admin_client.get(reverse("admin:care_recoverycase_changelist")).content.decode()
+    html = admin_client.get(
+        reverse("admin:care_recoverycase_changelist")
+    ).content.decode()
     assert "overdue" in html
 
 
@@ -74,8 +82,12 @@ def test_the_reports_page_shows_the_figures(admin_client, case):
 
 def test_the_reports_page_filters_and_survives_bad_input(admin_client, case):
     url = reverse("admin:care_survey_reports")
-    assert admin_client.get(url, {"agent": "nobody", "channel": "sms"}).status_code == 200
-    response = admin_client.get(url, {"start": "tomorrow", "end": "2026-01-01", "channel": "fax"})
+    assert (
+        admin_client.get(url, {"agent": "nobody", "channel": "sms"}).status_code == 200
+    )
+    response = admin_client.get(
+        url, {"start": "tomorrow", "end": "2026-01-01", "channel": "fax"}
+    )
     assert response.status_code == 200
     assert "Enter a valid date." in response.content.decode()
 
@@ -96,7 +108,9 @@ def test_the_customer_page_shows_surveys_answers_and_cases(admin_client, case):
     assert "Recovery cases" in html and f"#{case.pk}" in html
 
 
-def test_the_goodwill_approval_action_refuses_the_proposer(admin_client, case, django_user_model):
+def test_the_goodwill_approval_action_refuses_the_proposer(
+    admin_client, case, django_user_model
+):
     admin = django_user_model.objects.get(username="admin")
     Goodwill.objects.create(case=case, proposed_by=admin, proposed_at=timezone.now())
     response = admin_client.post(

@@ -10,7 +10,11 @@ from django.test import Client
 from api.services import api_token_create
 from care.dispatch import messages_dispatch
 from care.models import Message, RecoveryCase
-from tests.factories import CampaignFactory, MessageFactory, MessageTemplateFactory, consent
+from tests.factories import (
+    CampaignFactory,
+    MessageFactory,
+    MessageTemplateFactory,
+)
 from tests.surveys.conftest import NOW
 
 pytestmark = pytest.mark.usefixtures("playbooks")
@@ -19,7 +23,9 @@ pytestmark = pytest.mark.usefixtures("playbooks")
 def put(client: Client, path: str, body: dict):
     import json
 
-    return client.put(f"/api/v1{path}", json.dumps(body), content_type="application/json")
+    return client.put(
+        f"/api/v1{path}", json.dumps(body), content_type="application/json"
+    )
 
 
 @pytest.mark.parametrize(
@@ -38,11 +44,21 @@ def test_a_resolved_ticket_leads_to_a_survey_a_case_and_a_marketing_pause(
         {"channel": "sms", "purpose": p, "granted": True, "source": "shop"}
         for p in ("service", "marketing")
     ]
-    customer = {"name": "Lin", "phone": "+8613800138000", "locale": locale,
-                "time_zone": "Asia/Shanghai", "consents": consents}
+    customer = {
+        "name": "Lin",
+        "phone": "+8613800138000",
+        "locale": locale,
+        "time_zone": "Asia/Shanghai",
+        "consents": consents,
+    }
     assert put(api, "/customers/C1", customer).status_code in (200, 201)
-    ticket = {"customer": "C1", "subject": "Broken kettle", "status": "open",
-              "opened_at": (NOW - dt.timedelta(hours=1)).isoformat(), "agent": "alice"}
+    ticket = {
+        "customer": "C1",
+        "subject": "Broken kettle",
+        "status": "open",
+        "opened_at": (NOW - dt.timedelta(hours=1)).isoformat(),
+        "agent": "alice",
+    }
     assert put(api, "/tickets/T1", ticket).status_code == 201
     assert put(api, "/tickets/T1", {**ticket, "status": "resolved"}).status_code == 200
 

@@ -51,7 +51,9 @@ def test_approval_needs_the_permission(case, agent, django_user_model):
         goodwill_approve(goodwill=goodwill, user=colleague, now=timezone.now())
 
 
-def test_an_approved_coupon_goes_out_once_as_a_service_message(case, agent, manager, channels):
+def test_an_approved_coupon_goes_out_once_as_a_service_message(
+    case, agent, manager, channels
+):
     goodwill = goodwill_propose(case=case, user=agent, now=timezone.now())
     channels.clear()
     goodwill = goodwill_approve(goodwill=goodwill, user=manager, now=timezone.now())

@@ -34,7 +34,9 @@ def test_it_shows_the_page_in_english_to_an_english_customer():
 
 def test_it_records_an_answer_once():
     survey = sent_survey()
-    response = Client().post(url(survey), {"csat": "5", "nps": "10", "comment": "Great"})
+    response = Client().post(
+        url(survey), {"csat": "5", "nps": "10", "comment": "Great"}
+    )
     survey.refresh_from_db()
     assert response.status_code == 200
     assert (survey.csat, survey.nps, survey.comment, survey.answered_via) == (

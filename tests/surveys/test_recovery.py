@@ -51,7 +51,9 @@ def test_the_case_waits_in_the_queue_when_the_agent_has_no_login():
     assert (case.assignee, case.queue) == (None, "care")
 
 
-@pytest.mark.parametrize(("csat", "nps", "opens"), [(3, 7, False), (2, None, True), (5, 6, True)])
+@pytest.mark.parametrize(
+    ("csat", "nps", "opens"), [(3, 7, False), (2, None, True), (5, 6, True)]
+)
 def test_it_opens_a_case_at_csat_2_or_nps_6_and_below(csat, nps, opens):
     survey = sent_survey()
     survey_answer(survey=survey, csat=csat, nps=nps)
@@ -85,7 +87,15 @@ def test_a_high_value_customer_goes_to_the_senior_queue(alice):
     survey = sent_survey(agent="alice")
     fields = {f.name for f in rfm._meta.get_fields()}
     values = {"segment": "champions"}
-    for name in ("recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "fm_score"):
+    for name in (
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        "fm_score",
+    ):
         if name in fields:
             values[name] = 1
     rfm.objects.create(customer=survey.customer, **values)
@@ -115,7 +125,11 @@ def test_take_assigns_and_escalate_moves_to_the_managers_queue(alice):
     case = recovery_case_take(case=case, user=alice, now=timezone.now())
     assert case.assignee == alice
     case = recovery_case_escalate(case=case, user=alice, note="VIP", now=timezone.now())
-    assert (case.queue, case.assignee, case.escalated_at) == ("managers", None, timezone.now())
+    assert (case.queue, case.assignee, case.escalated_at) == (
+        "managers",
+        None,
+        timezone.now(),
+    )
 
 
 def test_a_resolved_case_cannot_be_resolved_again(alice):
@@ -128,7 +142,9 @@ def test_a_resolved_case_cannot_be_resolved_again(alice):
 def test_resolving_with_follow_up_sends_a_follow_up_survey(alice, channels):
     case = low_case()
     channels.clear()
-    case = recovery_case_resolve(case=case, user=alice, follow_up=True, now=timezone.now())
+    case = recovery_case_resolve(
+        case=case, user=alice, follow_up=True, now=timezone.now()
+    )
     messages_dispatch()
     case.follow_up.refresh_from_db()
     assert case.follow_up.status == "sent"
@@ -136,7 +152,9 @@ def test_resolving_with_follow_up_sends_a_follow_up_survey(alice, channels):
     assert "/s/" in channels[0].body
 
 
-def test_my_cases_lists_mine_and_my_queues_unassigned_cases_by_deadline(alice, django_user_model):
+def test_my_cases_lists_mine_and_my_queues_unassigned_cases_by_deadline(
+    alice, django_user_model
+):
     Group.objects.create(name="care").user_set.add(alice)
     mine = low_case(agent="alice")
     queued = low_case(agent="nobody")

@@ -13,7 +13,9 @@ NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)
 M = dt.timedelta(minutes=1)
 
 
-def survey(agent="alice", channel="sms", latency=10, csat=None, nps=None, customer=None):
+def survey(
+    agent="alice", channel="sms", latency=10, csat=None, nps=None, customer=None
+):
     customer = customer or CustomerFactory()
     resolved = NOW - dt.timedelta(days=2)
     ticket = TicketFactory(
@@ -61,7 +63,9 @@ def data():
         status="resolved",
         resolved_at=low.answered_at + 120 * M,
     )
-    OrderFactory(customer=case.customer, placed_at=case.opened_at + dt.timedelta(hours=3))
+    OrderFactory(
+        customer=case.customer, placed_at=case.opened_at + dt.timedelta(hours=3)
+    )
     bob = surveys[4]
     RecoveryCase.objects.create(
         ticket=bob.ticket,
@@ -89,7 +93,11 @@ def test_it_reports_the_known_figures(data):
     assert report.latency.median == 15
     assert report.latency.maximum == 900
     assert report.latency.within == 0.8
-    assert (report.recovery.opened, report.recovery.overdue, report.recovery.recovered) == (
+    assert (
+        report.recovery.opened,
+        report.recovery.overdue,
+        report.recovery.recovered,
+    ) == (
         2,
         1,
         1,
@@ -97,13 +105,17 @@ def test_it_reports_the_known_figures(data):
 
 
 def test_it_filters_by_agent(data):
-    report = report_build(ReportFilter(NOW - dt.timedelta(days=30), NOW, agent="alice"), NOW)
+    report = report_build(
+        ReportFilter(NOW - dt.timedelta(days=30), NOW, agent="alice"), NOW
+    )
     assert (report.sent, report.answered, report.csat) == (4, 3, 2 / 3)
     assert report.recovery.opened == 1
 
 
 def test_it_filters_by_channel(data):
-    report = report_build(ReportFilter(NOW - dt.timedelta(days=30), NOW, channel="email"), NOW)
+    report = report_build(
+        ReportFilter(NOW - dt.timedelta(days=30), NOW, channel="email"), NOW
+    )
     assert (report.sent, report.csat, report.nps) == (1, 0.0, -100)
 
 

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.usefixtures("playbooks", "frozen")
 
 
 def reply(customer, body: str) -> bool:
-    return survey_answer_by_sms(customer=customer, body=body, received_at=timezone.now())
+    return survey_answer_by_sms(
+        customer=customer, body=body, received_at=timezone.now()
+    )
 
 
 def test_it_records_a_single_digit_as_the_csat():

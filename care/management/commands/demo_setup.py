@@ -41,7 +41,9 @@ class Command(BaseCommand):
         from care.demo import care_demo_seed, care_demo_staff
 
         care_demo_staff(get_user_model().objects.get(username=DEMO_USERNAME))
-        result = care_demo_seed(now=timezone.now(), quiet_hours=settings.CARE_QUIET_HOURS)
+        result = care_demo_seed(
+            now=timezone.now(), quiet_hours=settings.CARE_QUIET_HOURS
+        )
         self.stdout.write(
             f"Care history: {result.surveys} surveys, {result.answered} answered, "
             f"{result.cases} recovery cases."
