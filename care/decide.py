@@ -17,8 +17,8 @@ from care.campaigns import campaign_is_live
 from care.models import Message, MessageStatus, Reason, TicketStatus
 from care.rules import (
     cap_reached,
-    customer_zone,
     care_first_details,
+    customer_zone,
     in_holdout,
     parse_quiet_hours,
     quiet_until,
