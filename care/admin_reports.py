@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from care.reports.charts import bars, polyline
+from care.reports.charts import bars, line_points, polyline
 from care.reports.selectors import (
     LATENCY_EDGES,
     ReportFilter,
@@ -20,7 +20,7 @@ from care.reports.selectors import (
 )
 from crm.models import Channel
 
-DEFAULT_DAYS = 30
+DEFAULT_DAYS = 90
 NPS_CSS = ["detractor"] * 7 + ["passive"] * 2 + ["promoter"] * 2
 
 
@@ -46,7 +46,7 @@ class ReportForm(forms.Form):
 
 
 def report_filter(form: ReportForm) -> ReportFilter:
-    """The filter of a valid form; the last 30 days (all agents, channels) otherwise."""
+    """The filter of a valid form; the last 90 days (all agents, channels) otherwise."""
     today = timezone.localdate()
     data = form.cleaned_data if form.is_valid() else {}
     end = data.get("end") or today
@@ -61,13 +61,24 @@ def report_filter(form: ReportForm) -> ReportFilter:
 
 
 def _charts(report) -> dict:
+    points = line_points([share for _, share, _ in report.trend])
     labels = [f"{a}-{b}" for a, b in itertools.pairwise(LATENCY_EDGES)]
     labels.append(f"{LATENCY_EDGES[-1]}+")
     return {
         "csat_bars": bars([(str(s), n) for s, n in report.csat_counts]),
         "nps_bars": bars([(str(s), n) for s, n in report.nps_counts], NPS_CSS),
         "latency_bars": bars(list(zip(labels, report.latency_counts))),
-        "weekly_points": polyline([share for _, share, _ in report.weekly]),
+        "trend_polyline": polyline(points),
+        "trend_dots": [
+            {
+                "x": x,
+                "y": y,
+                "start": report.trend[i][0],
+                "share": report.trend[i][1],
+                "count": report.trend[i][2],
+            }
+            for x, y, i in points
+        ],
     }
 
 

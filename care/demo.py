@@ -23,9 +23,9 @@ from care.rules import customer_zone, parse_quiet_hours, quiet_until
 from care.surveys.scores import is_low
 
 PREFIX = "DEMO-"
-HISTORY_DAYS = 120
-CSAT_WEIGHTS = {5: 46, 4: 24, 3: 12, 2: 10, 1: 8}
-NPS_RANGE = {5: (9, 10), 4: (7, 10), 3: (5, 8), 2: (2, 6), 1: (0, 4)}
+HISTORY_DAYS = 365
+CSAT_WEIGHTS = {5: 40, 4: 24, 3: 14, 2: 12, 1: 10}
+NPS_RANGE = {5: (8, 10), 4: (6, 10), 3: (4, 8), 2: (1, 6), 1: (0, 4)}
 COMMENTS = {
     "zh-hans": [
         "师傅很专业",
@@ -104,12 +104,13 @@ def _answer(rng: random.Random, survey: Survey, locale: str, now: dt.datetime) -
 
 
 def _work_case(rng: random.Random, case: RecoveryCase, now: dt.datetime) -> None:
-    """Most older cases were answered and resolved; some late, a few still open."""
+    """Cases were answered and resolved, some late; only the last days' stay open."""
+    settled = now - case.opened_at > dt.timedelta(days=3)
     respond_at = case.opened_at + dt.timedelta(minutes=rng.uniform(10, 100))
-    if respond_at < now and rng.random() < 0.9:
+    if respond_at < now and (settled or rng.random() < 0.7):
         case = recovery_case_respond(case=case, user=None, note="", now=respond_at)
     resolve_at = case.opened_at + dt.timedelta(hours=rng.uniform(2, 30))
-    if resolve_at < now and rng.random() < 0.85:
+    if resolve_at < now and (settled or rng.random() < 0.5):
         recovery_case_resolve(case=case, user=None, now=resolve_at)
 
 

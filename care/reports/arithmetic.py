@@ -4,6 +4,7 @@ Rates are shares in 0..1 (None when there is nothing to divide by); NPS is in
 points (-100..100); latencies are in minutes.
 """
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -119,3 +120,20 @@ def histogram(values: Sequence[float], edges: Sequence[float]) -> list[int]:
         index = sum(1 for edge in edges[1:] if value >= edge)
         counts[index] += 1
     return counts
+
+
+def bucket_start(day: dt.date, unit: str) -> dt.date:
+    """The Monday of the day's week, or the first of its month."""
+    if unit == "month":
+        return day.replace(day=1)
+    return day - dt.timedelta(days=day.weekday())
+
+
+def csat_trend(
+    answers: Sequence[tuple[dt.date, int]], unit: str
+) -> list[tuple[dt.date, float | None, int]]:
+    """(bucket start, CSAT share, answers) per week or month that has answers."""
+    buckets: dict[dt.date, list[int]] = {}
+    for day, csat in answers:
+        buckets.setdefault(bucket_start(day, unit), []).append(csat)
+    return [(start, csat_share(s), len(s)) for start, s in sorted(buckets.items())]

@@ -1,4 +1,4 @@
-"""Chart geometry for the report templates (pure): bar heights and an SVG polyline."""
+"""Chart geometry for the report templates (pure): bar heights and line points."""
 
 from collections.abc import Sequence
 
@@ -17,15 +17,17 @@ def bars(items: Sequence[tuple[str, int]], css: Sequence[str] = ()) -> list[dict
     ]
 
 
-def polyline(
+def line_points(
     values: Sequence[float | None], width: int = 600, height: int = 160
-) -> str:
-    """SVG points for shares 0..1 spread across `width` (gaps where a value is None)."""
-    if not values:
-        return ""
+) -> list[tuple[float, float, int]]:
+    """(x, y, index) of shares 0..1 spread across `width`; None values are left out."""
     step = width / max(len(values) - 1, 1)
-    return " ".join(
-        f"{round(i * step, 1)},{round(height - value * height, 1)}"
+    return [
+        (round(i * step, 1), round(height - value * height, 1), i)
         for i, value in enumerate(values)
         if value is not None
-    )
+    ]
+
+
+def polyline(points: Sequence[tuple[float, float, int]]) -> str:
+    return " ".join(f"{x},{y}" for x, y, _ in points)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from care.models import RecoveryCase, Survey, SurveyKind, Ticket, TicketStatus
 from care.reports.arithmetic import (
@@ -17,6 +18,7 @@ from care.reports.arithmetic import (
     Latency,
     RecoverySummary,
     csat_share,
+    csat_trend,
     distribution,
     histogram,
     latency_summary,
@@ -27,6 +29,8 @@ from care.reports.arithmetic import (
 from crm.models import Order
 
 LATENCY_EDGES = [0, 10, 20, 30, 40, 50, 60]
+# Periods up to this many days chart CSAT by week, longer ones by month.
+TREND_WEEKS_UP_TO = 120
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,8 @@ class Report:
     csat_counts: list[tuple[int, int]]
     nps_counts: list[tuple[int, int]]
     latency_counts: list[int]
-    weekly: list[tuple[dt.date, float | None, int]]
+    trend: list[tuple[dt.date, float | None, int]]
+    trend_unit: str  # "week" or "month"
 
 
 def _surveys(f: ReportFilter):
@@ -115,12 +120,10 @@ def _cases(f: ReportFilter) -> list[CaseFacts]:
     ]
 
 
-def _weekly(rows: list[tuple[dt.datetime, int]], f: ReportFilter):
-    weeks: dict[dt.date, list[int]] = {}
-    for sent_at, csat in rows:
-        day = sent_at.date()
-        weeks.setdefault(day - dt.timedelta(days=day.weekday()), []).append(csat)
-    return [(week, csat_share(s), len(s)) for week, s in sorted(weeks.items())]
+def _trend_unit(f: ReportFilter) -> str:
+    return (
+        "week" if f.end - f.start <= dt.timedelta(days=TREND_WEEKS_UP_TO) else "month"
+    )
 
 
 def report_build(f: ReportFilter, now: dt.datetime) -> Report:
@@ -153,7 +156,15 @@ def report_build(f: ReportFilter, now: dt.datetime) -> Report:
         csat_counts=distribution(csats, 1, 5),
         nps_counts=distribution(npss, 0, 10),
         latency_counts=histogram(minutes, LATENCY_EDGES),
-        weekly=_weekly([(s[1], s[4]) for s in answered if s[4] is not None], f),
+        trend=csat_trend(
+            [
+                (timezone.localtime(s[1]).date(), s[4])
+                for s in answered
+                if s[4] is not None
+            ],
+            _trend_unit(f),
+        ),
+        trend_unit=_trend_unit(f),
     )
 
 

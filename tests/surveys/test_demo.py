@@ -30,7 +30,7 @@ def answers() -> list[tuple]:
 
 
 def test_the_demo_history_gives_the_reports_real_numbers(seeded):
-    report = report_build(ReportFilter(NOW - dt.timedelta(days=120), NOW), NOW)
+    report = report_build(ReportFilter(NOW - dt.timedelta(days=365), NOW), NOW)
     assert seeded.surveys > 20 and seeded.answered > 5
     assert report.csat is not None and report.nps is not None
     assert report.response_rate is not None and report.fcr is not None

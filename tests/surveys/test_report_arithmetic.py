@@ -6,6 +6,7 @@ from care.reports.arithmetic import (
     CaseFacts,
     case_overdue,
     csat_share,
+    csat_trend,
     distribution,
     histogram,
     latency_summary,
@@ -122,4 +123,27 @@ def test_histogram_buckets_with_an_open_last_bucket():
         0,
         1,
         2,
+    ]
+
+
+def test_the_csat_trend_buckets_by_week_or_month():
+    answers = [
+        (dt.date(2026, 11, 2), 5),  # Monday
+        (dt.date(2026, 11, 8), 1),  # Sunday, same week
+        (dt.date(2026, 11, 9), 4),
+    ]
+    assert csat_trend(answers, "week") == [
+        (dt.date(2026, 11, 2), 0.5, 2),
+        (dt.date(2026, 11, 9), 1.0, 1),
+    ]
+    assert csat_trend(answers, "month") == [(dt.date(2026, 11, 1), 2 / 3, 3)]
+
+
+def test_chart_geometry():
+    from care.reports.charts import bars, line_points
+
+    assert [b["height"] for b in bars([("1", 2), ("2", 4), ("3", 0)])] == [50, 100, 0]
+    assert line_points([1.0, None, 0.0], width=600, height=160) == [
+        (0, 0, 0),
+        (600, 160, 2),
     ]
