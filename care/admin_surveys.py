@@ -173,22 +173,26 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "show_my_cases": True}
         return super().changelist_view(request, extra_context)
 
-    take = admin.action(description=_("Take the selected cases"))(
-        _case_action(recovery_case_take, _("Took %(count)d case(s)."))
-    )
-    respond = admin.action(description=_("Record the first response"))(
+    take = admin.action(
+        description=_("Take the selected cases"), permissions=["change"]
+    )(_case_action(recovery_case_take, _("Took %(count)d case(s).")))
+    respond = admin.action(
+        description=_("Record the first response"), permissions=["change"]
+    )(
         _case_action(
             recovery_case_respond, _("Recorded a response on %(count)d case(s).")
         )
     )
-    resolve = admin.action(description=_("Resolve the selected cases"))(
-        _case_action(recovery_case_resolve, _("Resolved %(count)d case(s)."))
-    )
-    escalate = admin.action(description=_("Escalate the selected cases"))(
-        _case_action(recovery_case_escalate, _("Escalated %(count)d case(s)."))
-    )
+    resolve = admin.action(
+        description=_("Resolve the selected cases"), permissions=["change"]
+    )(_case_action(recovery_case_resolve, _("Resolved %(count)d case(s).")))
+    escalate = admin.action(
+        description=_("Escalate the selected cases"), permissions=["change"]
+    )(_case_action(recovery_case_escalate, _("Escalated %(count)d case(s).")))
 
-    @admin.action(description=_("Resolve and send a follow-up survey"))
+    @admin.action(
+        description=_("Resolve and send a follow-up survey"), permissions=["change"]
+    )
     def resolve_with_follow_up(self, request: HttpRequest, queryset: QuerySet) -> None:
         def service(**kwargs):
             return recovery_case_resolve(follow_up=True, **kwargs)

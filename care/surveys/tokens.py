@@ -44,7 +44,21 @@ def survey_from_token(token: str) -> Survey:
     )
     if survey is None:
         raise BadToken("no such survey")
+    if survey.sent_at is None:
+        _stamp_if_sent(survey)
     return survey
+
+
+def _stamp_if_sent(survey: Survey) -> None:
+    # The reaper can record a message as sent without dispatch's hook: stamp
+    # the survey from its message, so its link works.
+    from care.models import SENT_LIKE
+    from care.surveys.services import surveys_sent
+
+    message = survey.message
+    if message is not None and message.status in SENT_LIKE and message.sent_at:
+        surveys_sent([message])
+        survey.refresh_from_db()
 
 
 def survey_is_expired(survey: Survey, now: dt.datetime) -> bool:

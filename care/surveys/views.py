@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone, translation
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from care.models import Survey
@@ -17,6 +18,10 @@ TEMPLATES = {
 }
 
 
+# No CSRF cookie: the signed token in the URL is the credential, so a forged
+# cross-site post would need it already; and phones' in-app browsers that drop
+# cookies must still be able to answer.
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     try:

@@ -113,3 +113,19 @@ def test_a_low_answer_on_the_page_opens_a_recovery_case():
     survey = sent_survey()
     Client().post(url(survey), {"csat": "4", "nps": "3"})
     assert RecoveryCase.objects.get().survey == survey
+
+
+def test_it_works_without_a_csrf_cookie():
+    survey = sent_survey()
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(url(survey), {"csat": "5"}).status_code == 200
+    survey.refresh_from_db()
+    assert survey.csat == 5
+
+
+def test_a_survey_whose_send_the_reaper_confirmed_still_opens():
+    survey = sent_survey()
+    Survey.objects.filter(pk=survey.pk).update(sent_at=None, expires_at=None)
+    assert Client().get(url(survey)).status_code == 200
+    survey.refresh_from_db()
+    assert survey.expires_at == survey.sent_at + dt.timedelta(days=7)
