@@ -58,7 +58,9 @@ def put_customer(request: HttpRequest, external_id: str, payload: CustomerIn):
 )
 def get_customer(request: HttpRequest, external_id: str):
     """The profile, current consents, RFM scores and segment, and recent messages."""
-    customer = Customer.objects.filter(external_id=external_id).first()
+    customer = (
+        Customer.objects.select_related("rfm").filter(external_id=external_id).first()
+    )
     if customer is None:
         raise Http404(_("Unknown customer %(id)r.") % {"id": external_id[:64]})
     return Status(200, present.customer_out(customer))
