@@ -9,8 +9,8 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
-from care.models import Campaign, Message
-from care.outbox import _contacts, _row, occasion_key
+from care.models import Campaign, Message, MessageStatus
+from care.outbox import _contacts, choose_channel, occasion_key
 from care.triggers import Due
 
 
@@ -38,11 +38,31 @@ def message_plan_direct(
     existing = Message.objects.filter(occasion_key=occasion_key(campaign, due)).first()
     if existing is not None:
         return existing
-    contact = _contacts([customer_id], campaign.channels, campaign.purpose)[customer_id]
-    row = _row(campaign, due, contact)
+    row = _message(campaign, due)
     try:
         with transaction.atomic():
             row.save()
     except IntegrityError:  # planned meanwhile by a second click or worker
         return Message.objects.get(occasion_key=row.occasion_key)
     return row
+
+
+def _message(campaign: Campaign, due: Due) -> Message:
+    contact = _contacts([due.customer_id], campaign.channels, campaign.purpose)
+    channel, reason = choose_channel(contact[due.customer_id], campaign.channels)
+    okey = occasion_key(campaign, due)
+    return Message(
+        key=f"{okey}/{channel}",
+        occasion_key=okey,
+        campaign=campaign,
+        customer_id=due.customer_id,
+        trigger=campaign.trigger,
+        channel=channel,
+        purpose=campaign.purpose,
+        occasion=due.data,
+        ticket_id=due.ticket_id,
+        status=MessageStatus.SKIPPED if reason else MessageStatus.PLANNED,
+        reason=reason,
+        send_after=due.send_after,
+        expires_at=due.expires_at,
+    )
