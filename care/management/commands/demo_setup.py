@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from crm.models import Customer
+from segmentation.models import CustomerRfm
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         from care.demo import care_demo_seed, care_demo_staff
 
         care_demo_staff(get_user_model().objects.get(username=DEMO_USERNAME))
+        # Segments first: a low score from a Champion goes to the senior queue.
+        if not CustomerRfm.objects.exists():
+            call_command("rfm_score", stdout=self.stdout, stderr=self.stderr)
         result = care_demo_seed(
             now=timezone.now(), quiet_hours=settings.CARE_QUIET_HOURS
         )
