@@ -121,3 +121,35 @@ def test_the_goodwill_approval_action_refuses_the_proposer(
     assert "someone other than its proposer" in response.content.decode()
     case.goodwill.refresh_from_db()
     assert case.goodwill.approved_at is None
+
+
+def test_bulk_actions_take_and_propose_goodwill(admin_client, case, django_user_model):
+    url = reverse("admin:care_recoverycase_changelist")
+    response = admin_client.post(
+        url, {"action": "take", "_selected_action": [case.pk]}, follow=True
+    )
+    assert "Took 1 case(s)." in response.content.decode()
+    admin_client.post(
+        url, {"action": "propose_goodwill", "_selected_action": [case.pk]}
+    )
+    case.refresh_from_db()
+    assert case.assignee.username == "admin"
+    assert case.goodwill.proposed_by == case.assignee
+
+
+def test_a_manager_approves_a_colleagues_goodwill_in_the_admin(
+    client, case, django_user_model
+):
+    proposer = django_user_model.objects.create_user("agent")
+    Goodwill.objects.create(case=case, proposed_by=proposer, proposed_at=timezone.now())
+    manager = django_user_model.objects.create_user("boss", is_staff=True)
+    for codename in ("view_goodwill", "change_goodwill", "approve_goodwill"):
+        manager.user_permissions.add(Permission.objects.get(codename=codename))
+    client.force_login(manager)
+    client.post(
+        reverse("admin:care_goodwill_changelist"),
+        {"action": "approve", "_selected_action": [case.goodwill.pk]},
+    )
+    case.goodwill.refresh_from_db()
+    assert case.goodwill.approved_by == manager
+    assert case.goodwill.message.trigger == "goodwill"
