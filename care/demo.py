@@ -44,7 +44,7 @@ COMMENTS = {
 }
 QUEUES = ("care", "senior", "managers")
 # Older cases are all settled; younger ones may still be open ("my cases").
-SETTLED_AFTER_DAYS = 30
+SETTLED_AFTER_DAYS = 14
 
 
 @dataclass
@@ -106,13 +106,13 @@ def _answer(rng: random.Random, survey: Survey, locale: str, now: dt.datetime) -
 
 
 def _work_case(rng: random.Random, case: RecoveryCase, now: dt.datetime) -> None:
-    """Cases were answered and resolved, some late; some of the last month's stay open."""
+    """Cases were answered and resolved, some late; some of the last two weeks' stay open."""
     settled = now - case.opened_at > dt.timedelta(days=SETTLED_AFTER_DAYS)
-    respond_at = case.opened_at + dt.timedelta(minutes=rng.uniform(10, 100))
-    if respond_at < now and (settled or rng.random() < 0.7):
+    respond_at = case.opened_at + dt.timedelta(minutes=rng.uniform(10, 75))
+    if respond_at < now and (settled or rng.random() < 0.85):
         case = recovery_case_respond(case=case, user=None, note="", now=respond_at)
-    resolve_at = case.opened_at + dt.timedelta(hours=rng.uniform(2, 30))
-    if resolve_at < now and (settled or rng.random() < 0.4):
+    resolve_at = case.opened_at + dt.timedelta(hours=rng.uniform(2, 27))
+    if resolve_at < now and (settled or rng.random() < 0.5):
         recovery_case_resolve(case=case, user=None, now=resolve_at)
 
 
