@@ -126,7 +126,17 @@ def _trend_unit(f: ReportFilter) -> str:
     )
 
 
+def _latencies(surveys: list[tuple]) -> list[float]:
+    """Minutes from resolution to sending, for post-service surveys."""
+    return [
+        (sent - resolved).total_seconds() / 60
+        for kind, sent, resolved, *_ in surveys
+        if kind == SurveyKind.SERVICE and resolved is not None
+    ]
+
+
 def report_build(f: ReportFilter, now: dt.datetime) -> Report:
+    """Every figure of the care reports page for one filter."""
     surveys = list(
         _surveys(f).values_list(
             "kind", "sent_at", "resolved_at", "answered_at", "csat", "nps"
@@ -135,12 +145,9 @@ def report_build(f: ReportFilter, now: dt.datetime) -> Report:
     answered = [s for s in surveys if s[3] is not None]
     csats = [s[4] for s in answered if s[4] is not None]
     npss = [s[5] for s in answered if s[5] is not None]
-    minutes = [
-        (sent - resolved).total_seconds() / 60
-        for kind, sent, resolved, *_ in surveys
-        if kind == SurveyKind.SERVICE and resolved is not None
-    ]
+    minutes = _latencies(surveys)
     fcr, fcr_count = _fcr(f)
+    days = [(timezone.localtime(s[1]).date(), s[4]) for s in answered if s[4]]
     return Report(
         sent=len(surveys),
         answered=len(answered),
@@ -156,14 +163,7 @@ def report_build(f: ReportFilter, now: dt.datetime) -> Report:
         csat_counts=distribution(csats, 1, 5),
         nps_counts=distribution(npss, 0, 10),
         latency_counts=histogram(minutes, LATENCY_EDGES),
-        trend=csat_trend(
-            [
-                (timezone.localtime(s[1]).date(), s[4])
-                for s in answered
-                if s[4] is not None
-            ],
-            _trend_unit(f),
-        ),
+        trend=csat_trend(days, _trend_unit(f)),
         trend_unit=_trend_unit(f),
     )
 
