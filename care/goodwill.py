@@ -10,7 +10,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from care.models import Campaign, CaseStatus, Goodwill, RecoveryCase
+from care.models import Campaign, CampaignStatus, CaseStatus, Goodwill, RecoveryCase
 from care.recovery import RecoveryError
 
 GOODWILL_CAMPAIGN = "service-recovery-goodwill"
@@ -24,6 +24,11 @@ def goodwill_campaign() -> Campaign:
     if campaign is None or campaign.offer is None:
         raise RecoveryError(
             _("The goodwill campaign with its offer is missing: run install_playbooks.")
+        )
+    if campaign.status != CampaignStatus.ACTIVE:
+        # Approving into a paused campaign would leave the coupon waiting unseen.
+        raise RecoveryError(
+            _("The goodwill campaign is not active: activate it in Care > Campaigns.")
         )
     return campaign
 

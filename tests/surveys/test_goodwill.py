@@ -78,3 +78,15 @@ def test_one_proposal_per_case(case, agent):
     goodwill_propose(case=case, user=agent, now=timezone.now())
     with pytest.raises(RecoveryError):
         goodwill_propose(case=case, user=agent, now=timezone.now())
+
+
+def test_approval_is_refused_while_the_goodwill_campaign_is_paused(
+    case, agent, manager
+):
+    from care.models import Campaign, Goodwill
+
+    Campaign.objects.filter(slug="service-recovery-goodwill").update(status="paused")
+    goodwill = goodwill_propose(case=case, user=agent, now=timezone.now())
+    with pytest.raises(RecoveryError, match="not active"):
+        goodwill_approve(goodwill=goodwill, user=manager, now=timezone.now())
+    assert Goodwill.objects.get().approved_at is None
