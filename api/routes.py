@@ -21,6 +21,7 @@ from api.schemas import (
     TicketIn,
     TicketOut,
 )
+from care.offers import order_received
 from care.services import ticket_upsert
 from crm.models import Customer
 from crm.services import (
@@ -78,6 +79,7 @@ def put_order(request: HttpRequest, external_id: str, payload: OrderIn):
     order, created = order_upsert(
         external_id=external_id, **payload.model_dump(exclude_unset=True)
     )
+    order_received(order)  # redeems the order's coupon, once
     return Status(_status(created), present.order_out(order))
 
 

@@ -64,3 +64,6 @@ CustomerAdmin.add_story_section(
 
 # Campaigns, offers, the message log and the customer page's messages section.
 from care import admin_outreach  # noqa: E402,F401
+
+# Surveys, recovery cases, goodwill and the care reports.
+from care import admin_surveys  # noqa: E402,F401

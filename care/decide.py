@@ -8,7 +8,7 @@ handful of queries up front, so the cost per message stays flat.
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -17,12 +17,13 @@ from care.campaigns import campaign_is_live
 from care.models import Message, MessageStatus, Reason, TicketStatus
 from care.rules import (
     cap_reached,
+    care_first_details,
     customer_zone,
-    customers_in_care,
     in_holdout,
     parse_quiet_hours,
     quiet_until,
 )
+from care.surveys import customers_recently_surveyed
 from crm.models import Consent, Customer, Purpose
 
 # Rows counted against the cap: sent, or possibly sent by another worker.
@@ -49,10 +50,13 @@ def _skip(reason: str, detail: str = "") -> Outcome:
 @dataclass
 class BatchContext:
     consents: dict[tuple[int, str, str], bool | None]
-    in_care: set[int]
+    # Customer id -> why marketing waits (open ticket, recovery case, low score).
+    in_care: dict[int, str]
     recent_marketing: Counter
     quiet: tuple[dt.time, dt.time] | None
     cap_limit: int
+    # Customers a post-service survey reached within CARE_SURVEY_REPEAT_DAYS.
+    recently_surveyed: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, messages: list[Message], now: dt.datetime) -> "BatchContext":
@@ -61,20 +65,32 @@ class BatchContext:
         return (
             cls(
                 consents=_consents(messages),
-                in_care=customers_in_care(marketing, now),
+                in_care=care_first_details(marketing, now),
                 recent_marketing=_recent_marketing(
                     marketing, {m.pk for m in messages}, now
                 ),
                 quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
                 cap_limit=settings.CARE_FREQUENCY_CAP,
+                recently_surveyed=customers_recently_surveyed(
+                    {m.customer_id for m in messages if _is_service_survey(m)},
+                    {m.pk for m in messages},
+                    now,
+                ),
             )
             if ids
-            else cls({}, set(), Counter(), None, 0)
+            else cls({}, {}, Counter(), None, 0)
         )
 
     def count_sent(self, message: Message) -> None:
         if message.purpose == Purpose.MARKETING:
             self.recent_marketing[message.customer_id] += 1
+        if _is_service_survey(message):
+            self.recently_surveyed.add(message.customer_id)
+
+
+def _is_service_survey(message: Message) -> bool:
+    # Follow-up surveys after a recovery case are deliberate: no 7-day limit.
+    return message.trigger == "survey" and not message.occasion.get("follow_up")
 
 
 def _consents(messages: list[Message]) -> dict[tuple[int, str, str], bool | None]:
@@ -125,7 +141,7 @@ def _before_rules(message: Message, now: dt.datetime) -> Outcome | None:
     if ticket is not None and message.trigger == "survey":
         planned_for = message.occasion.get("reopened_count", ticket.reopened_count)
         if (
-            ticket.status != TicketStatus.RESOLVED
+            ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
             or ticket.reopened_count != planned_for
         ):
             return _skip(Reason.TICKET_REOPENED)
@@ -147,6 +163,8 @@ def decide(message: Message, context: BatchContext, now: dt.datetime) -> Outcome
     outcome = _before_rules(message, now)
     if outcome is not None:
         return outcome
+    if _is_service_survey(message) and message.customer_id in context.recently_surveyed:
+        return _skip(Reason.RECENT_SURVEY)
     customer = message.customer
     if (
         context.consents.get((customer.pk, message.channel, message.purpose))
@@ -155,7 +173,7 @@ def decide(message: Message, context: BatchContext, now: dt.datetime) -> Outcome
         return _skip(Reason.NO_CONSENT)
     if message.purpose == Purpose.MARKETING:
         if customer.pk in context.in_care:
-            return _skip(Reason.CARE_FIRST)
+            return _skip(Reason.CARE_FIRST, context.in_care[customer.pk])
         if cap_reached(context.recent_marketing[customer.pk], context.cap_limit):
             return _skip(Reason.FREQUENCY_CAP)
     until = quiet_until(now, customer_zone(customer.time_zone), context.quiet)

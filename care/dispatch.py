@@ -40,6 +40,7 @@ from care.models import (
 )
 from care.render import RenderError, TemplateCache, message_render
 from care.rules import retry_delay
+from care.surveys import surveys_sent
 
 log = logging.getLogger(__name__)
 RECORD_EVERY = 50
@@ -123,6 +124,14 @@ class Recorder:
                 self._write(names, messages)
             for message, code in self.coupons:
                 _coupon_issue(message, code)
+            surveys_sent(
+                [
+                    message
+                    for message, fields in self.pending
+                    if message.trigger == "survey"
+                    and fields.get("status") == MessageStatus.SENT
+                ]
+            )
         self.pending, self.coupons = [], []
 
     def _write(self, names: tuple[str, ...], messages: list[Message]) -> None:

@@ -26,6 +26,13 @@ WIN_BACK_OFFER = {
     "valid_days": 30,
 }
 
+GOODWILL_OFFER = {
+    "name": "Service recovery goodwill 20% off",
+    "description": "20% off / 八折",
+    "code_prefix": "SORRY",
+    "valid_days": 60,
+}
+
 PLAYBOOKS: list[dict] = [
     {
         "slug": "birthday-gift",
@@ -124,27 +131,36 @@ PLAYBOOKS: list[dict] = [
         "trigger": "survey",
         "purpose": "service",
         "channels": [SMS, EMAIL],
+        # survey_url: the customer's own link (/s/<token>); survey_yesterday:
+        # quiet hours held the survey over to the next morning.
         "templates": {
             (SMS, EN): (
                 "",
-                'Thanks for contacting us about "{{ ticket.subject }}". '
-                "How did we do? Reply with a score from 1 (poor) to 5 (excellent).",
+                "{% if survey_yesterday %}About your service yesterday "
+                '("{{ ticket.subject }}"): {% else %}Thanks for contacting us about '
+                '"{{ ticket.subject }}". {% endif %}How did we do? Reply 1 (poor) to '
+                "5 (excellent), or answer here: {{ survey_url }}",
             ),
             (SMS, ZH): (
                 "",
-                "感谢您就“{{ ticket.subject }}”联系我们。请为本次服务打分："
-                "回复1（很差）至5（很好）。",
+                "{% if survey_yesterday %}关于您昨天的服务（“{{ ticket.subject }}”）："
+                "{% else %}感谢您就“{{ ticket.subject }}”联系我们。{% endif %}"
+                "请回复1（很差）至5（很好）为本次服务打分，或点击填写问卷：{{ survey_url }}",
             ),
             (EMAIL, EN): (
                 "How did we do?",
-                "Hi {{ customer.name }},\n\nThanks for contacting us about "
-                '"{{ ticket.subject }}". How did we do? Reply with a score from '
-                "1 (poor) to 5 (excellent); every answer is read.",
+                "Hi {{ customer.name }},\n\n{% if survey_yesterday %}About your "
+                'service yesterday ("{{ ticket.subject }}"){% else %}Thanks for '
+                'contacting us about "{{ ticket.subject }}"{% endif %}. How did we do? '
+                "Two quick questions, one minute: {{ survey_url }}\n\n"
+                "Every answer is read.",
             ),
             (EMAIL, ZH): (
                 "请为本次服务打分",
-                "{{ customer.name }}您好：\n\n感谢您就“{{ ticket.subject }}”联系我们。"
-                "请回复1（很差）至5（很好）为本次服务打分，每一条回复我们都会认真阅读。",
+                "{{ customer.name }}您好：\n\n{% if survey_yesterday %}关于您昨天的服务"
+                "（“{{ ticket.subject }}”）{% else %}感谢您就“{{ ticket.subject }}”"
+                "联系我们{% endif %}。请花一分钟为本次服务打分：{{ survey_url }}\n\n"
+                "每一条回复我们都会认真阅读。",
             ),
         },
     },
@@ -230,6 +246,39 @@ def _dated(slug: str, name: str, date: str, en: str, zh: str) -> dict:
 
 
 PLAYBOOKS += [
+    {
+        # Sent only when a manager approves a goodwill coupon on a recovery case.
+        "slug": "service-recovery-goodwill",
+        "name": "Service recovery goodwill coupon",
+        "trigger": "goodwill",
+        "purpose": "service",
+        "channels": [SMS, EMAIL],
+        "offer": GOODWILL_OFFER,
+        "templates": {
+            (SMS, EN): (
+                "",
+                "{{ customer.name }}, we are sorry your recent experience fell short. "
+                "Please accept 20% off your next order: code {{ coupon_code }} "
+                "(valid 60 days).",
+            ),
+            (SMS, ZH): (
+                "",
+                "{{ customer.name }}，很抱歉此前的服务没有让您满意。送您一张八折券，"
+                "优惠码 {{ coupon_code }}，60天内有效。",
+            ),
+            (EMAIL, EN): (
+                "We are sorry, {{ customer.name }}",
+                "Dear {{ customer.name }},\n\nWe are sorry your recent experience "
+                "with us fell short. As an apology, please accept 20% off your next "
+                "order with the code {{ coupon_code }}, valid for 60 days.",
+            ),
+            (EMAIL, ZH): (
+                "{{ customer.name }}，向您致歉",
+                "亲爱的{{ customer.name }}：\n\n很抱歉此前的服务没有让您满意。"
+                "为表歉意，送您一张八折券，优惠码 {{ coupon_code }}，60天内有效。",
+            ),
+        },
+    },
     _dated(
         "spring-festival-2027",
         "Spring Festival greeting 2027",

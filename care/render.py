@@ -9,6 +9,7 @@ from django.utils import translation
 
 from care.models import Message, MessageTemplate
 from care.rules import with_opt_out
+from care.surveys import survey_context
 from crm.models import Purpose
 
 # A private engine: no loaders (templates come from campaign strings), i18n tags built in.
@@ -71,7 +72,7 @@ def message_context(message: Message, coupon_code: str) -> dict:
         "coupon_code": coupon_code,
         "site_url": settings.SITE_URL,
         "message": message,
-    }
+    } | (survey_context(message) if message.trigger == "survey" else {})
 
 
 def message_render(message: Message, cache: TemplateCache) -> Rendered:

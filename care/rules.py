@@ -106,16 +106,26 @@ def retry_delay(attempts: int) -> dt.timedelta:
 
 
 def customers_in_care(customer_ids: Iterable[int], now: dt.datetime) -> set[int]:
-    """Customers who must not get marketing now: care comes first.
+    """Customers who must not get marketing now: care comes first."""
+    return set(care_first_details(customer_ids, now))
 
-    Today: an open ticket. The surveys/recovery issue adds open recovery cases
-    and a low survey score within CARE_LOW_SCORE_DAYS (14) by extending this
-    function; dispatch calls only this.
+
+def care_first_details(customer_ids: Iterable[int], now: dt.datetime) -> dict[int, str]:
+    """Customers who must not get marketing now, each with why (shown to staff).
+
+    An open ticket, an open recovery case, or a low survey score within
+    CARE_LOW_SCORE_DAYS (14).
     """
+    from django.utils.translation import gettext
+
     from care.models import Ticket, TicketStatus
+    from care.recovery import customers_in_recovery
 
     ids = list(customer_ids)
     if not ids:
-        return set()
+        return {}
+    found = customers_in_recovery(ids, now)
     open_tickets = Ticket.objects.filter(customer_id__in=ids, status=TicketStatus.OPEN)
-    return set(open_tickets.values_list("customer_id", flat=True))
+    for customer_id in open_tickets.values_list("customer_id", flat=True):
+        found.setdefault(customer_id, gettext("open ticket"))
+    return found

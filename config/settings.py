@@ -120,7 +120,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# care/surveys/locale: the surveys and recovery strings, in a catalog of their own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "care" / "surveys" / "locale"]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
@@ -142,6 +143,19 @@ CARE_DISPATCH_MAX_ATTEMPTS = env_int("CARE_DISPATCH_MAX_ATTEMPTS", 5)
 CARE_DISPATCH_LEASE_SECONDS = env_int("CARE_DISPATCH_LEASE_SECONDS", 600)
 # A dispatch run stops claiming after this many seconds (keep it below Q_TIMEOUT).
 CARE_DISPATCH_TIME_BUDGET = env_int("CARE_DISPATCH_TIME_BUDGET", 240)
+
+# --- Surveys and service recovery --------------------------------------------
+# A survey link works this many days after it was sent.
+CARE_SURVEY_VALID_DAYS = env_int("CARE_SURVEY_VALID_DAYS", 7)
+# No second post-service survey to a customer within this many days.
+CARE_SURVEY_REPEAT_DAYS = env_int("CARE_SURVEY_REPEAT_DAYS", 7)
+# An answer at or below either threshold opens a recovery case.
+CARE_RECOVERY_CSAT_MAX = env_int("CARE_RECOVERY_CSAT_MAX", 2)
+CARE_RECOVERY_NPS_MAX = env_int("CARE_RECOVERY_NPS_MAX", 6)
+# No marketing for this many days after a low score (and while a case is open).
+CARE_LOW_SCORE_DAYS = env_int("CARE_LOW_SCORE_DAYS", 14)
+# Escalated cases move to this queue (a user's queues are their group names).
+CARE_RECOVERY_ESCALATION_QUEUE = env_str("CARE_RECOVERY_ESCALATION_QUEUE", "managers")
 
 # --- Channels -------------------------------------------------------------------
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")

@@ -14,9 +14,18 @@ from care.models.messages import (
     MessageStatus,
     Reason,
 )
+from care.models.recovery import CaseStatus, Goodwill, RecoveryCase, RecoveryPolicy
+from care.models.surveys import AnswerVia, Survey, SurveyKind
 from care.models.tickets import Ticket, TicketStatus
 
 __all__ = [
+    "AnswerVia",
+    "CaseStatus",
+    "Goodwill",
+    "RecoveryCase",
+    "RecoveryPolicy",
+    "Survey",
+    "SurveyKind",
     "RETRYABLE",
     "SENT_LIKE",
     "Campaign",

@@ -16,6 +16,8 @@ class TriggerKind(models.TextChoices):
     WIN_BACK = "win_back", _("Win-back")
     NEW_PRODUCT = "new_product", _("New product")
     DATED = "dated", _("Dated campaign")
+    # Sent by the care team's services (goodwill coupons), never by the sweep.
+    GOODWILL = "goodwill", _("Goodwill coupon (service recovery)")
 
 
 class CampaignStatus(models.TextChoices):

@@ -28,6 +28,10 @@ class Reason(models.TextChoices):
     FREQUENCY_CAP = "frequency_cap", _("Marketing frequency cap reached")
     CARE_FIRST = "care_first", _("Open ticket or recovery case: care before marketing")
     TICKET_REOPENED = "ticket_reopened", _("Ticket reopened before the survey went out")
+    RECENT_SURVEY = (
+        "recent_survey",
+        _("Another survey reached the customer in the last 7 days"),
+    )
     EXPIRED = "expired", _("Too late to be useful")
     CAMPAIGN_ENDED = "campaign_ended", _("Campaign archived or past its end")
     NO_TEMPLATE = "no_template", _("No template for the channel")

@@ -18,7 +18,7 @@ def survey_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
     )
     tickets = (
         Ticket.objects.filter(
-            status=TicketStatus.RESOLVED,
+            status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED),
             resolved_at__gt=now - within,
             resolved_at__lte=now - delay,
         )

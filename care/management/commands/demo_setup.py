@@ -1,10 +1,13 @@
 """Prepare the local demo (`make run`): an admin login and the demo data, once."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from crm.models import Customer
+from segmentation.models import CustomerRfm
 
 DEMO_USERNAME = "admin"
 DEMO_PASSWORD = "admin"
@@ -24,6 +27,7 @@ class Command(BaseCommand):
             call_command("seed_demo", stdout=self.stdout, stderr=self.stderr)
         else:
             self.stdout.write("Demo data already loaded; leaving it as it is.")
+        self._care_history()
         call_command("setup_schedules", stdout=self.stdout, stderr=self.stderr)
         call_command(
             "install_playbooks", "--activate", stdout=self.stdout, stderr=self.stderr
@@ -32,3 +36,19 @@ class Command(BaseCommand):
         # scheduler's first minute has passed.
         call_command("run_triggers", stdout=self.stdout, stderr=self.stderr)
         call_command("dispatch", stdout=self.stdout, stderr=self.stderr)
+
+    def _care_history(self) -> None:
+        # Past surveys, answers and recovery cases, so the care reports show figures.
+        from care.demo import care_demo_seed, care_demo_staff
+
+        care_demo_staff(get_user_model().objects.get(username=DEMO_USERNAME))
+        # Segments first: a low score from a Champion goes to the senior queue.
+        if not CustomerRfm.objects.exists():
+            call_command("rfm_score", stdout=self.stdout, stderr=self.stderr)
+        result = care_demo_seed(
+            now=timezone.now(), quiet_hours=settings.CARE_QUIET_HOURS
+        )
+        self.stdout.write(
+            f"Care history: {result.surveys} surveys, {result.answered} answered, "
+            f"{result.cases} recovery cases."
+        )

@@ -1,0 +1,162 @@
+"""Demo surveys, answers and recovery cases for the demo's resolved tickets.
+
+Deterministic: every choice comes from a random generator seeded with the
+ticket's external id, so two runs (or two machines) make the same history.
+Runs after `seed_demo`; tickets that already have a survey are left alone, and
+tickets resolved within the last hour are left to the real survey trigger.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from care.models import CaseStatus, RecoveryCase, Survey, Ticket, TicketStatus
+from care.recovery import (
+    recovery_case_open,
+    recovery_case_resolve,
+    recovery_case_respond,
+)
+from care.rules import customer_zone, parse_quiet_hours, quiet_until
+from care.surveys.scores import is_low
+
+PREFIX = "DEMO-"
+HISTORY_DAYS = 365
+CSAT_WEIGHTS = {5: 40, 4: 24, 3: 14, 2: 12, 1: 10}
+NPS_RANGE = {5: (8, 10), 4: (6, 10), 3: (4, 8), 2: (1, 6), 1: (0, 4)}
+COMMENTS = {
+    "zh-hans": [
+        "师傅很专业",
+        "等得有点久",
+        "问题还没解决",
+        "服务态度很好",
+        "希望回访更及时",
+    ],
+    "en": [
+        "Very helpful",
+        "Took too long",
+        "Still not fixed",
+        "Friendly staff",
+        "Call me back",
+    ],
+}
+QUEUES = ("care", "senior", "managers")
+# Older cases are all settled; younger ones may still be open ("my cases").
+SETTLED_AFTER_DAYS = 14
+
+
+@dataclass
+class DemoResult:
+    surveys: int = 0
+    answered: int = 0
+    cases: int = 0
+
+
+def _latency(
+    rng: random.Random, resolved: dt.datetime, zone, quiet
+) -> tuple[dt.datetime, str]:
+    planned = resolved + dt.timedelta(minutes=10 + rng.expovariate(1 / 3))
+    until = quiet_until(planned, zone, quiet)
+    if until is not None:
+        return until + dt.timedelta(minutes=rng.uniform(0, 2)), "quiet_hours"
+    return planned, ""
+
+
+def _survey(
+    rng: random.Random, ticket: Ticket, now: dt.datetime, quiet
+) -> Survey | None:
+    customer = ticket.customer
+    if rng.random() < 0.12:  # no consent for service messages, say
+        return None
+    sent, deferred = _latency(
+        rng, ticket.resolved_at, customer_zone(customer.time_zone), quiet
+    )
+    if sent >= now:
+        return None
+    channel = "sms" if customer.phone and rng.random() < 0.8 else "email"
+    survey = Survey(
+        ticket=ticket,
+        customer=customer,
+        channel=channel,
+        agent=ticket.agent,
+        resolved_at=ticket.resolved_at,
+        deferred_reason=deferred,
+        sent_at=sent,
+        expires_at=sent + dt.timedelta(days=7),
+    )
+    if rng.random() < 0.45:
+        _answer(rng, survey, customer.locale, now)
+    return survey
+
+
+def _answer(rng: random.Random, survey: Survey, locale: str, now: dt.datetime) -> None:
+    answered = survey.sent_at + dt.timedelta(minutes=rng.uniform(3, 600))
+    if answered >= now:
+        return
+    csat = rng.choices(list(CSAT_WEIGHTS), weights=list(CSAT_WEIGHTS.values()))[0]
+    by_sms = survey.channel == "sms" and rng.random() < 0.4
+    survey.answered_at, survey.csat = answered, csat
+    survey.answered_via = "sms" if by_sms else "web"
+    if not by_sms:
+        survey.nps = rng.randint(*NPS_RANGE[csat])
+        if rng.random() < 0.3:
+            survey.comment = rng.choice(COMMENTS.get(locale, COMMENTS["en"]))
+
+
+def _work_case(rng: random.Random, case: RecoveryCase, now: dt.datetime) -> None:
+    """Cases were answered and resolved, some late; some of the last two weeks' stay open."""
+    settled = now - case.opened_at > dt.timedelta(days=SETTLED_AFTER_DAYS)
+    respond_at = case.opened_at + dt.timedelta(minutes=rng.uniform(10, 75))
+    if respond_at < now and (settled or rng.random() < 0.85):
+        case = recovery_case_respond(case=case, user=None, note="", now=respond_at)
+    resolve_at = case.opened_at + dt.timedelta(hours=rng.uniform(2, 27))
+    if resolve_at < now and (settled or rng.random() < 0.5):
+        recovery_case_resolve(case=case, user=None, now=resolve_at)
+
+
+def _tickets(now: dt.datetime):
+    return (
+        Ticket.objects.filter(
+            external_id__startswith=PREFIX,
+            status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED),
+            resolved_at__gte=now - dt.timedelta(days=HISTORY_DAYS),
+            resolved_at__lt=now - dt.timedelta(hours=1),
+            surveys__isnull=True,
+        )
+        .select_related("customer")
+        .order_by("id")
+    )
+
+
+@transaction.atomic
+def care_demo_seed(*, now: dt.datetime, quiet_hours: str = "21:00-08:00") -> DemoResult:
+    """Create the demo's past surveys, answers and recovery cases (idempotent)."""
+    quiet, result, low = parse_quiet_hours(quiet_hours), DemoResult(), []
+    surveys = []
+    for ticket in _tickets(now):
+        rng = random.Random(f"care-demo:{ticket.external_id}")
+        survey = _survey(rng, ticket, now, quiet)
+        if survey is not None:
+            surveys.append((rng, survey))
+    Survey.objects.bulk_create([s for _, s in surveys], batch_size=500)
+    for rng, survey in surveys:
+        result.surveys += 1
+        result.answered += survey.answered_at is not None
+        if survey.answered_at and is_low(survey.csat, survey.nps):
+            low.append((rng, survey))
+    for rng, survey in low:
+        case = recovery_case_open(survey=survey, now=survey.answered_at)
+        _work_case(rng, case, now)
+        result.cases += 1
+    return result
+
+
+def care_demo_staff(user) -> None:
+    """Put the demo login in every recovery queue, so "my cases" has cases to show."""
+    for name in QUEUES:
+        Group.objects.get_or_create(name=name)[0].user_set.add(user)
+
+
+__all__ = ["CaseStatus", "DemoResult", "care_demo_seed", "care_demo_staff"]

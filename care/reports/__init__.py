@@ -1,0 +1,1 @@
+"""The care team's reports: arithmetic (pure), selectors (reads), chart geometry."""
