@@ -4,16 +4,16 @@ import datetime as dt
 from collections.abc import Iterator
 
 from care.triggers.base import Due, audience_q
+from segmentation.models import SegmentTransition
 
 
 def win_back_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
-    try:
-        from segmentation.models import SegmentTransition
-    except ImportError:  # segmentation not installed yet: nothing can be due
-        return
     since = now - dt.timedelta(days=int(params["lookback_days"]))
     transitions = (
-        SegmentTransition.objects.filter(
+        # A customer's first label is not a move: the first scoring run would
+        # otherwise "win back" every customer who starts out At Risk.
+        SegmentTransition.objects.moves()
+        .filter(
             to_segment__in=params["segments"], changed_at__gt=since, changed_at__lte=now
         )
         .filter(audience_q(campaign.audience, "customer__"))

@@ -1,4 +1,4 @@
-"""Win-back and segment audiences: they need the segmentation models (merged from issue 3)."""
+"""Win-back and segment audiences."""
 
 import datetime as dt
 
@@ -7,13 +7,8 @@ from django.utils import timezone
 
 from care.models import Message
 from care.outbox import messages_plan
+from segmentation import models as segmentation
 from tests.factories import CustomerFactory, campaign_with_templates
-
-segmentation = pytest.importorskip(
-    "segmentation.models", reason="segmentation models not merged yet"
-)
-if not hasattr(segmentation, "SegmentTransition"):
-    pytest.skip("segmentation models not merged yet", allow_module_level=True)
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +20,9 @@ def rfm_run():
     )
 
 
-def transition(customer, to_segment: str, days_ago: int = 0, source: str = "loyal"):
+def transition(
+    customer, to_segment: str, days_ago: int = 0, source: str | None = "loyal"
+):
     return segmentation.SegmentTransition.objects.create(
         customer=customer,
         from_segment=source,
@@ -55,6 +52,11 @@ def test_win_back_is_not_due_for_other_segments_or_old_transitions():
     assert plan(campaign_with_templates(trigger="win_back")) == []
 
 
+def test_win_back_ignores_a_first_label_that_is_not_a_move():
+    transition(CustomerFactory(), "at_risk", source=None)
+    assert plan(campaign_with_templates(trigger="win_back")) == []
+
+
 def test_win_back_is_once_per_transition():
     customer = CustomerFactory()
     transition(customer, "at_risk")
@@ -67,8 +69,8 @@ def test_win_back_is_once_per_transition():
 
 def test_the_audience_filters_by_segment():
     today = timezone.localdate()
-    champion = CustomerFactory(birthday=today.replace(year=1990))
-    other = CustomerFactory(birthday=today.replace(year=1990))
+    champion = CustomerFactory(birthday=today.replace(year=1992))
+    other = CustomerFactory(birthday=today.replace(year=1992))
     for customer, segment in ((champion, "champions"), (other, "lost")):
         segmentation.CustomerRfm.objects.create(
             customer=customer, segment=segment, cluster=1, scored_at=timezone.now()
