@@ -388,12 +388,8 @@ def messages_context(customer, request=None) -> dict:
 
 
 def _register_story_section() -> None:
-    # The customer page and its sections come from crm.admin (the admin
-    # issue); without it there is nothing to add the messages to.
-    try:
-        from crm.admin import CustomerAdmin, StorySection
-    except ImportError:
-        return
+    from crm.admin import CustomerAdmin, StorySection
+
     CustomerAdmin.add_story_section(
         StorySection(
             "messages",
