@@ -23,3 +23,16 @@ def test_it_labels_the_customer_story_in_chinese(admin_client):
     )
     assert "同意记录" in response.text  # "Consent"
     assert "工单" in response.text  # "Tickets"
+
+
+def test_the_index_links_the_daily_work_pages_in_both_languages(admin_client):
+    english = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+    chinese = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    for name in (
+        "admin:care_recoverycase_mine",
+        "admin:care_survey_reports",
+        "admin:segmentation_rfmrun_overview",
+    ):
+        assert reverse(name) in english.content.decode()
+    assert "Proactive Care" in english.content.decode()
+    assert "主动关怀" in chinese.content.decode() and "日常工作" in chinese.content.decode()
