@@ -2,7 +2,7 @@
 """Outreach benchmark: one sweep of each trigger kind on a large synthetic data set
 (PostgreSQL), with its time and query count, and the dispatch rate through the
 in-memory SMS backend (PostgreSQL and SQLite). Prints ONE JSON line on stdout;
-progress goes to stderr. See docs/benchmarks-outreach.md.
+progress goes to stderr. See BENCHMARKS.md.
 
     .venv/bin/python benchmarks/outreach.py                   # 1M customers
     .venv/bin/python benchmarks/outreach.py --customers 100000
