@@ -270,8 +270,15 @@ def _in_doubt_or_throttled(
         "attempts": message.attempts + 1,
     }
     if exc.ambiguous:
+        # The rendered text is what the look-up matches on.
         recorder.add(
-            message, status=MessageStatus.UNKNOWN, reason=Reason.AMBIGUOUS, **common
+            message,
+            status=MessageStatus.UNKNOWN,
+            reason=Reason.AMBIGUOUS,
+            subject=message.subject[:300],
+            body=message.body,
+            html_body=message.html_body,
+            **common,
         )
         return MessageStatus.UNKNOWN
     delay = throttle_delay(message.attempts + 1, exc.retry_after or 0.0)

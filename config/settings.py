@@ -150,7 +150,7 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
 # Seconds the Twilio client waits for an answer (its own default is forever).
-TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10)
+TWILIO_TIMEOUT = env_float("TWILIO_TIMEOUT", 10.0)
 # An ambiguous send (timeout/5xx) is looked up at Twilio after this many seconds
 # unless a status callback settled it first.
 TWILIO_RECONCILE_AFTER = env_int("TWILIO_RECONCILE_AFTER", 120)
@@ -179,6 +179,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# Optional mailto target added to the List-Unsubscribe header of marketing email.
+UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proactive Care <care@localhost>")
 
 # --- Security when not debugging ----------------------------------------------------
@@ -192,4 +194,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The twilio client logs every request's headers at INFO.
+    "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }
