@@ -15,3 +15,14 @@ def planned(
 def reloaded(message: Message) -> Message:
     message.refresh_from_db()
     return message
+
+
+def signed_post(client, path: str, params: dict, *, token: str = "test-auth-token"):
+    """POST form params to a webhook with a valid X-Twilio-Signature."""
+    from django.conf import settings
+    from twilio.request_validator import RequestValidator
+
+    signature = RequestValidator(token).compute_signature(
+        settings.SITE_URL + path, params
+    )
+    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
