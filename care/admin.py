@@ -64,3 +64,4 @@ CustomerAdmin.add_story_section(
 
 # Campaigns, offers, the message log and the customer page's messages section.
 from care import admin_outreach  # noqa: E402,F401
+from care import admin_delivery  # noqa: E402,F401

@@ -339,6 +339,8 @@ class MessageAdmin(ReadOnlyAdmin):
             {
                 "fields": [
                     "provider_id",
+                    "provider_status",
+                    "error_code",
                     "sent_at",
                     "delivered_at",
                     "converted_at",

@@ -42,18 +42,19 @@ class SenderBudget:
         return until is not None and until > time.time()
 
     def available(self) -> bool:
-        if self.rate <= 0:
-            return True
+        # A 429 block applies even with the rate limit off.
         if self._blocked():
             return False
+        if self.rate <= 0:
+            return True
         return (cache.get(self._key(time.time())) or 0) < self.limit
 
     def take(self) -> bool:
         """Spend one send from the current window; False when none is left."""
-        if self.rate <= 0:
-            return True
         if self._blocked():
             return False
+        if self.rate <= 0:
+            return True
         key = self._key(time.time())
         cache.add(key, 0, timeout=self.window * 2)
         try:

@@ -1,0 +1,64 @@
+"""The whole pipeline: plan, send through the real Twilio client, STOP, nothing more."""
+
+import datetime as dt
+
+import pytest
+
+from care.dispatch import messages_dispatch
+from care.models import Message, MessageStatus, Reason
+from care.outbox import campaigns_sweep
+from tests.delivery.util import signed_post
+from tests.factories import CustomerFactory, campaign_with_templates, consent
+
+pytestmark = [pytest.mark.django_db]
+
+
+def test_after_a_stop_no_further_marketing_sms_goes_to_that_number(
+    client, fake_twilio, morning
+):
+    customer = CustomerFactory(birthday=dt.date(1990, 11, 26), locale="en")
+    consent(customer, "sms", "marketing", True)
+    birthday = campaign_with_templates(
+        trigger="birthday", purpose="marketing", channels=["sms"]
+    )
+
+    campaigns_sweep(now=dt.datetime.now(dt.UTC))
+    messages_dispatch()
+    first = Message.objects.get(campaign=birthday, customer=customer)
+    assert first.status == MessageStatus.SENT
+    (request,) = fake_twilio.creates()
+    assert request.form["To"] == customer.phone
+    assert request.form["Body"].endswith("Reply STOP to opt out")
+
+    response = signed_post(
+        client,
+        "/webhooks/twilio/inbound",
+        {"MessageSid": "SM" + "5" * 32, "From": customer.phone, "Body": "STOP"},
+    )
+    assert response.status_code == 200
+
+    later = campaign_with_templates(
+        trigger="birthday", purpose="marketing", channels=["sms"]
+    )
+    morning.shift(dt.timedelta(hours=1))
+    campaigns_sweep(now=dt.datetime.now(dt.UTC))
+    messages_dispatch()
+    second = Message.objects.get(campaign=later, customer=customer)
+    assert (second.status, second.reason) == (MessageStatus.SKIPPED, Reason.NO_CONSENT)
+    assert len(fake_twilio.creates()) == 1
+
+
+def test_a_stop_also_stops_a_message_planned_before_it(client, fake_twilio, morning):
+    customer = CustomerFactory(birthday=dt.date(1990, 11, 26), locale="en")
+    consent(customer, "sms", "marketing", True)
+    campaign_with_templates(trigger="birthday", purpose="marketing", channels=["sms"])
+    campaigns_sweep(now=dt.datetime.now(dt.UTC))  # planned, not yet sent
+    signed_post(
+        client,
+        "/webhooks/twilio/inbound",
+        {"MessageSid": "SM" + "6" * 32, "From": customer.phone, "Body": "td"},
+    )
+    messages_dispatch()
+    planned = Message.objects.get(customer=customer)
+    assert (planned.status, planned.reason) == (MessageStatus.SKIPPED, Reason.NO_CONSENT)
+    assert fake_twilio.creates() == []
