@@ -19,6 +19,7 @@ from care.campaigns import (
     campaign_activate,
     campaign_approve,
     campaign_archive,
+    campaign_needs_new_approval,
     campaign_pause,
     campaign_submit,
 )
@@ -200,6 +201,21 @@ class CampaignAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        edited = form.has_changed() or any(f.has_changed() for f in formsets)
+        campaign = form.instance
+        if (
+            change
+            and edited
+            and campaign_needs_new_approval(campaign=campaign, editor=request.user)
+        ):
+            self.message_user(
+                request,
+                _("The campaign changed while active: it waits for a new approval."),
+                messages.WARNING,
+            )
 
     def _apply(
         self, request, queryset: QuerySet[Campaign], service: Callable, done: str

@@ -41,6 +41,9 @@ def messages_insert(rows: list[Message], batch_size: int) -> None:
     now = timezone.now()
     for row in rows:
         row.created_at = row.updated_at = now
+    # Two sweeps inserting the same keys in different orders could deadlock on
+    # the unique indexes; one order for everybody rules that out.
+    rows = sorted(rows, key=lambda row: row.key)
     for start in range(0, len(rows), batch_size):
         _insert_chunk(rows[start : start + batch_size])
 

@@ -223,3 +223,22 @@ def campaign_archive(*, campaign: Campaign) -> int:
         reason=Reason.CAMPAIGN_ENDED,
         updated_at=timezone.now(),
     )
+
+
+def campaign_needs_new_approval(*, campaign: Campaign, editor) -> bool:
+    """An approved campaign edited while running goes back to a second person.
+
+    Returns whether it did. The editor becomes the creator of the new version,
+    so they cannot approve their own change.
+    """
+    if campaign.status != CampaignStatus.ACTIVE:
+        return False
+    Campaign.objects.filter(pk=campaign.pk).update(
+        status=CampaignStatus.AWAITING_APPROVAL,
+        created_by=editor,
+        approved_by=None,
+        approved_at=None,
+        updated_at=timezone.now(),
+    )
+    campaign.refresh_from_db()
+    return True

@@ -156,3 +156,62 @@ def test_a_test_send_emails_every_template_to_the_marketer(client, marketer):
         and "[email / en]" in mail.outbox[0].body
     )
     assert not campaign.messages.exists()
+
+
+def test_the_outreach_labels_are_translated_to_chinese():
+    from django.utils import translation
+
+    from care.models import CampaignStatus, Reason
+
+    with translation.override("zh-hans"):
+        assert str(Reason.QUIET_HOURS.label) == "客户所在时区的免打扰时段"
+        assert str(CampaignStatus.AWAITING_APPROVAL.label) == "待审批"
+
+
+def test_editing_an_active_campaign_sends_it_back_for_approval(
+    client, marketer, approver
+):
+    campaign = campaign_with_templates(
+        status="active", created_by=approver, approved_by=approver
+    )
+    url = reverse("admin:care_campaign_change", args=[campaign.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: form[name].value()
+        for name in form.fields
+        if form[name].value() is not None
+    }
+    data.update(
+        {
+            "name": "Renamed",
+            "audience": "{}",
+            "params": "{}",
+            "channels": '["sms", "email"]',
+        }
+    )
+    templates = campaign.templates.all()
+    data.update(
+        {
+            "templates-TOTAL_FORMS": str(len(templates)),
+            "templates-INITIAL_FORMS": str(len(templates)),
+        }
+    )
+    for n, template in enumerate(templates):
+        data.update(
+            {
+                f"templates-{n}-id": template.pk,
+                f"templates-{n}-campaign": campaign.pk,
+                f"templates-{n}-channel": template.channel,
+                f"templates-{n}-locale": template.locale,
+                f"templates-{n}-subject": template.subject,
+                f"templates-{n}-body": template.body,
+            }
+        )
+    response = client.post(url, data, follow=True)
+    assert "waits for a new approval" in response.content.decode()
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.created_by, campaign.approved_by) == (
+        "awaiting_approval",
+        marketer,
+        None,
+    )

@@ -10,8 +10,8 @@ from django.utils import timezone
 from care.dispatch import messages_dispatch
 from care.models import Message
 from care.outbox import messages_plan
+from crm.models import Customer
 from tests.factories import (
-    CustomerFactory,
     MessageFactory,
     campaign_with_templates,
     consent,
@@ -56,9 +56,15 @@ def test_concurrent_dispatch_workers_send_every_message_exactly_once(
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sweeps_plan_each_occasion_once(postgres_only):
     campaign = campaign_with_templates(trigger="birthday", purpose="marketing")
-    today = timezone.localdate()
-    for _ in range(50):
-        CustomerFactory(birthday=today.replace(year=1990))
+    birthday = timezone.localdate().replace(year=1990)
+    customers = [
+        Customer(external_id=f"S{n}", phone=f"+861380000{n:04d}", birthday=birthday)
+        for n in range(2500)  # more than one planning chunk
+    ]
+    for customer in customers:
+        customer.sync_birth_parts()
+    Customer.objects.bulk_create(customers)
     now = timezone.now()
     in_threads(lambda: messages_plan(campaign=campaign, now=now), 4)
-    assert Message.objects.count() == 50
+    assert Message.objects.count() == 2500
+    assert Message.objects.values("customer").distinct().count() == 2500

@@ -2,6 +2,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from care.rules import (
     cap_reached,
@@ -102,3 +104,32 @@ def test_it_adds_the_opt_out_text_in_the_customers_language_once():
 
 def test_it_backs_off_exponentially_up_to_an_hour():
     assert [retry_delay(n).seconds // 60 for n in (1, 2, 3, 10)] == [1, 2, 4, 60]
+
+
+ZONES = [
+    "Asia/Shanghai",
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Pacific/Chatham",
+    "UTC",
+]
+
+
+@given(
+    moment=st.datetimes(
+        min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 12, 31)
+    ),
+    zone=st.sampled_from(ZONES),
+)
+def test_a_deferred_send_always_lands_after_now_and_outside_quiet_hours(moment, zone):
+    now = moment.replace(tzinfo=dt.UTC)
+    tz = ZoneInfo(zone)
+    until = quiet_until(now, tz, NIGHT)
+    if until is None:
+        local = now.astimezone(tz).time()
+        assert dt.time(8) <= local < dt.time(21)
+    else:
+        assert now < until <= now + dt.timedelta(hours=12)
+        assert quiet_until(until, tz, NIGHT) is None
