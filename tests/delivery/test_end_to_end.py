@@ -62,3 +62,27 @@ def test_a_stop_also_stops_a_message_planned_before_it(client, fake_twilio, morn
     planned = Message.objects.get(customer=customer)
     assert (planned.status, planned.reason) == (MessageStatus.SKIPPED, Reason.NO_CONSENT)
     assert fake_twilio.creates() == []
+
+
+def test_planning_picks_email_when_the_phone_is_unusable(morning):
+    from crm.services import customer_phone_mark_unusable
+
+    customer = CustomerFactory(birthday=dt.date(1990, 11, 26), locale="en")
+    consent(customer, "sms", "marketing", True)
+    consent(customer, "email", "marketing", True)
+    customer_phone_mark_unusable(customer=customer, reason="invalid number")
+    campaign_with_templates(
+        trigger="birthday", purpose="marketing", channels=["sms", "email"]
+    )
+    campaigns_sweep(now=dt.datetime.now(dt.UTC))
+    assert Message.objects.get(customer=customer).channel == "email"
+
+
+def test_a_new_phone_number_clears_the_unusable_mark(morning):
+    from crm.services import customer_phone_mark_unusable, customer_upsert
+
+    customer = CustomerFactory()
+    customer_phone_mark_unusable(customer=customer, reason="invalid number")
+    customer_upsert(external_id=customer.external_id, phone="+8613912345678")
+    customer.refresh_from_db()
+    assert (customer.phone_unusable_at, customer.phone_unusable_reason) == (None, "")
