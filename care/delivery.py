@@ -69,7 +69,7 @@ def _lower_statuses(status: str) -> list[str]:
 
 
 def _message_for(sid: str, ref: str | None) -> Message | None:
-    if ref and ref.isdigit():
+    if ref and ref.isascii() and ref.isdigit() and len(ref) < 19:
         found = Message.objects.filter(pk=int(ref)).select_related("customer").first()
         if found is not None and found.provider_id in ("", sid):
             return found

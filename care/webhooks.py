@@ -41,7 +41,11 @@ def _bad(reason: str) -> HttpResponse:
 
 
 def _params(request: HttpRequest) -> dict[str, str]:
-    return {key: request.POST.get(key, "") for key in request.POST}
+    # NUL cannot be stored in PostgreSQL text or jsonb: never part of a real value.
+    return {
+        key.replace("\x00", ""): request.POST.get(key, "").replace("\x00", "")
+        for key in request.POST
+    }
 
 
 @csrf_exempt

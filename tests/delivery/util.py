@@ -22,7 +22,18 @@ def signed_post(client, path: str, params: dict, *, token: str = "test-auth-toke
     from django.conf import settings
     from twilio.request_validator import RequestValidator
 
+    from django.utils.encoding import iri_to_uri
+
+    # Twilio signs the URL it requested, percent-encoded.
     signature = RequestValidator(token).compute_signature(
-        settings.SITE_URL + path, params
+        settings.SITE_URL + iri_to_uri(path), params
     )
-    return client.post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+    from urllib.parse import urlencode
+
+    # As Twilio sends it: application/x-www-form-urlencoded.
+    return client.post(
+        path,
+        urlencode(params),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=signature,
+    )
