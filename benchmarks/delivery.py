@@ -96,8 +96,14 @@ def _prepare(count: int) -> None:
         ],
         batch_size=5000,
     )
-    ids = [c.pk for c in customers] if customers[0].pk else list(
-        Customer.objects.filter(external_id__startswith="DL").values_list("id", flat=True)
+    ids = (
+        [c.pk for c in customers]
+        if customers[0].pk
+        else list(
+            Customer.objects.filter(external_id__startswith="DL").values_list(
+                "id", flat=True
+            )
+        )
     )
     Consent.objects.bulk_create(
         [

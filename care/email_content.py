@@ -15,9 +15,15 @@ from care.unsubscribe import unsubscribe_url
 from crm.models import Purpose
 
 
-def email_finish(message: Message, body: str, html: str, locale: str) -> tuple[str, str]:
+def email_finish(
+    message: Message, body: str, html: str, locale: str
+) -> tuple[str, str]:
     """Return the text and HTML parts, with the unsubscribe link on marketing."""
-    url = unsubscribe_url(message.customer) if message.purpose == Purpose.MARKETING else ""
+    url = (
+        unsubscribe_url(message.customer)
+        if message.purpose == Purpose.MARKETING
+        else ""
+    )
     with translation.override(locale):
         label = _("Unsubscribe from marketing emails")
         if url and url not in body:
@@ -26,7 +32,9 @@ def email_finish(message: Message, body: str, html: str, locale: str) -> tuple[s
             html = render_to_string(
                 "care/email/message.html",
                 {
-                    "body": mark_safe(linebreaks(escape(_strip_link(body, label, url)))),
+                    "body": mark_safe(
+                        linebreaks(escape(_strip_link(body, label, url)))
+                    ),
                     "unsubscribe_url": url,
                     "unsubscribe_label": label,
                 },

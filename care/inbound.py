@@ -142,7 +142,10 @@ def _act(inbound: InboundMessage, customers: list[Customer], word: str) -> None:
         _consent(customers, False, word)
     elif inbound.kind == InboundKind.START:
         _consent(customers, True, word)
-    elif inbound.kind == InboundKind.OTHER and inbound.customer is not None:
-        if _survey_answer(inbound.customer, inbound.body):
-            inbound.kind = InboundKind.SURVEY
-            inbound.save(update_fields=["kind"])
+    elif (
+        inbound.kind == InboundKind.OTHER
+        and inbound.customer is not None
+        and _survey_answer(inbound.customer, inbound.body)
+    ):
+        inbound.kind = InboundKind.SURVEY
+        inbound.save(update_fields=["kind"])

@@ -54,7 +54,9 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     if not signature_valid(request):
         return _forbidden()
     try:
-        delivery_status_record(params=_params(request), message_ref=request.GET.get("m"))
+        delivery_status_record(
+            params=_params(request), message_ref=request.GET.get("m")
+        )
     except ValueError as exc:
         return _bad(str(exc))
     return HttpResponse(status=204)

@@ -57,7 +57,9 @@ class FakeTwilio:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
         ).start()
         return self
 
@@ -189,7 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake.lock:
             reply = self.fake.script.popleft() if self.fake.script else Reply()
             resource = (
-                self.fake._store(form, dt.datetime.now(dt.UTC)) if reply.create else None
+                self.fake._store(form, dt.datetime.now(dt.UTC))
+                if reply.create
+                else None
             )
         if reply.delay:
             time.sleep(reply.delay)  # longer than the client's timeout

@@ -36,7 +36,9 @@ def test_the_campaign_page_shows_encoding_and_segments(admin_client):
 
 @pytest.mark.parametrize("model", ["deliveryevent", "inboundmessage"])
 def test_the_logs_are_listed(admin_client, model):
-    assert admin_client.get(reverse(f"admin:care_{model}_changelist")).status_code == 200
+    assert (
+        admin_client.get(reverse(f"admin:care_{model}_changelist")).status_code == 200
+    )
 
 
 def test_it_warns_about_a_twilio_setup_that_cannot_work(settings):

@@ -51,8 +51,9 @@ def test_it_puts_the_unsubscribe_link_in_both_parts():
 def test_it_offers_a_mailto_target_when_configured(settings):
     settings.UNSUBSCRIBE_MAILTO = "unsubscribe@example.com"
     _, email = sent_email()
-    assert "<mailto:unsubscribe@example.com?subject=unsubscribe>" in (
-        email.extra_headers["List-Unsubscribe"]
+    assert (
+        "<mailto:unsubscribe@example.com?subject=unsubscribe>"
+        in (email.extra_headers["List-Unsubscribe"])
     )
 
 

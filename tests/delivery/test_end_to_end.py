@@ -60,7 +60,10 @@ def test_a_stop_also_stops_a_message_planned_before_it(client, fake_twilio, morn
     )
     messages_dispatch()
     planned = Message.objects.get(customer=customer)
-    assert (planned.status, planned.reason) == (MessageStatus.SKIPPED, Reason.NO_CONSENT)
+    assert (planned.status, planned.reason) == (
+        MessageStatus.SKIPPED,
+        Reason.NO_CONSENT,
+    )
     assert fake_twilio.creates() == []
 
 

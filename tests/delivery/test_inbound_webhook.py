@@ -40,8 +40,19 @@ def customer():
 
 @pytest.mark.parametrize(
     "body",
-    ["STOP", " stop ", "StopAll", "UNSUBSCRIBE", "cancel", "END", "quit", "TD", "td",
-     "退订", " 退订 "],
+    [
+        "STOP",
+        " stop ",
+        "StopAll",
+        "UNSUBSCRIBE",
+        "cancel",
+        "END",
+        "quit",
+        "TD",
+        "td",
+        "退订",
+        " 退订 ",
+    ],
 )
 def test_it_withdraws_sms_marketing_consent_on_an_opt_out_word(client, customer, body):
     assert reply(client, customer, body).status_code == 200

@@ -8,7 +8,9 @@ def test_it_counts_a_plain_text_as_one_gsm7_segment():
     assert (info.encoding, info.segments) == ("GSM-7", 1)
 
 
-@pytest.mark.parametrize(("length", "segments"), [(160, 1), (161, 2), (306, 2), (307, 3)])
+@pytest.mark.parametrize(
+    ("length", "segments"), [(160, 1), (161, 2), (306, 2), (307, 3)]
+)
 def test_it_splits_gsm7_at_160_then_153(length, segments):
     assert sms_info("a" * length).segments == segments
 
@@ -39,7 +41,7 @@ def test_it_counts_an_emoji_as_two_ucs2_units():
 
 def test_it_replaces_lookalikes_when_the_rest_is_gsm7():
     text = "It\u2019s \u201cready\u201d\u00a0\u2013 see you\u2026\u200b"
-    assert sms_normalize(text) == "It's \"ready\" - see you..."
+    assert sms_normalize(text) == 'It\'s "ready" - see you...'
     assert sms_info(sms_normalize(text)).encoding == "GSM-7"
 
 

@@ -24,7 +24,9 @@ def callback(client, message, status, code="", path=None):
     params = {"MessageSid": SID, "MessageStatus": status, "AccountSid": "AC1"}
     if code:
         params["ErrorCode"] = code
-    return signed_post(client, path or f"/webhooks/twilio/status?m={message.pk}", params)
+    return signed_post(
+        client, path or f"/webhooks/twilio/status?m={message.pk}", params
+    )
 
 
 def test_it_records_delivered(client):
@@ -109,7 +111,7 @@ def test_it_refuses_a_forged_signature(client):
 
 
 def test_it_refuses_a_signature_over_other_parameters(client):
-    message = sent_message()
+    sent_message()
     response = signed_post(
         client, "/webhooks/twilio/status", {"MessageSid": SID, "MessageStatus": "sent"}
     )

@@ -9,6 +9,7 @@ from care.models import MessageStatus, Reason
 from crm.models import Consent
 from tests.delivery.conftest import FROM_NUMBER, SITE_URL
 from tests.delivery.util import planned, reloaded
+from tests.factories import MessageFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("morning")]
 
@@ -76,9 +77,6 @@ def test_it_skips_later_sms_to_a_number_marked_unusable(fake_twilio):
     fake_twilio.then_error(21211)
     first = planned()
     messages_dispatch()
-    second = planned(customer=None) if False else None
-    from tests.factories import MessageFactory
-
     second = MessageFactory(campaign=first.campaign, customer=first.customer)
     messages_dispatch()
     second = reloaded(second)
@@ -118,9 +116,7 @@ def test_it_backs_off_after_a_429_without_counting_it_as_a_failure(
     assert dt.timedelta(seconds=30) <= wait <= dt.timedelta(minutes=10)
 
 
-def test_it_sends_a_throttled_message_once_the_backoff_has_passed(
-    fake_twilio, morning
-):
+def test_it_sends_a_throttled_message_once_the_backoff_has_passed(fake_twilio, morning):
     fake_twilio.then_throttle(retry_after=1)
     message = planned()
     messages_dispatch()

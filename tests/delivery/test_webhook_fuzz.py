@@ -14,15 +14,39 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 keys = st.sampled_from(
-    ["MessageSid", "SmsSid", "MessageStatus", "ErrorCode", "From", "To", "Body",
-     "OptOutType", "AccountSid"]
+    [
+        "MessageSid",
+        "SmsSid",
+        "MessageStatus",
+        "ErrorCode",
+        "From",
+        "To",
+        "Body",
+        "OptOutType",
+        "AccountSid",
+    ]
 ) | st.text(max_size=10)
 values = st.text(max_size=60) | st.sampled_from(
-    ["STOP", "td", "退订", "HELP", "delivered", "failed", "sent", "+8613800000000",
-     "SM" + "1" * 32, "30006", "21610", "START", "99999999999999999999"]
+    [
+        "STOP",
+        "td",
+        "退订",
+        "HELP",
+        "delivered",
+        "failed",
+        "sent",
+        "+8613800000000",
+        "SM" + "1" * 32,
+        "30006",
+        "21610",
+        "START",
+        "99999999999999999999",
+    ]
 )
 forms = st.dictionaries(keys, values, max_size=6)
-refs = st.sampled_from(["", "?m=1", "?m=abc", "?m=99999999999999999999999", "?m=%C2%B2"])
+refs = st.sampled_from(
+    ["", "?m=1", "?m=abc", "?m=99999999999999999999999", "?m=%C2%B2"]
+)
 
 
 @FUZZ

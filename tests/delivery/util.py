@@ -20,9 +20,8 @@ def reloaded(message: Message) -> Message:
 def signed_post(client, path: str, params: dict, *, token: str = "test-auth-token"):
     """POST form params to a webhook with a valid X-Twilio-Signature."""
     from django.conf import settings
-    from twilio.request_validator import RequestValidator
-
     from django.utils.encoding import iri_to_uri
+    from twilio.request_validator import RequestValidator
 
     # Twilio signs the URL it requested, percent-encoded.
     signature = RequestValidator(token).compute_signature(
