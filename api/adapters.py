@@ -1,7 +1,6 @@
 """Reads from the parts built beside the API, each behind one function.
 
-Segmentation and outreach provide these selectors; until a module exists the
-customer profile shows null/empty, and once it does nothing here changes.
+Segmentation and outreach provide these selectors.
 """
 
 import importlib
@@ -9,6 +8,7 @@ import importlib.util
 from typing import Any
 
 from crm.models import Customer
+from segmentation import selectors as segmentation_selectors
 
 RECENT_MESSAGES = 20
 
@@ -20,9 +20,8 @@ def _selector(module: str, name: str) -> Any:
 
 
 def customer_rfm(customer: Customer) -> dict[str, Any] | None:
-    """Current RFM scores (with "segment"), from segmentation.selectors.customer_rfm."""
-    selector = _selector("segmentation.selectors", "customer_rfm")
-    return selector(customer) if selector else None
+    """Current RFM scores (with "segment"); load the customer with select_related("rfm")."""
+    return segmentation_selectors.customer_rfm(customer)
 
 
 def customer_recent_messages(customer: Customer) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ from api.schemas import (
     TicketIn,
     TicketOut,
 )
+from care.offers import order_received
 from care.services import ticket_upsert
 from crm.models import Customer
 from crm.services import (
@@ -58,7 +59,9 @@ def put_customer(request: HttpRequest, external_id: str, payload: CustomerIn):
 )
 def get_customer(request: HttpRequest, external_id: str):
     """The profile, current consents, RFM scores and segment, and recent messages."""
-    customer = Customer.objects.filter(external_id=external_id).first()
+    customer = (
+        Customer.objects.select_related("rfm").filter(external_id=external_id).first()
+    )
     if customer is None:
         raise Http404(_("Unknown customer %(id)r.") % {"id": external_id[:64]})
     return Status(200, present.customer_out(customer))
@@ -76,6 +79,7 @@ def put_order(request: HttpRequest, external_id: str, payload: OrderIn):
     order, created = order_upsert(
         external_id=external_id, **payload.model_dump(exclude_unset=True)
     )
+    order_received(order)  # redeems the order's coupon, once
     return Status(_status(created), present.order_out(order))
 
 

@@ -77,7 +77,7 @@ LOAD_SQL = [
        FROM generate_series(1, %(n)s) g,
             LATERAL (SELECT date '1950-01-01' + ((g::bigint * 7919) %% 20000)::int AS d) x""",
     """INSERT INTO crm_consent (customer_id, channel, purpose, granted, source, recorded_at)
-       SELECT c.id, v.channel, v.purpose, c.id %% 5 <> 0, 'bench', now() - interval '100 days'
+       SELECT c.id, v.channel, v.purpose, c.id %% 5 <> 1, 'bench', now() - interval '100 days'
        FROM crm_customer c CROSS JOIN (VALUES ('sms', 'marketing'), ('sms', 'service'),
                                               ('email', 'marketing')) v(channel, purpose)""",
     """INSERT INTO crm_product (sku, name, category, price, launched_at, created_at, updated_at)
@@ -231,6 +231,7 @@ def child_sweeps() -> dict:
 
 
     call_command("migrate", verbosity=0)  # a reused database may predate a migration
+    _ensure_transitions()
 
     figures = {}
     for campaign in _campaigns():
@@ -241,6 +242,32 @@ def child_sweeps() -> dict:
         log(f"  sweep {campaign.trigger}: {first} / rerun {again}")
         _clear(campaign)
     return figures
+
+
+def _ensure_transitions() -> None:
+    """Segment changes for the win-back sweep: 2% of customers moved yesterday."""
+    try:
+        from segmentation.models import RfmRun, SegmentTransition
+    except ImportError:
+        return
+    if SegmentTransition.objects.exists():
+        return
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    run = RfmRun.objects.create(started_at=now, window_days=365, as_of=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO segmentation_segmenttransition
+                 (customer_id, from_segment, to_segment, changed_at, run_id)
+               SELECT id, 'loyal',
+                      CASE WHEN id %% 2 = 0 THEN 'at_risk' ELSE 'cant_lose_them' END,
+                      now() - interval '1 day', %s
+               FROM crm_customer WHERE id %% 50 = 1""",
+            [run.pk],
+        )
+        cursor.execute("ANALYZE segmentation_segmenttransition")
 
 
 def _clear(campaign) -> None:

@@ -13,7 +13,7 @@ import json
 from django.db import connection
 from django.utils import timezone
 
-from care.models import Message
+from care.models import Campaign, Message
 
 # Columns that differ from row to row (everything else is the same for a chunk).
 VARYING = (
@@ -32,42 +32,69 @@ VARYING = (
 )
 
 
-def messages_insert(rows: list[Message], batch_size: int) -> None:
+def as_messages(campaign: Campaign, rows: list[dict]) -> list[Message]:
+    return [
+        Message(
+            campaign=campaign, trigger=campaign.trigger, purpose=campaign.purpose, **row
+        )
+        for row in rows
+    ]
+
+
+def messages_insert(campaign: Campaign, rows: list[dict], batch_size: int) -> None:
+    """Insert planned rows (dicts of the VARYING fields) of one campaign, ignoring conflicts."""
     if not rows:
         return
     if connection.vendor != "postgresql":
-        Message.objects.bulk_create(rows, ignore_conflicts=True, batch_size=batch_size)
+        Message.objects.bulk_create(
+            as_messages(campaign, rows), ignore_conflicts=True, batch_size=batch_size
+        )
         return
-    now = timezone.now()
-    for row in rows:
-        row.created_at = row.updated_at = now
     # Two sweeps inserting the same keys in different orders could deadlock on
     # the unique indexes; one order for everybody rules that out.
-    rows = sorted(rows, key=lambda row: row.key)
+    rows = sorted(rows, key=lambda row: row["key"])
+    constants = _constants(campaign)
     for start in range(0, len(rows), batch_size):
-        _insert_chunk(rows[start : start + batch_size])
+        _insert_chunk(rows[start : start + batch_size], constants)
 
 
-def _insert_chunk(rows: list[Message]) -> None:
-    if len({(row.campaign_id, row.trigger, row.purpose) for row in rows}) != 1:
-        raise ValueError("one chunk holds the rows of one campaign")
+def _constants(campaign: Campaign) -> dict:
+    """The values every row of the campaign's sweep shares: the fields' defaults."""
+    now = timezone.now()
+    values = {
+        field.attname: field.get_default()
+        for field in Message._meta.concrete_fields
+        if not field.primary_key and field.attname not in VARYING
+    }
+    values.update(
+        campaign_id=campaign.pk,
+        trigger=campaign.trigger,
+        purpose=campaign.purpose,
+        created_at=now,
+        updated_at=now,
+    )
+    return values
+
+
+def _insert_chunk(rows: list[dict], constants: dict) -> None:
     quote = connection.ops.quote_name
-    columns, selected, constants, unnest, arrays = [], [], [], [], []
+    columns, selected, scalars, unnest, arrays = [], [], [], [], []
     for field in Message._meta.concrete_fields:
         if field.primary_key:
             continue
         is_json = field.get_internal_type() == "JSONField"
         db_type = "text" if is_json else field.db_type(connection)
+        cast = "::jsonb" if is_json else ""
         columns.append(quote(field.column))
         if field.attname in VARYING:
-            values = [getattr(row, field.attname) for row in rows]
+            values = [row[field.attname] for row in rows]
             arrays.append([json.dumps(v) for v in values] if is_json else values)
             unnest.append(f"%s::{db_type}[]")
-            selected.append(f"u.c{len(unnest)}" + ("::jsonb" if is_json else ""))
+            selected.append(f"u.c{len(unnest)}{cast}")
         else:
-            value = getattr(rows[0], field.attname)
-            constants.append(json.dumps(value) if is_json else value)
-            selected.append(f"%s::{db_type}" + ("::jsonb" if is_json else ""))
+            value = constants[field.attname]
+            scalars.append(json.dumps(value) if is_json else value)
+            selected.append(f"%s::{db_type}{cast}")
     names = ", ".join(f"c{n}" for n in range(1, len(unnest) + 1))
     sql = (
         f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(columns)}) "
@@ -75,4 +102,4 @@ def _insert_chunk(rows: list[Message]) -> None:
         "ON CONFLICT DO NOTHING"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, constants + arrays)
+        cursor.execute(sql, scalars + arrays)

@@ -72,7 +72,7 @@ def messages_claim(
     exclude_channels: tuple[str, ...] = (),
 ) -> tuple[str, list[int]]:
     """Flip up to `limit` due rows to sending; return the claim token and their ids."""
-    token = f"{worker or worker_name()}:{uuid.uuid4().hex[:8]}"
+    token = f"{(worker or worker_name())[:80]}:{uuid.uuid4().hex[:8]}"
     due = Message.objects.filter(
         status__in=RETRYABLE,
         send_after__lte=now,
@@ -92,7 +92,10 @@ def messages_claim(
             claimed_by=token,
             updated_at=now,
         )
-    claimed = Message.objects.filter(claimed_by=token, status=MessageStatus.SENDING)
+    # Only the rows this token won (the guarded update may have lost some).
+    claimed = Message.objects.filter(
+        id__in=ids, claimed_by=token, status=MessageStatus.SENDING
+    )
     return token, list(claimed.values_list("id", flat=True))
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
-from care.bulk import messages_insert
+from care.bulk import as_messages, messages_insert
 from care.campaigns import campaign_is_live, trigger_params
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
 from care.triggers import TRIGGERS, Due
@@ -82,26 +82,24 @@ def choose_channel(contact: dict, channels: list[str]) -> tuple[str, str]:
     return channels[0], Reason.NO_ADDRESS
 
 
-def _row(campaign: Campaign, due: Due, contact: dict) -> Message:
+def _row(campaign: Campaign, due: Due, contact: dict) -> dict:
+    """The varying fields of one outbox row (see care.bulk.VARYING)."""
     channel, reason = choose_channel(contact, campaign.channels)
     okey = occasion_key(campaign, due)
-    return Message(
-        key=f"{okey}/{channel}",
-        occasion_key=okey,
-        campaign=campaign,
-        customer_id=due.customer_id,
-        trigger=campaign.trigger,
-        channel=channel,
-        purpose=campaign.purpose,
-        occasion=due.data,
-        product_id=due.product_id,
-        asset_id=due.asset_id,
-        ticket_id=due.ticket_id,
-        status=MessageStatus.SKIPPED if reason else MessageStatus.PLANNED,
-        reason=reason,
-        send_after=due.send_after,
-        expires_at=due.expires_at,
-    )
+    return {
+        "key": f"{okey}/{channel}",
+        "occasion_key": okey,
+        "customer_id": due.customer_id,
+        "channel": channel,
+        "occasion": due.data,
+        "product_id": due.product_id,
+        "asset_id": due.asset_id,
+        "ticket_id": due.ticket_id,
+        "status": MessageStatus.SKIPPED if reason else MessageStatus.PLANNED,
+        "reason": reason,
+        "send_after": due.send_after,
+        "expires_at": due.expires_at,
+    }
 
 
 def _chunks(items: Iterable[Due], size: int) -> Iterator[list[Due]]:
@@ -132,12 +130,12 @@ def _plan_chunk(
     ]
     result.due += len(chunk)
     result.already += len(existing)
-    result.skipped += sum(1 for row in rows if row.status == MessageStatus.SKIPPED)
-    result.planned += sum(1 for row in rows if row.status == MessageStatus.PLANNED)
+    result.skipped += sum(1 for row in rows if row["status"] == MessageStatus.SKIPPED)
+    result.planned += sum(1 for row in rows if row["status"] == MessageStatus.PLANNED)
     if dry_run:
-        result.rows.extend(rows)
+        result.rows.extend(as_messages(campaign, rows))
     else:
-        messages_insert(rows, CHUNK)
+        messages_insert(campaign, rows, CHUNK)
 
 
 def messages_plan(

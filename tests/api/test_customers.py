@@ -1,4 +1,8 @@
+import io
+
 import pytest
+import time_machine
+from django.core.management import call_command
 
 from crm.models import Consent, Customer
 from tests.factories import CustomerFactory
@@ -153,3 +157,25 @@ def test_it_reads_a_customer_in_a_bounded_number_of_queries(
     # One more than before for the recent messages (care.selectors).
     with django_assert_max_num_queries(5):
         assert api.get("/customers/C1").status_code == 200
+
+
+@time_machine.travel("2026-11-22 12:00 +0800", tick=False)
+def test_it_returns_the_current_rfm_and_segment_after_a_scoring_run(api):
+    api.put("/customers/C1", BODY)
+    api.put("/products/SKU-1", {"name": "Kettle", "category": "kitchen", "price": "99.00"})
+    api.put(
+        "/orders/O1",
+        {
+            "customer": "C1",
+            "placed_at": "2026-11-01T10:00:00+08:00",
+            "total": "99.00",
+            "currency": "CNY",
+            "items": [{"product": "SKU-1", "quantity": 1}],
+        },
+    )
+    call_command("rfm_score", "--no-progress", stdout=io.StringIO())
+
+    body = api.get("/customers/C1").json()
+
+    assert body["rfm"]["frequency"] == 1 and body["rfm"]["r_score"] in range(1, 6)
+    assert body["segment"] == body["rfm"]["segment"] != ""

@@ -67,3 +67,31 @@ def test_it_ignores_a_code_of_another_customer_or_an_expired_code():
 
 def test_it_ignores_orders_without_a_code():
     assert order_received(OrderFactory(coupon_code="")) is False
+
+
+def test_an_order_pushed_through_the_api_redeems_its_coupon(client):
+    from api.services import api_token_create
+
+    coupon = issued_coupon("BDAPI12345")
+    coupon.customer.external_id = "C-COUPON"
+    coupon.customer.save()
+    _, token = api_token_create(name="shop")
+    body = {
+        "customer": "C-COUPON",
+        "placed_at": "2026-11-01T12:00:00+08:00",
+        "total": "99.00",
+        "currency": "CNY",
+        "coupon_code": "BDAPI12345",
+    }
+    response = client.put(
+        "/api/v1/orders/O-COUPON",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 201
+    coupon.refresh_from_db()
+    assert (
+        coupon.status == CouponStatus.REDEEMED
+        and coupon.order.external_id == "O-COUPON"
+    )
