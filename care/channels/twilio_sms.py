@@ -15,9 +15,11 @@ Error policy (why each class is handled as it is):
 """
 
 import datetime as dt
+import os
 import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+from urllib.request import getproxies
 
 import requests
 from django.conf import settings
@@ -60,6 +62,16 @@ class CareHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
         self.local = threading.local()
+        if self.session is not None and not getproxies():
+            # requests re-reads the environment on every request (a sixth of
+            # a send's time); without proxies only the CA bundle matters, and
+            # that is read once here.
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get(
+                "CURL_CA_BUNDLE"
+            )
+            if bundle:
+                self.session.verify = bundle
+            self.session.trust_env = False
 
     def request(self, method: str, url: str, *args, **kwargs) -> Response:
         if self.base_url:
