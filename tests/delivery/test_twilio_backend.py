@@ -214,3 +214,11 @@ def test_it_queues_a_connection_refused_send_as_transient(settings, morning):
     message = planned()
     messages_dispatch()
     assert reloaded(message).reason == Reason.TRANSIENT_ERROR
+
+
+def test_it_keeps_messages_waiting_while_no_sender_is_configured(fake_twilio, settings):
+    settings.TWILIO_FROM_NUMBER = ""
+    message = planned()
+    messages_dispatch()
+    assert reloaded(message).reason == Reason.TRANSIENT_ERROR
+    assert fake_twilio.creates() == []
