@@ -85,9 +85,10 @@ def _survey_answer(customer: Customer, body: str) -> bool:
     except ImportError:  # the surveys app is not merged yet
         return False
     try:
-        return survey_answer_by_sms(
-            customer=customer, body=body, received_at=timezone.now()
-        )
+        with transaction.atomic():  # a savepoint: a failure leaves the reply intact
+            return survey_answer_by_sms(
+                customer=customer, body=body, received_at=timezone.now()
+            )
     except Exception:  # a reply is never lost to a survey bug: kept as "other"
         log.exception("survey_answer_by_sms failed for customer %s", customer.pk)
         return False
