@@ -17,7 +17,7 @@ then: the key names the channel).
 import datetime as dt
 import itertools
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
@@ -151,17 +151,30 @@ def messages_plan(
     return result
 
 
-def campaigns_sweep(*, now: dt.datetime, dry_run: bool = False) -> list[PlanResult]:
-    """Run every active campaign's trigger once (a dry run also covers drafts)."""
+def campaigns_sweep(
+    *,
+    now: dt.datetime,
+    dry_run: bool = False,
+    on_planned: Callable[[PlanResult, int], None] | None = None,
+) -> list[PlanResult]:
+    """Run every active campaign's trigger once (a dry run also covers drafts).
+
+    `on_planned(result, total)` is called after each campaign (progress display).
+    """
     statuses = [CampaignStatus.ACTIVE]
     if dry_run:
         statuses += [CampaignStatus.DRAFT, CampaignStatus.AWAITING_APPROVAL]
-    campaigns = (
+    campaigns = list(
         Campaign.objects.filter(status__in=statuses)
         .select_related("offer")
         .order_by("pk")
     )
-    return [_plan_safely(campaign, now, dry_run) for campaign in campaigns]
+    results = []
+    for campaign in campaigns:
+        results.append(_plan_safely(campaign, now, dry_run))
+        if on_planned is not None:
+            on_planned(results[-1], len(campaigns))
+    return results
 
 
 def _plan_safely(campaign: Campaign, now: dt.datetime, dry_run: bool) -> PlanResult:

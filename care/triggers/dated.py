@@ -4,6 +4,9 @@ import calendar
 import datetime as dt
 from collections.abc import Iterator
 
+from django.db.models import CharField, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
+
 from care.rules import customer_zone, local_moment
 from care.triggers.base import Due, audience_q, local_date_span
 from crm.models import Customer
@@ -29,6 +32,23 @@ def matches(day: dt.date, year: int | None, month: int, dom: int) -> bool:
     return (day.month, day.day) == (month, dom) and year in (None, day.year)
 
 
+def _already_planned(campaign, day: dt.date) -> Exists:
+    """The customer has this occasion's row: one unique-index probe per customer.
+
+    A dated campaign's audience can be everybody and the sweep runs every
+    minute all day; without this every run would stream the whole audience
+    again just to find that nothing is new.
+    """
+    from care.models import Message
+
+    key = Concat(
+        Value(f"{campaign.pk}/{campaign.trigger}/customer:"),
+        Cast(OuterRef("pk"), CharField()),
+        Value(f"/{day.isoformat()}"),
+    )
+    return Exists(Message.objects.filter(occasion_key=key))
+
+
 def dated_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
     year, month, dom, at = parse_when(params["date"], params["time"])
     first, last = local_date_span(now)
@@ -45,7 +65,11 @@ def dated_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
         if not matches(today, year, month, dom):
             continue
         send_after = local_moment(today, at, zone)
-        ids = audience.filter(time_zone=zone_name).values_list("id", flat=True)
+        ids = (
+            audience.filter(time_zone=zone_name)
+            .exclude(_already_planned(campaign, today))
+            .values_list("id", flat=True)
+        )
         for customer_id in ids.iterator(chunk_size=5000):
             yield Due(
                 customer_id=customer_id,

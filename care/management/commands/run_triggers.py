@@ -3,9 +3,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from care.outbox import campaigns_sweep
+from care.outbox import PlanResult, campaigns_sweep
 from care.preview import PreviewLine, sweep_preview
 from care.rules import customer_zone
+from crm.progress import Progress
 
 
 class Command(BaseCommand):
@@ -28,14 +29,7 @@ class Command(BaseCommand):
             raise CommandError("--limit must be 0 or more.")
         now = timezone.now()
         if not dry_run:
-            for result in campaigns_sweep(now=now):
-                if result.error:
-                    self.stderr.write(f"{result.campaign.slug}: failed: {result.error}")
-                    continue
-                self.stdout.write(
-                    f"{result.campaign.slug}: planned {result.planned}, "
-                    f"skipped {result.skipped}, already planned {result.already}"
-                )
+            self._sweep(now, verbose=options["verbosity"] >= 1)
             return
         for result, lines in sweep_preview(now=now, limit=limit):
             campaign = result.campaign
@@ -58,6 +52,29 @@ class Command(BaseCommand):
                     f"  ... and {result.planned + result.skipped - len(lines)} more"
                 )
         self.stdout.write("Dry run: nothing was written.")
+
+    def _sweep(self, now, *, verbose: bool) -> None:
+        progress = None
+
+        def advance(result: PlanResult, total: int) -> None:
+            nonlocal progress
+            if progress is None:
+                progress = Progress(
+                    "Campaigns swept", total, stream=self.stderr, enabled=verbose
+                )
+            progress.advance()
+
+        results = campaigns_sweep(now=now, on_planned=advance)
+        if progress is not None:
+            progress.finish()
+        for result in results:
+            if result.error:
+                self.stderr.write(f"{result.campaign.slug}: failed: {result.error}")
+                continue
+            self.stdout.write(
+                f"{result.campaign.slug}: planned {result.planned}, "
+                f"skipped {result.skipped}, already planned {result.already}"
+            )
 
     def _describe(self, line: PreviewLine) -> str:
         message = line.message
