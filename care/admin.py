@@ -67,3 +67,4 @@ from care import admin_outreach  # noqa: E402,F401
 
 # Surveys, recovery cases, goodwill and the care reports.
 from care import admin_surveys  # noqa: E402,F401
+from care import admin_delivery  # noqa: E402,F401

@@ -53,7 +53,18 @@ def _results_line(result: CampaignResult) -> str:
 class MessageTemplateInline(admin.StackedInline):
     model = MessageTemplate
     extra = 0
-    fields = [("channel", "locale"), "subject", "body", "html_body"]
+    fields = [("channel", "locale"), "subject", "body", "html_body", "content_check"]
+    readonly_fields = ["content_check"]
+
+    @admin.display(description=_("check"))
+    def content_check(self, obj: MessageTemplate) -> str:
+        # Encoding and segments (SMS) for a sample customer, or what blocks activation.
+        if obj is None or obj.pk is None:
+            return "-"
+        from care.content import template_check
+        from care.render import TemplateCache
+
+        return template_check(obj, TemplateCache({obj.campaign_id})).summary()
 
 
 @admin.register(Offer)
@@ -344,6 +355,8 @@ class MessageAdmin(ReadOnlyAdmin):
             {
                 "fields": [
                     "provider_id",
+                    "provider_status",
+                    "error_code",
                     "sent_at",
                     "delivered_at",
                     "converted_at",

@@ -161,9 +161,21 @@ def _move(campaign: Campaign, allowed: set[str], target: str) -> None:
                 "target": CampaignStatus(target).label,
             }
         )
+    if target in (CampaignStatus.AWAITING_APPROVAL, CampaignStatus.ACTIVE):
+        _content_check(campaign)
     campaign.status = target
     campaign.full_clean()
     campaign.save()
+
+
+def _content_check(campaign: Campaign) -> None:
+    from care.content import campaign_content_errors
+
+    errors = campaign_content_errors(campaign)
+    if errors:
+        raise ValidationError(
+            [_("A template is not ready: %(error)s") % {"error": e} for e in errors]
+        )
 
 
 def campaign_submit(*, campaign: Campaign) -> None:

@@ -31,3 +31,43 @@ def q_cluster_errors(q: dict, engine: str) -> list[Error]:
             )
         )
     return errors
+
+
+@register()
+def check_twilio(app_configs, **kwargs) -> list:
+    return twilio_warnings(settings)
+
+
+def twilio_warnings(conf) -> list:
+    """Warn about a Twilio set-up that cannot send or cannot hear back."""
+    from django.core.checks import Warning
+
+    if not conf.SMS_BACKEND.endswith("TwilioBackend"):
+        return []
+    warnings = []
+    if not (conf.TWILIO_ACCOUNT_SID and conf.TWILIO_AUTH_TOKEN):
+        warnings.append(
+            Warning(
+                "SMS_BACKEND is Twilio but TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN are empty.",
+                hint="Set both, or choose another SMS_BACKEND.",
+                id="care.W101",
+            )
+        )
+    if not (conf.TWILIO_FROM_NUMBER or conf.TWILIO_MESSAGING_SERVICE_SID):
+        warnings.append(
+            Warning(
+                "Twilio has no sender.",
+                hint="Set TWILIO_FROM_NUMBER or TWILIO_MESSAGING_SERVICE_SID.",
+                id="care.W102",
+            )
+        )
+    if "127.0.0.1" in conf.SITE_URL or "localhost" in conf.SITE_URL:
+        warnings.append(
+            Warning(
+                f"SITE_URL ({conf.SITE_URL}) is local: Twilio cannot reach the status "
+                "and inbound webhooks, and their signatures will not validate.",
+                hint="Set SITE_URL to the public https address of this site.",
+                id="care.W103",
+            )
+        )
+    return warnings

@@ -155,6 +155,8 @@ def _before_rules(message: Message, now: dt.datetime) -> Outcome | None:
     customer = message.customer
     if not (customer.phone if message.channel == "sms" else customer.email):
         return _skip(Reason.NO_ADDRESS)
+    if message.channel == "sms" and customer.phone_unusable_at is not None:
+        return _skip(Reason.CONTACT_UNUSABLE, customer.phone_unusable_reason)
     return None
 
 

@@ -41,9 +41,13 @@ from care.models import (
 from care.render import RenderError, TemplateCache, message_render
 from care.rules import retry_delay
 from care.surveys import surveys_sent
+from care.rules import retry_delay, throttle_delay
+from care.throughput import sms_budget
 
 log = logging.getLogger(__name__)
 RECORD_EVERY = 50
+# Counted in DispatchResult when the SMS rate budget was spent (the row stays due).
+RATE_LIMITED = "rate_limited"
 
 
 @dataclass
@@ -63,7 +67,11 @@ def worker_name() -> str:
 
 
 def messages_claim(
-    *, now: dt.datetime, limit: int, worker: str = ""
+    *,
+    now: dt.datetime,
+    limit: int,
+    worker: str = "",
+    exclude_channels: tuple[str, ...] = (),
 ) -> tuple[str, list[int]]:
     """Flip up to `limit` due rows to sending; return the claim token and their ids."""
     token = f"{(worker or worker_name())[:80]}:{uuid.uuid4().hex[:8]}"
@@ -72,6 +80,8 @@ def messages_claim(
         send_after__lte=now,
         campaign__status=CampaignStatus.ACTIVE,
     ).order_by("send_after", "id")
+    if exclude_channels:
+        due = due.exclude(channel__in=exclude_channels)
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
@@ -234,6 +244,8 @@ def _failed(
     attempts = message.attempts + 1
     limit = settings.CARE_DISPATCH_MAX_ATTEMPTS
     detail = str(exc)[:500]
+    if getattr(exc, "ambiguous", False) or getattr(exc, "retry_after", None) is not None:
+        return _in_doubt_or_throttled(message, recorder, exc, now)
     if exc.permanent or (limit and attempts >= limit):
         reason = Reason.PERMANENT_ERROR if exc.permanent else Reason.MAX_ATTEMPTS
         recorder.add(
@@ -253,6 +265,44 @@ def _failed(
         last_error=str(exc),
         attempts=attempts,
         send_after=now + retry_delay(attempts),
+    )
+    return MessageStatus.DEFERRED
+
+
+def _in_doubt_or_throttled(
+    message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime
+) -> str:
+    """Ambiguous: reconcile, never resend blindly. Throttled: back off with jitter.
+
+    Throttling does not count towards CARE_DISPATCH_MAX_ATTEMPTS: the message
+    did nothing wrong. See docs/delivery.md.
+    """
+    common = {
+        "reason_detail": str(exc)[:500],
+        "last_error": str(exc),
+        "attempts": message.attempts + 1,
+    }
+    if exc.ambiguous:
+        # The rendered text is what the look-up matches on.
+        recorder.add(
+            message,
+            status=MessageStatus.UNKNOWN,
+            reason=Reason.AMBIGUOUS,
+            subject=message.subject[:300],
+            body=message.body,
+            html_body=message.html_body,
+            **common,
+        )
+        return MessageStatus.UNKNOWN
+    delay = throttle_delay(message.attempts + 1, exc.retry_after or 0.0)
+    if message.channel == "sms":
+        sms_budget().block(delay.total_seconds())
+    recorder.add(
+        message,
+        status=MessageStatus.DEFERRED,
+        reason=Reason.THROTTLED,
+        send_after=now + delay,
+        **common,
     )
     return MessageStatus.DEFERRED
 
@@ -308,6 +358,11 @@ def _process(
     if outcome is not None:
         _record_outcome(message, recorder, outcome)
         return outcome.status
+    if message.channel == "sms" and not sms_budget().take():
+        # Over the sender's rate: back in the queue as it was, still due.
+        released = MessageStatus.DEFERRED if message.reason else MessageStatus.PLANNED
+        recorder.add(message, status=released)
+        return RATE_LIMITED
     status = _send(message, recorder, cache, now)
     if status == MessageStatus.SENT:
         context.count_sent(message)
@@ -342,6 +397,8 @@ def messages_reap(*, now: dt.datetime) -> int:
             }
         elif sent is True:
             fields = {"status": MessageStatus.SENT, "sent_at": now, "reason": ""}
+            if message.provider_id:  # the lookup found the provider's id
+                fields["provider_id"] = message.provider_id
         elif sent is False:
             fields = {
                 "status": MessageStatus.DEFERRED,
@@ -362,20 +419,30 @@ def messages_dispatch(
     Stops claiming after CARE_DISPATCH_TIME_BUDGET seconds so a scheduled run
     ends well within the task timeout; the next run carries on.
     """
+    from care.delivery import messages_reconcile
+
     result = DispatchResult()
     reaped = messages_reap(now=timezone.now())
     if reaped:
         result.add("reaped", reaped)
+    reconciled = messages_reconcile(now=timezone.now())
+    if reconciled:
+        result.add("reconciled", reconciled)
     batches = 0
     deadline = time.monotonic() + settings.CARE_DISPATCH_TIME_BUDGET
+    # When the SMS budget is spent, SMS rows stay due and email keeps flowing.
+    exclude: tuple[str, ...] = () if sms_budget().available() else ("sms",)
     while (not max_batches or batches < max_batches) and time.monotonic() < deadline:
         now = timezone.now()
-        token, ids = messages_claim(now=now, limit=batch_size, worker=worker)
+        token, ids = messages_claim(
+            now=now, limit=batch_size, worker=worker, exclude_channels=exclude
+        )
         if not ids:
             break
         batches += 1
-        for status, count in batch_process(
-            ids=ids, token=token, now=now
-        ).counts.items():
+        counts = batch_process(ids=ids, token=token, now=now).counts
+        for status, count in counts.items():
             result.add(status, count)
+        if counts.get(RATE_LIMITED) or counts.get(MessageStatus.DEFERRED):
+            exclude = () if sms_budget().available() else ("sms",)
     return result

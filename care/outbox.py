@@ -60,12 +60,15 @@ def _contacts(ids: list[int], channels: list[str], purpose: str) -> dict[int, di
         for channel in channels
     }
     rows = Customer.objects.filter(pk__in=ids).annotate(**annotations)
-    fields = ["pk", "phone", "email", *annotations]
+    fields = ["pk", "phone", "email", "phone_unusable_at", *annotations]
     return {row["pk"]: row for row in rows.values(*fields)}
 
 
 def has_address(contact: dict, channel: str) -> bool:
-    return bool(contact["phone"] if channel == "sms" else contact["email"])
+    if channel == "sms":
+        # A number the SMS provider refused for good is no address (issue 5).
+        return bool(contact["phone"]) and contact.get("phone_unusable_at") is None
+    return bool(contact["email"])
 
 
 def choose_channel(contact: dict, channels: list[str]) -> tuple[str, str]:

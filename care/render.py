@@ -10,6 +10,7 @@ from django.utils import translation
 from care.models import Message, MessageTemplate
 from care.rules import with_opt_out
 from care.surveys import survey_context
+from care.sms_text import sms_normalize
 from crm.models import Purpose
 
 # A private engine: no loaders (templates come from campaign strings), i18n tags built in.
@@ -76,6 +77,8 @@ def message_context(message: Message, coupon_code: str) -> dict:
 
 
 def message_render(message: Message, cache: TemplateCache) -> Rendered:
+    from care.email_content import email_finish
+
     locale = message.customer.locale
     template = cache.pick(message.campaign_id, message.channel, locale)
     if template is None:
@@ -96,4 +99,9 @@ def message_render(message: Message, cache: TemplateCache) -> Rendered:
         raise RenderError(str(exc)) from exc
     if message.channel == "sms" and message.purpose == Purpose.MARKETING:
         body = with_opt_out(body, template.locale)
+    if message.channel == "sms":
+        # Smart quotes and the like would turn a GSM-7 text into costlier UCS-2.
+        body = sms_normalize(body)
+    if message.channel == "email":
+        body, html = email_finish(message, body.strip(), html.strip(), template.locale)
     return Rendered(" ".join(subject.split()), body.strip(), html.strip(), code)

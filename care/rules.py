@@ -7,6 +7,7 @@ recovery issue extends with open recovery cases and low survey scores.
 
 import datetime as dt
 import hashlib
+import random
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -103,6 +104,19 @@ def with_opt_out(body: str, locale: str) -> str:
 def retry_delay(attempts: int) -> dt.timedelta:
     """Back off 1, 2, 4 ... minutes, at most an hour."""
     return dt.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def throttle_delay(
+    attempts: int, retry_after: float = 0.0, jitter: float | None = None
+) -> dt.timedelta:
+    """Back off 5, 10, 20 ... seconds (at most 10 minutes) after a 429, jittered.
+
+    Full jitter in [50%, 100%] spreads the workers that were throttled
+    together; never sooner than the provider's Retry-After.
+    """
+    base = min(5 * 2 ** max(attempts - 1, 0), 600)
+    share = 0.5 + (random.random() if jitter is None else jitter) / 2
+    return dt.timedelta(seconds=max(retry_after, base * share))
 
 
 def customers_in_care(customer_ids: Iterable[int], now: dt.datetime) -> set[int]:

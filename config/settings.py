@@ -10,7 +10,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_config
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CARE_VAR_DIR", str(BASE_DIR / "var")))
@@ -163,6 +163,21 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL")
+# Seconds the Twilio client waits for an answer (its own default is forever).
+TWILIO_TIMEOUT = env_float("TWILIO_TIMEOUT", 10.0)
+# An ambiguous send (timeout/5xx) is looked up at Twilio after this many seconds
+# unless a status callback settled it first.
+TWILIO_RECONCILE_AFTER = env_int("TWILIO_RECONCILE_AFTER", 120)
+# ValidityPeriod (seconds) for time-sensitive SMS without their own expiry (surveys).
+SMS_TIME_SENSITIVE_VALIDITY = env_int("SMS_TIME_SENSITIVE_VALIDITY", 3600)
+# SMS per second per sender, shared by all workers (0: no limit). Long code 1,
+# toll-free 3, short code ~100, a messaging service its pool's sum.
+SMS_RATE_PER_SECOND = env_float("SMS_RATE_PER_SECOND", 1.0)
+# The budget is counted per window: rate x window messages may leave in a burst,
+# Twilio queues them and paces them out.
+SMS_RATE_WINDOW_SECONDS = env_int("SMS_RATE_WINDOW_SECONDS", 60)
+# Marketing SMS longer than this many segments cannot be activated.
+SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS", 4)
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
     "care.channels.sms.TwilioBackend"
@@ -178,6 +193,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+# Optional mailto target added to the List-Unsubscribe header of marketing email.
+UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proactive Care <care@localhost>")
 
 # --- Security when not debugging ----------------------------------------------------
@@ -191,4 +208,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The twilio client logs every request's headers at INFO.
+    "loggers": {"twilio.http_client": {"level": "WARNING"}},
 }

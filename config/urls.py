@@ -3,9 +3,14 @@ from django.urls import path
 
 from api.api import api
 from care.surveys.views import survey_page
+from care.unsubscribe import unsubscribe
+from care.webhooks import twilio_inbound, twilio_status
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("s/<str:token>", survey_page, name="survey"),
+    path("webhooks/twilio/status", twilio_status, name="twilio-status"),
+    path("webhooks/twilio/inbound", twilio_inbound, name="twilio-inbound"),
+    path("u/<str:token>", unsubscribe, name="unsubscribe"),
 ]

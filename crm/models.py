@@ -29,6 +29,12 @@ class Customer(models.Model):
     phone = models.CharField(
         _("phone"), max_length=20, blank=True, db_index=True, help_text=_("E.164")
     )
+    # Set when the SMS provider refuses the number for good (invalid, not a
+    # mobile); cleared when the phone number changes.
+    phone_unusable_reason = models.CharField(
+        _("phone unusable because"), max_length=200, blank=True
+    )
+    phone_unusable_at = models.DateTimeField(_("phone unusable since"), null=True, blank=True)
     email = models.EmailField(_("email"), blank=True, db_index=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     # Month and day are kept apart so the birthday trigger is an indexed range

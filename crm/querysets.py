@@ -25,7 +25,11 @@ class CustomerQuerySet(models.QuerySet):
 
     def reachable_by(self, channel: str, purpose: str) -> "CustomerQuerySet":
         """Customers with an address for the channel whose latest consent is a grant."""
-        address = Q(phone__gt="") if channel == "sms" else Q(email__gt="")
+        address = (
+            Q(phone__gt="", phone_unusable_at__isnull=True)
+            if channel == "sms"
+            else Q(email__gt="")
+        )
         return self.with_consent(channel, purpose).filter(address, consented=True)
 
     def search(self, term: str) -> "CustomerQuerySet":

@@ -5,11 +5,29 @@ if TYPE_CHECKING:
 
 
 class ChannelError(Exception):
-    """A send failed. `permanent` says whether retrying could ever help."""
+    """A send failed. `permanent` says whether retrying could ever help.
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    `ambiguous`: the request may have reached the provider (a timeout or a 5xx
+    after sending), so it must be reconciled, never retried blindly.
+    `retry_after`: the provider throttled us (seconds it asked us to wait, or
+    0 when it did not say); retried with backoff and jitter.
+    `code`: the provider's error code, when it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        ambiguous: bool = False,
+        retry_after: float | None = None,
+        code: str = "",
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.ambiguous = ambiguous
+        self.retry_after = retry_after
+        self.code = code
 
 
 class ChannelBackend:

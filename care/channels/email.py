@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from care.models import Message
 
 
+def _list_headers(message: "Message") -> dict[str, str]:
+    if message.purpose != "marketing":
+        return {}
+    from care.unsubscribe import list_unsubscribe_headers
+
+    return list_unsubscribe_headers(message.customer)
+
+
 class EmailBackend(ChannelBackend):
     def send(self, message: "Message") -> str:
         address = message.customer.email
@@ -24,7 +32,7 @@ class EmailBackend(ChannelBackend):
             body=message.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],
-            headers={"Message-ID": msgid},
+            headers={"Message-ID": msgid, **_list_headers(message)},
         )
         if message.html_body:
             email.attach_alternative(message.html_body, "text/html")

@@ -35,3 +35,13 @@ class LocmemBackend(ChannelBackend):
 
     def was_sent(self, message: "Message") -> bool | None:
         return any(sent.pk == message.pk for sent in outbox)
+
+
+def __getattr__(name: str):
+    # "care.channels.sms.TwilioBackend" (the settings' default with credentials)
+    # resolves lazily: the twilio library is imported only when it is used.
+    if name == "TwilioBackend":
+        from care.channels.twilio_sms import TwilioBackend
+
+        return TwilioBackend
+    raise AttributeError(name)

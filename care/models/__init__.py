@@ -5,6 +5,7 @@ from care.models.campaigns import (
     Offer,
     TriggerKind,
 )
+from care.models.delivery import DeliveryEvent, InboundKind, InboundMessage
 from care.models.messages import (
     RETRYABLE,
     SENT_LIKE,
@@ -32,6 +33,9 @@ __all__ = [
     "CampaignStatus",
     "Coupon",
     "CouponStatus",
+    "DeliveryEvent",
+    "InboundKind",
+    "InboundMessage",
     "Message",
     "MessageStatus",
     "MessageTemplate",

@@ -45,6 +45,14 @@ class Reason(models.TextChoices):
         _("Worker stopped; the channel confirms it was not sent"),
     )
     NOT_ATTEMPTED = "not_attempted", _("Worker stopped before trying: queued again")
+    # Delivery (issue 5, docs/delivery.md).
+    AMBIGUOUS = (
+        "ambiguous",
+        _("Provider timed out or failed after the request: reconciling"),
+    )
+    THROTTLED = "throttled", _("Provider asked us to slow down: retrying")
+    UNDELIVERED = "undelivered", _("The carrier could not deliver it")
+    CONTACT_UNUSABLE = "contact_unusable", _("The phone number cannot receive SMS")
 
 
 RETRYABLE = (MessageStatus.PLANNED, MessageStatus.DEFERRED)
@@ -111,6 +119,11 @@ class Message(models.Model):
     # Stamped just before a send is tried; tells the reaper a claimed row that
     # was never tried (safe to queue again) from one in doubt.
     attempted_at = models.DateTimeField(_("attempted at"), null=True, blank=True)
+    # The provider's latest delivery status (Twilio: queued, sent, delivered,
+    # undelivered, failed) and error code, from status callbacks; never written
+    # by dispatch, so a callback racing a send cannot be overwritten.
+    provider_status = models.CharField(_("provider status"), max_length=12, blank=True)
+    error_code = models.CharField(_("error code"), max_length=10, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
@@ -128,6 +141,10 @@ class Message(models.Model):
             ),
             models.Index(fields=["campaign", "status"], name="care_msg_campaign_idx"),
             models.Index(fields=["status", "claimed_at"], name="care_msg_claim_idx"),
+            # deliveries_settle: receipts that came in while a send was recorded.
+            models.Index(
+                fields=["status", "provider_status"], name="care_msg_receipt_idx"
+            ),
         ]
 
     def __str__(self) -> str:

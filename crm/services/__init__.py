@@ -2,7 +2,11 @@
 
 from crm.services.assets import asset_upsert
 from crm.services.catalog import order_upsert, product_upsert
-from crm.services.customers import consent_record, customer_upsert
+from crm.services.customers import (
+    consent_record,
+    customer_phone_mark_unusable,
+    customer_upsert,
+)
 from crm.services.events import MAX_BATCH, EventBatchResult, browse_events_record
 
 __all__ = [
@@ -11,6 +15,7 @@ __all__ = [
     "asset_upsert",
     "browse_events_record",
     "consent_record",
+    "customer_phone_mark_unusable",
     "customer_upsert",
     "order_upsert",
     "product_upsert",

@@ -122,6 +122,9 @@ def customer_upsert(
     with transaction.atomic():
         customer = locked_or_new(Customer, external_id=external_id)
         created = customer.pk is None
+        if "phone" in values and values["phone"] != customer.phone:
+            # A new number gets a fresh chance.
+            customer.phone_unusable_reason, customer.phone_unusable_at = "", None
         for name, value in values.items():
             setattr(customer, name, value)
         save_clean(customer)
@@ -209,3 +212,18 @@ def _consent_on_file(
             return resent
     current = topic.order_by("-recorded_at", "-id").first()
     return current if current is not None and current.granted == granted else None
+
+
+def customer_phone_mark_unusable(*, customer: Customer, reason: str) -> bool:
+    """Record that the phone cannot receive SMS; return whether it was news.
+
+    Kept until the phone number changes. Only the row's marker columns are
+    written, so a concurrent profile update is not overwritten.
+    """
+    now = timezone.now()
+    updated = Customer.objects.filter(
+        pk=customer.pk, phone=customer.phone, phone_unusable_at__isnull=True
+    ).update(phone_unusable_reason=reason[:200], phone_unusable_at=now, updated_at=now)
+    if updated:
+        customer.phone_unusable_reason, customer.phone_unusable_at = reason[:200], now
+    return bool(updated)

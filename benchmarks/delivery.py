@@ -1,0 +1,229 @@
+#!/usr/bin/env python
+"""Delivery benchmark: dispatch through the real Twilio client against the local
+fake Twilio server (its own process), and the same through the in-memory test
+backend, rate limit off. Prints ONE JSON line on stdout; progress on stderr.
+See BENCHMARKS.md.
+
+    .venv/bin/python benchmarks/delivery.py                      # 10,000 messages
+    BENCH_SCALE=1 .venv/bin/python benchmarks/delivery.py        # 100,000
+    .venv/bin/python benchmarks/delivery.py --messages 100000 --postgres
+
+SQLite lives in var/bench/; with --postgres the database bench_delivery on the
+server of BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+is dropped and created for each run.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BASE_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+TWILIO = "care.channels.sms.TwilioBackend"
+LOCMEM = "care.channels.sms.LocmemBackend"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def child(args: list[str], url: str, backend: str, twilio_url: str) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CARE_VAR_DIR": str(ROOT / "var" / "bench"),
+        "CARE_QUIET_HOURS": "",
+        "CARE_DISPATCH_TIME_BUDGET": "36000",
+        "SMS_BACKEND": backend,
+        "SMS_RATE_PER_SECOND": "0",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "bench-token",
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "TWILIO_API_BASE_URL": twilio_url,
+        "SITE_URL": "https://care.example.com",
+        "LOG_LEVEL": "WARNING",
+    }
+    done = subprocess.run(
+        [sys.executable, __file__, *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
+def _prepare(count: int) -> None:
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from care.models import Campaign, Message, MessageTemplate
+    from crm.models import Consent, Customer
+
+    call_command("migrate", verbosity=0)
+    campaign, _ = Campaign.objects.update_or_create(
+        slug="bench-delivery",
+        defaults={
+            "name": "delivery",
+            "trigger": "maintenance",
+            "purpose": "service",
+            "channels": ["sms"],
+            "status": "active",
+        },
+    )
+    MessageTemplate.objects.get_or_create(
+        campaign=campaign,
+        channel="sms",
+        locale="zh-hans",
+        defaults={"body": "{{ customer.name }}您好，您的爱车该保养了。"},
+    )
+    Message.objects.filter(campaign=campaign).delete()
+    Customer.objects.filter(external_id__startswith="DL").delete()
+    now = timezone.now()
+    customers = Customer.objects.bulk_create(
+        [
+            Customer(external_id=f"DL{i}", name=f"D{i}", phone=f"+8613700{i:06d}")
+            for i in range(count)
+        ],
+        batch_size=5000,
+    )
+    ids = (
+        [c.pk for c in customers]
+        if customers[0].pk
+        else list(
+            Customer.objects.filter(external_id__startswith="DL").values_list(
+                "id", flat=True
+            )
+        )
+    )
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                customer_id=c,
+                channel="sms",
+                purpose="service",
+                granted=True,
+                source="bench",
+                recorded_at=now,
+            )
+            for c in ids
+        ],
+        batch_size=5000,
+    )
+    Message.objects.bulk_create(
+        [
+            Message(
+                key=f"bench-delivery/{c}/sms",
+                occasion_key=f"bench-delivery/{c}",
+                campaign=campaign,
+                customer_id=c,
+                trigger="maintenance",
+                channel="sms",
+                purpose="service",
+                send_after=now,
+            )
+            for c in ids
+        ],
+        batch_size=5000,
+    )
+
+
+def child_dispatch(count: int) -> dict:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    from care.dispatch import messages_dispatch
+
+    _prepare(count)
+    start = time.perf_counter()
+    result = messages_dispatch(batch_size=500)
+    seconds = time.perf_counter() - start
+    sent = result.counts.get("sent", 0)
+    return {
+        "backend": settings.SMS_BACKEND.rsplit(".", 1)[-1],
+        "vendor": connection.vendor,
+        "messages": count,
+        "sent": sent,
+        "other": {k: v for k, v in result.counts.items() if k != "sent"},
+        "seconds": round(seconds, 2),
+        "per_second": round(sent / seconds) if seconds else None,
+    }
+
+
+def _databases(postgres: bool) -> list[str]:
+    bench = ROOT / "var" / "bench"
+    bench.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{bench / 'delivery.sqlite3'}{suffix}").unlink(missing_ok=True)
+    urls = [f"sqlite:///{bench / 'delivery.sqlite3'}"]
+    if postgres:
+        urls.append(urlunsplit(urlsplit(BASE_URL)._replace(path="/bench_delivery")))
+    return urls
+
+
+def _fresh_postgres(url: str) -> None:
+    import psycopg
+
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(BASE_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # BENCH_SCALE is a fraction, as for the other benchmarks: 1 = 100,000
+    # messages; unset, 0.1 keeps `make bench` short.
+    default = max(1, round(100_000 * float(os.environ.get("BENCH_SCALE") or 0.1)))
+    parser.add_argument("--messages", type=int, default=default)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--child", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child_dispatch(args.messages)))
+        return
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fake_twilio.py")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    twilio_url = server.stdout.readline().strip()
+    runs = []
+    try:
+        for url in _databases(args.postgres):
+            for backend in (TWILIO, LOCMEM):
+                if url.startswith("postgres"):
+                    _fresh_postgres(url)
+                log(f"== {backend.rsplit('.', 1)[-1]} on {url.split(':')[0]}")
+                runs.append(
+                    child(
+                        ["--child", "--messages", str(args.messages)],
+                        url,
+                        backend,
+                        twilio_url,
+                    )
+                )
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(json.dumps({"machine": machine, "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()

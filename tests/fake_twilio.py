@@ -1,0 +1,246 @@
+"""A fake Twilio Messages API on 127.0.0.1, for the real twilio client to talk to.
+
+Speaks the JSON of /2010-04-01/Accounts/{AccountSid}/Messages: create (POST
+form), fetch by SID and list with To/From/DateSent filters. Records every
+request (path, form fields, query, basic-auth user). Responses to creates are
+scriptable, in order: success, 429 with Retry-After, a 4xx with a Twilio code,
+a 5xx, a delay longer than the client's timeout (the server sleeps, not the
+test), and the newer RFC 9457 error body that the client raises as
+TwilioServiceException.
+"""
+
+import base64
+import datetime as dt
+import itertools
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Reply:
+    status: int = 201
+    body: dict | None = None  # None: the created message resource
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+    create: bool = True  # whether the message exists afterwards
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    auth_user: str
+
+
+class FakeTwilio:
+    def __init__(self, account_sid: str = "AC" + "0" * 32) -> None:
+        self.account_sid = account_sid
+        self.requests: list[Recorded] = []
+        self.messages: dict[str, dict] = {}
+        self.script: deque[Reply] = deque()
+        self.lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.server: ThreadingHTTPServer | None = None
+
+    # --- life cycle -------------------------------------------------------
+    def start(self) -> "FakeTwilio":
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # --- scripting ----------------------------------------------------------
+    def then(self, reply: Reply) -> None:
+        self.script.append(reply)
+
+    def then_error(self, code: int, status: int = 400, message: str = "") -> None:
+        body = {
+            "code": code,
+            "message": message or f"error {code}",
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        }
+        self.then(Reply(status, body, create=False))
+
+    def then_throttle(self, retry_after: int = 2) -> None:
+        body = {"code": 20429, "message": "Too Many Requests", "status": 429}
+        self.then(Reply(429, body, {"Retry-After": str(retry_after)}, create=False))
+
+    def then_server_error(self, create: bool = True) -> None:
+        body = {"code": 20500, "message": "Internal Server Error", "status": 500}
+        self.then(Reply(500, body, create=create))
+
+    def then_slow(self, seconds: float, create: bool = True) -> None:
+        self.then(Reply(delay=seconds, create=create))
+
+    def then_service_error(self, code: int, status: int = 400) -> None:
+        body = {
+            "type": f"https://www.twilio.com/docs/errors/{code}",
+            "title": "Invalid request",
+            "status": status,
+            "code": code,
+            "detail": f"problem {code}",
+        }
+        self.then(Reply(status, body, create=False))
+
+    # --- state ---------------------------------------------------------------
+    def creates(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST"]
+
+    def add_message(self, to: str, body: str, *, when: dt.datetime, **extra) -> dict:
+        with self.lock:
+            return self._store({"To": to, "Body": body, **extra}, when)
+
+    def _store(self, form: dict, when: dt.datetime) -> dict:
+        sid = f"SM{next(self._ids):032x}"
+        stamp = format_datetime(when.astimezone(dt.UTC), usegmt=True)
+        resource = {
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form.get("Body"),
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": "1",
+            "date_created": stamp,
+            "date_updated": stamp,
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
+            "_created": when,
+        }
+        self.messages[sid] = resource
+        return resource
+
+
+def _public(resource: dict) -> dict:
+    return {k: v for k, v in resource.items() if not k.startswith("_")}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeTwilio
+    protocol_version = "HTTP/1.1"  # keep-alive, as the client's pooled session expects
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes: without this, Nagle's
+        # algorithm and the client's delayed ACK add 40 ms to every answer.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _record(self, form: dict[str, str]) -> Recorded:
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        auth = self.headers.get("Authorization", "")
+        user = ""
+        if auth.startswith("Basic "):
+            user = base64.b64decode(auth[6:]).decode().split(":", 1)[0]
+        recorded = Recorded(self.command, parts.path, query, form, user)
+        with self.fake.lock:
+            self.fake.requests.append(recorded)
+        return recorded
+
+    def _send(self, status: int, body: dict, headers: dict | None = None) -> None:
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (timeout): nobody is listening
+            pass
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode()
+        form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+        self._record(form)
+        with self.fake.lock:
+            reply = self.fake.script.popleft() if self.fake.script else Reply()
+            resource = (
+                self.fake._store(form, dt.datetime.now(dt.UTC))
+                if reply.create
+                else None
+            )
+        if reply.delay:
+            time.sleep(reply.delay)  # longer than the client's timeout
+        body = reply.body if reply.body is not None else _public(resource)
+        self._send(reply.status, body, reply.headers)
+
+    def do_GET(self) -> None:
+        recorded = self._record({})
+        path = recorded.path.removesuffix(".json")
+        base = f"/2010-04-01/Accounts/{self.fake.account_sid}/Messages"
+        if path == base:
+            return self._list(recorded.query)
+        sid = path.removeprefix(base + "/")
+        resource = self.fake.messages.get(sid)
+        if resource is None:
+            body = {"code": 20404, "message": "not found", "status": 404}
+            return self._send(404, body)
+        return self._send(200, _public(resource))
+
+    def _list(self, query: dict[str, str]) -> None:
+        since = query.get("DateSent>")
+        rows = [
+            _public(m)
+            for m in sorted(
+                self.fake.messages.values(), key=lambda m: m["_created"], reverse=True
+            )
+            if query.get("To") in (None, m["to"])
+            and query.get("From") in (None, m["from"])
+            and (since is None or m["_created"].date().isoformat() >= since[:10])
+        ]
+        size = int(query.get("PageSize") or 50)
+        self._send(
+            200,
+            {
+                "messages": rows[:size],
+                "page": 0,
+                "page_size": size,
+                "next_page_uri": None,
+                "uri": self.path,
+            },
+        )
+
+
+if __name__ == "__main__":  # the benchmark runs it as its own process
+    import sys
+
+    server = FakeTwilio().start()
+    print(server.url, flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    server.stop()
