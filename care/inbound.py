@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from care.models import InboundKind, InboundMessage
+from care.surveys import survey_answer_by_sms
 from crm.models import Channel, Customer, Purpose
 from crm.services import consent_record
 
@@ -80,10 +81,6 @@ def reply_text(kind: str, locale: str, *, twilio_replied: bool) -> str | None:
 
 
 def _survey_answer(customer: Customer, body: str) -> bool:
-    try:
-        from care.surveys import survey_answer_by_sms
-    except ImportError:  # the surveys app is not merged yet
-        return False
     try:
         with transaction.atomic():  # a savepoint: a failure leaves the reply intact
             return survey_answer_by_sms(

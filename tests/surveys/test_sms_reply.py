@@ -3,8 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from care.models import RecoveryCase
+from care.models import InboundMessage, RecoveryCase
 from care.surveys import survey_answer_by_sms
+from tests.delivery.util import signed_post
 from tests.factories import CustomerFactory
 from tests.surveys.helpers import sent_survey
 
@@ -65,3 +66,25 @@ def test_a_three_opens_no_case():
     survey = sent_survey()
     reply(survey.customer, "3")
     assert not RecoveryCase.objects.exists()
+
+
+def test_a_digit_texted_back_through_the_signed_webhook_answers_the_survey(
+    client, settings
+):
+    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
+    survey = sent_survey()
+    params = {
+        "MessageSid": "SM" + "1" * 32,
+        "From": survey.customer.phone,
+        "To": "+15005550006",
+        "Body": "5",
+    }
+    response = signed_post(client, "/webhooks/twilio/inbound", params)
+    params["MessageSid"], params["Body"] = "SM" + "2" * 32, "see you soon"
+    signed_post(client, "/webhooks/twilio/inbound", params)
+
+    survey.refresh_from_db()
+    assert response.status_code == 200
+    assert (survey.csat, survey.answered_via) == (5, "sms")
+    kinds = InboundMessage.objects.order_by("id").values_list("kind", flat=True)
+    assert list(kinds) == ["survey", "other"]
