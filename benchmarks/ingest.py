@@ -137,7 +137,7 @@ def main() -> None:
         "benchmark": "ingest",
         "database": connection.vendor,
         "customers": Customer.objects.count(),
-        "seed_demo_s": round(seed_s, 1),
+        "seed_demo_s": round(seed_s, 3),
         "seed_customers_per_s": round(args.customers / seed_s),
         **api_figures(args.event_batches),
         "machine": f"{os.cpu_count()} cpus, {platform.processor() or platform.machine()}",
