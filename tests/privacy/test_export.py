@@ -1,0 +1,102 @@
+import json
+import subprocess
+import sys
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from care.privacy import customer_export
+
+pytestmark = pytest.mark.django_db
+
+SECTIONS = {
+    "profile", "consents", "orders", "browse_events", "assets", "tickets", "rfm",
+    "segment_history", "messages", "delivery_events", "inbound_messages", "coupons",
+    "surveys", "recovery_cases",
+}
+
+
+def export(*args: str) -> str:
+    out = StringIO()
+    call_command("export_customer", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_fills_every_section_for_a_rich_customer(rich):
+    data = customer_export(customer=rich)
+    assert SECTIONS <= set(data)
+    empty = [name for name in SECTIONS if not data[name]]
+    assert empty == []
+
+
+def test_it_exports_orders_with_lines_and_decimals_as_strings(rich):
+    order = customer_export(customer=rich)["orders"][0]
+    assert order["total"] == "199.90"
+    assert order["lines"][0]["unit_price"] == "199.90"
+    assert order["lines"][0]["sku"]
+
+
+def test_it_keeps_consent_sources_and_times_as_evidence(rich):
+    consents = customer_export(customer=rich)["consents"]
+    assert len(consents) == 2
+    assert all(c["source"] and "granted" in c for c in consents)
+    assert consents[0]["recorded_at"].startswith("2026-11-23T")
+
+
+def test_it_exports_the_rendered_message_with_campaign_and_provider_id(rich):
+    message = customer_export(customer=rich)["messages"][0]
+    assert "王小明" in message["body"]
+    assert message["provider_id"]
+    assert message["status"] == "sent"
+    assert message["sent_at"].startswith("2026-11-23T")
+    assert set(message["campaign"]) == {"slug", "name"}
+
+
+def test_it_includes_unmatched_receipts_and_replies_from_their_phone(rich):
+    data = customer_export(customer=rich)
+    assert len(data["delivery_events"]) == 2
+    assert {m["body"] for m in data["inbound_messages"]} == {"谢谢", "TD"}
+
+
+def test_it_includes_survey_answers_and_recovery_cases_with_goodwill(rich):
+    data = customer_export(customer=rich)
+    assert data["surveys"][0]["comment"] == "太慢了"
+    case = data["recovery_cases"][0]
+    assert case["notes"] == "客户很生气"
+    assert "proposed_by_id" not in case["goodwill"]
+
+
+def test_the_command_prints_valid_json_with_chinese_intact(rich):
+    output = export("VIP-1")
+    assert "王小明" in output
+    assert json.loads(output)["profile"]["external_id"] == "VIP-1"
+
+
+def test_the_command_prints_one_line_with_indent_zero(rich):
+    assert export("VIP-1", "--indent", "0").strip().count("\n") == 0
+
+
+def test_an_unknown_id_is_a_command_error_naming_it():
+    with pytest.raises(CommandError, match="no customer with external id 'NOPE'"):
+        export("NOPE")
+
+
+def test_an_unknown_id_exits_1_with_one_line_and_no_traceback():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "export_customer", "NOPE"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    error_lines = [
+        line for line in result.stderr.splitlines() if "no customer" in line
+    ]
+    assert error_lines == ["CommandError: no customer with external id 'NOPE'"]
+    assert "Traceback" not in result.stderr
+
+
+def test_it_is_safe_to_run_twice(rich):
+    first, second = json.loads(export("VIP-1")), json.loads(export("VIP-1"))
+    assert first == second
