@@ -11,7 +11,9 @@ class ErasureRecord(models.Model):
     answer "was X erased, and when?" after X is gone.
     """
 
-    subject_hash = models.CharField(_("hashed external id"), max_length=64, db_index=True)
+    subject_hash = models.CharField(
+        _("hashed external id"), max_length=64, db_index=True
+    )
     erased_at = models.DateTimeField(_("erased at"))
     requested_by = models.CharField(_("requested by"), max_length=200)
     counts = models.JSONField(_("rows removed per model"), default=dict, blank=True)

@@ -63,7 +63,9 @@ def _refuse_if_sending(messages, now: dt.datetime) -> None:
     ]
     if busy:
         raise ErasureBlocked(
-            _("message %(id)s to this customer is being sent right now; try again in a minute")
+            _(
+                "message %(id)s to this customer is being sent right now; try again in a minute"
+            )
             % {"id": busy[0]}
         )
 
@@ -73,9 +75,9 @@ def _delete_everything(customer: Customer) -> dict[str, int]:
     counts["admin.LogEntry"] = _log_entries_delete(customer)
     # Rows the cascade would keep: unmatched receipts, and replies whose
     # customer link is SET_NULL (they hold the phone number and the text).
-    counts["care.DeliveryEvent"] += delivery_events_of(customer).filter(
-        message__isnull=True
-    ).delete()[0]
+    counts["care.DeliveryEvent"] += (
+        delivery_events_of(customer).filter(message__isnull=True).delete()[0]
+    )
     counts["care.InboundMessage"] += inbound_of(customer).delete()[0]
     for label in [k for k, v in CUSTOMER_LINKS.items() if v == "delete"]:
         app_label, model_name, field = label.split(".")
@@ -94,7 +96,9 @@ def _log_entries_delete(customer: Customer) -> int:
     for label in CUSTOMER_LINKS:
         app_label, model_name, field = label.split(".")
         model = apps.get_model(app_label, model_name)
-        ids = model._default_manager.filter(**{field: customer}).values_list("pk", flat=True)
+        ids = model._default_manager.filter(**{field: customer}).values_list(
+            "pk", flat=True
+        )
         targets.append((model, list(ids)))
     deleted = 0
     for model, ids in targets:

@@ -83,7 +83,9 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
         ],
         "coupons": [
             row(c, offer=c.offer.name)
-            for c in customer.coupons.select_related("offer").order_by("issued_at", "id")
+            for c in customer.coupons.select_related("offer").order_by(
+                "issued_at", "id"
+            )
         ],
         "surveys": [row(s) for s in customer.surveys.order_by("created_at", "id")],
         "recovery_cases": _recovery_cases(customer),
@@ -91,7 +93,9 @@ def customer_export(*, customer: Customer) -> dict[str, Any]:
 
 
 def _orders(customer: Customer) -> list[dict[str, Any]]:
-    orders = customer.orders.prefetch_related("lines__product").order_by("placed_at", "id")
+    orders = customer.orders.prefetch_related("lines__product").order_by(
+        "placed_at", "id"
+    )
     return [
         row(
             order,
@@ -105,7 +109,9 @@ def _orders(customer: Customer) -> list[dict[str, Any]]:
 
 
 def _browse_events(customer: Customer) -> list[dict[str, Any]]:
-    events = customer.browse_events.select_related("product").order_by("occurred_at", "id")
+    events = customer.browse_events.select_related("product").order_by(
+        "occurred_at", "id"
+    )
     return [row(e, sku=e.product.sku, product=e.product.name) for e in events]
 
 

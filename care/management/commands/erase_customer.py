@@ -20,11 +20,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("external_id")
         parser.add_argument(
-            "--yes", "--noinput", "--no-input", action="store_true", dest="yes",
+            "--yes",
+            "--noinput",
+            "--no-input",
+            action="store_true",
+            dest="yes",
             help="do not ask for confirmation",
         )
         parser.add_argument(
-            "--requested-by", default="", help="who asked for the erasure (kept on record)"
+            "--requested-by",
+            default="",
+            help="who asked for the erasure (kept on record)",
         )
 
     def handle(self, *args, external_id: str, yes: bool, requested_by: str, **options):
@@ -80,6 +86,6 @@ class Command(BaseCommand):
 def _default_requester() -> str:
     try:
         user = getpass.getuser()
-    except Exception:  # no login name in some containers
+    except (KeyError, OSError):  # no login name in some containers
         user = "unknown"
     return f"{user} (erase_customer)"
