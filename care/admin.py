@@ -68,3 +68,6 @@ from care import admin_outreach  # noqa: E402,F401
 # Surveys, recovery cases, goodwill and the care reports.
 from care import admin_surveys  # noqa: E402,F401
 from care import admin_delivery  # noqa: E402,F401
+
+# Erasure records and the customer page's export / erase links.
+from care import admin_privacy  # noqa: E402,F401
