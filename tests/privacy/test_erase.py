@@ -8,6 +8,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
+from django.db import connections
 from django.utils import timezone
 
 from care.channels.sms import LocmemBackend
@@ -24,6 +25,12 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_connection(monkeypatch):
+    """run_from_argv closes connections when done; the test's transaction needs its own."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def last_line(stderr: str) -> str:

@@ -4,10 +4,17 @@ from io import StringIO
 import pytest
 from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
+from django.db import connections
 
 from care.privacy import customer_export
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def keep_connection(monkeypatch):
+    """run_from_argv closes connections when done; the test's transaction needs its own."""
+    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def last_line(stderr: str) -> str:
