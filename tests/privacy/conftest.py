@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from care.channels import sms
 from care.dispatch import messages_dispatch
@@ -47,6 +47,13 @@ def channels(settings):
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Commands speak the operator's language: here English, whatever a request left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -60,3 +60,14 @@ def test_erasure_records_are_read_only(admin_client, rich):
     record = ErasureRecord.objects.get()
     url = reverse("admin:care_erasurerecord_delete", args=[record.pk])
     assert admin_client.post(url, {"post": "yes"}).status_code == 403
+
+
+def test_the_privacy_section_and_confirmation_speak_chinese(admin_client, rich):
+    page = admin_client.get(
+        reverse("admin:crm_customer_change", args=[rich.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert "导出数据（JSON）" in page.text
+    confirm = admin_client.get(
+        reverse("admin:care_customer_erase", args=[rich.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert "此操作无法撤销" in confirm.text

@@ -4,6 +4,7 @@ import getpass
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.privacy import ErasureBlocked, customer_erase, erasure_lookup
@@ -62,7 +63,9 @@ class Command(BaseCommand):
             _("customer '%(id)s' already erased on %(when)s (record %(pk)s)")
             % {
                 "id": external_id,
-                "when": record.erased_at.isoformat(timespec="seconds"),
+                "when": timezone.localtime(record.erased_at).isoformat(
+                    timespec="seconds"
+                ),
                 "pk": record.pk,
             }
         )

@@ -3,6 +3,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.privacy import customer_export, erasure_lookup
@@ -35,6 +36,6 @@ def missing_message(external_id: str) -> str:
     record = erasure_lookup(external_id=external_id)
     if record is not None:
         message += " " + _("(erased on %(when)s)") % {
-            "when": record.erased_at.isoformat(timespec="seconds")
+            "when": timezone.localtime(record.erased_at).isoformat(timespec="seconds")
         }
     return message
