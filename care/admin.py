@@ -62,12 +62,11 @@ CustomerAdmin.add_story_section(
     )
 )
 
-# Campaigns, offers, the message log and the customer page's messages section.
-from care import admin_outreach  # noqa: E402,F401
-
-# Surveys, recovery cases, goodwill and the care reports.
-from care import admin_surveys  # noqa: E402,F401
-from care import admin_delivery  # noqa: E402,F401
-
-# Erasure records and the customer page's export / erase links.
-from care import admin_privacy  # noqa: E402,F401
+# The other admin modules of this app register themselves on import.
+from care import (  # noqa: E402,F401
+    admin_delivery,  # SMS replies and delivery events
+    admin_messages,  # the message log, coupons, the customer's messages
+    admin_outreach,  # campaigns and offers
+    admin_privacy,  # erasure records, the customer's export / erase links
+    admin_surveys,  # surveys, recovery cases, goodwill, the care reports
+)

@@ -27,11 +27,13 @@ class Progress:
         self.enabled = enabled
         self._started = time.monotonic()
         self._last_shown = 0.0
+        # A log file or a pipe gets the final line only, not a line per update.
+        self.live = bool(getattr(self.stream, "isatty", lambda: False)())
 
     def advance(self, count: int = 1) -> None:
         self.done += count
         now = time.monotonic()
-        if self.enabled and now - self._last_shown >= self.interval:
+        if self.enabled and self.live and now - self._last_shown >= self.interval:
             self._last_shown = now
             self._show(end="\r")
 

@@ -2,7 +2,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from care.admin_outreach import customer_messages_section
 from care.models import Campaign
 from tests.factories import CustomerFactory, MessageFactory, campaign_with_templates
 
@@ -104,19 +103,22 @@ def test_the_message_log_is_read_only_and_filterable(client, marketer):
     assert client.get(reverse("admin:care_message_add")).status_code == 403
 
 
-def test_the_customer_section_lists_messages_with_status_and_reason():
+def test_the_customer_page_lists_messages_with_status_and_reason(client, marketer):
     customer = CustomerFactory()
     MessageFactory(customer=customer, status="skipped", reason="frequency_cap")
-    html = customer_messages_section(customer)
+    page = client.get(reverse("admin:crm_customer_change", args=[customer.pk]))
+    html = page.content.decode()
     assert "Skipped" in html and "Marketing frequency cap reached" in html
 
 
-def test_the_customer_section_says_when_there_is_nothing():
-    assert "No messages yet." in customer_messages_section(CustomerFactory())
+def test_the_customer_page_says_when_there_are_no_messages(client, marketer):
+    customer = CustomerFactory()
+    page = client.get(reverse("admin:crm_customer_change", args=[customer.pk]))
+    assert "No messages yet." in page.content.decode()
 
 
 def test_the_messages_story_context_is_bounded_and_links_the_full_log():
-    from care.admin_outreach import MESSAGES_SHOWN, messages_context
+    from care.admin_messages import MESSAGES_SHOWN, messages_context
 
     customer = CustomerFactory()
     for _ in range(MESSAGES_SHOWN + 2):
