@@ -67,5 +67,6 @@ from care import (  # noqa: E402,F401
     admin_delivery,  # SMS replies and delivery events
     admin_messages,  # the message log, coupons, the customer's messages
     admin_outreach,  # campaigns and offers
+    admin_privacy,  # erasure records, the customer's export / erase links
     admin_surveys,  # surveys, recovery cases, goodwill, the care reports
 )

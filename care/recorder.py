@@ -42,7 +42,7 @@ class Recorder:
         with transaction.atomic():
             for names, messages in groups.items():
                 self._write(names, messages)
-            for message, code in self.coupons:
+            for message, code in self._live(self.coupons):
                 _coupon_issue(message, code)
             surveys_sent(
                 [
@@ -53,6 +53,18 @@ class Recorder:
                 ]
             )
         self.pending, self.coupons = [], []
+
+    def _live(self, coupons: list[tuple[Message, str]]) -> list[tuple[Message, str]]:
+        # A message erased mid-batch (care/privacy) is gone: its coupon row
+        # would point at nothing, so it is not issued.
+        if not coupons:
+            return []
+        alive = set(
+            Message.objects.filter(pk__in=[m.pk for m, _ in coupons]).values_list(
+                "pk", flat=True
+            )
+        )
+        return [(m, code) for m, code in coupons if m.pk in alive]
 
     def _write(self, names: tuple[str, ...], messages: list[Message]) -> None:
         # One prepared UPDATE run with executemany: the ORM's per-row update()

@@ -15,6 +15,7 @@ from care.models.messages import (
     MessageStatus,
     Reason,
 )
+from care.models.privacy import ErasureRecord
 from care.models.recovery import CaseStatus, Goodwill, RecoveryCase, RecoveryPolicy
 from care.models.surveys import AnswerVia, Survey, SurveyKind
 from care.models.tickets import Ticket, TicketStatus
@@ -34,6 +35,7 @@ __all__ = [
     "Coupon",
     "CouponStatus",
     "DeliveryEvent",
+    "ErasureRecord",
     "InboundKind",
     "InboundMessage",
     "Message",
