@@ -6,11 +6,19 @@ travel as a dozen arrays through one INSERT ... SELECT FROM unnest(...) ON
 CONFLICT DO NOTHING, and the columns that are the same for every row of a
 sweep (campaign, trigger, purpose, empty content, timestamps) as single
 parameters. Other databases use bulk_create(ignore_conflicts=True).
+
+Every statement of a sweep's chunk runs with server-side binding (see
+`bound_cursor`): Django binds parameters on the client, which quotes each of
+a chunk's tens of thousands of values into the SQL text in Python.
 """
 
 import json
 
+from typing import Any
+
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from care.models import Campaign, Message
@@ -30,6 +38,32 @@ VARYING = (
     "send_after",
     "expires_at",
 )
+
+
+def bound_cursor() -> CursorWrapper:
+    """A Django cursor (queries logged and counted) binding on the server (psycopg 3).
+
+    Arrays and long IN lists then travel as parameters in one message instead
+    of being rendered as literals by Python: about a fifth of a large sweep.
+    """
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
+
+def rows_fetch(queryset: QuerySet) -> list[tuple[Any, ...]]:
+    """The rows of a values_list() queryset, bound on the server on PostgreSQL.
+
+    Only for plain columns (ints, strings, booleans, datetimes): Django's
+    converters are not applied on that path.
+    """
+    if connection.vendor != "postgresql":
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    with bound_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def as_messages(campaign: Campaign, rows: list[dict]) -> list[Message]:
@@ -101,5 +135,5 @@ def _insert_chunk(rows: list[dict], constants: dict) -> None:
         f"SELECT {', '.join(selected)} FROM unnest({', '.join(unnest)}) AS u({names}) "
         "ON CONFLICT DO NOTHING"
     )
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(sql, scalars + arrays)
