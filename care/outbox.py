@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
-from care.bulk import as_messages, messages_insert, rows_fetch
+from care.bulk import among, as_messages, messages_insert, rows_fetch
 from care.campaigns import campaign_is_live, trigger_params
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
 from care.triggers import TRIGGERS, Due
@@ -60,7 +60,7 @@ def _contacts(ids: list[int], channels: list[str], purpose: str) -> dict[int, di
         )
         for channel in channels
     }
-    rows = Customer.objects.filter(pk__in=ids).annotate(**annotations)
+    rows = Customer.objects.filter(among("pk", ids, "bigint")).annotate(**annotations)
     fields = ["pk", "phone", "email", "phone_unusable_at", *annotations]
     found = rows_fetch(rows.values_list(*fields))
     return {row[0]: dict(zip(fields, row, strict=True)) for row in found}
@@ -116,7 +116,7 @@ def _plan_chunk(
     # Drop what is already planned first: a sweep runs every minute and most
     # of what a trigger reports due was planned by an earlier run.
     keyed = {occasion_key(campaign, due): due for due in chunk}
-    planned = Message.objects.filter(occasion_key__in=list(keyed))
+    planned = Message.objects.filter(among("occasion_key", list(keyed), "text"))
     existing = {key for (key,) in rows_fetch(planned.values_list("occasion_key"))}
     fresh_due = [due for key, due in keyed.items() if key not in existing]
     contacts = _contacts(
