@@ -276,6 +276,21 @@ def _clear(campaign) -> None:
     # No cascade to follow (no coupons are issued by a sweep): a plain DELETE.
     queryset = Message.objects.filter(campaign=campaign)
     queryset._raw_delete(queryset.db)
+    _vacuum()
+
+
+def _vacuum() -> None:
+    """Drop the deleted rows and refresh the statistics of the outbox table.
+
+    Autovacuum would do it on a live server, but may be off or late here: each
+    run deletes ~200,000 rows, and the dead ones (2M after a few runs, seen) made
+    every sweep scan and probe them (the dated sweep took 227 s instead of 8).
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE care_message")
 
 
 # --- dispatch ----------------------------------------------------------------------------

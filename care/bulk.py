@@ -25,6 +25,9 @@ from django.utils import timezone
 
 from care.models import Campaign, Message
 
+# Rows written by one sweep from which the outbox's statistics are refreshed.
+ANALYZE_AFTER = 5000
+
 # Columns that differ from row to row (everything else is the same for a chunk).
 VARYING = (
     "key",
@@ -155,3 +158,18 @@ def _insert_chunk(rows: list[dict], constants: dict) -> None:
     )
     with bound_cursor() as cursor:
         cursor.execute(sql, scalars + arrays)
+
+
+def statistics_refresh(written: int) -> None:
+    """ANALYZE the outbox after a sweep wrote many rows (PostgreSQL).
+
+    The next sweep's anti-joins against the outbox are planned from its
+    statistics. Autovacuum refreshes them late or never (it can be off), and
+    a planner that believes a campaign has no messages loops over them all:
+    an abandoned-browse re-run took 70 s instead of 0.5 s. Sampling costs a
+    fraction of a second, once per large sweep.
+    """
+    if connection.vendor != "postgresql" or written < ANALYZE_AFTER:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(Message._meta.db_table)}")

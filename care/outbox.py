@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
-from care.bulk import among, as_messages, messages_insert, rows_fetch
+from care.bulk import (
+    among,
+    as_messages,
+    messages_insert,
+    rows_fetch,
+    statistics_refresh,
+)
 from care.campaigns import campaign_is_live, trigger_params
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
 from care.triggers import TRIGGERS, Due
@@ -147,6 +153,8 @@ def messages_plan(
     spec = TRIGGERS[campaign.trigger]
     for chunk in _chunks(spec.due(campaign, now, trigger_params(campaign)), CHUNK):
         _plan_chunk(campaign, chunk, result, dry_run)
+    if not dry_run:
+        statistics_refresh(result.planned + result.skipped)
     return result
 
 

@@ -59,8 +59,9 @@ RETRYABLE = (MessageStatus.PLANNED, MessageStatus.DEFERRED)
 SENT_LIKE = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
-def _set_index(field: str, where: models.Q) -> models.Index:
-    return models.Index(fields=[field], condition=where, name=f"care_msg_{field}_idx")
+def _set_index(fields: list[str], where: models.Q) -> models.Index:
+    name = f"care_msg_{fields[0]}_idx"
+    return models.Index(fields=fields, condition=where, name=name)
 
 
 class Message(models.Model):
@@ -173,10 +174,13 @@ class Message(models.Model):
             models.Index(
                 fields=["status", "provider_status"], name="care_msg_receipt_idx"
             ),
-            _set_index("provider_id", ~models.Q(provider_id="")),
-            _set_index("product", models.Q(product__isnull=False)),
-            _set_index("asset", models.Q(asset__isnull=False)),
-            _set_index("ticket", models.Q(ticket__isnull=False)),
+            _set_index(["provider_id"], ~models.Q(provider_id="")),
+            # With the customer: the abandoned-browse trigger probes (product,
+            # customer) for each streak; on the product alone it read every
+            # message about the product (70 s on the benchmark, from 0.5 s).
+            _set_index(["product", "customer"], models.Q(product__isnull=False)),
+            _set_index(["asset"], models.Q(asset__isnull=False)),
+            _set_index(["ticket"], models.Q(ticket__isnull=False)),
         ]
 
     def __str__(self) -> str:
