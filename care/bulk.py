@@ -13,7 +13,6 @@ a chunk's tens of thousands of values into the SQL text in Python.
 """
 
 import json
-
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -61,7 +60,8 @@ def among(field: str, values: list, array_type: str) -> Q:
     """Q(field__in=values); on PostgreSQL the values are one binary array parameter.
 
     A chunk's 5,000 placeholders cost more to parse and encode in Python than
-    the query costs the database. Run the queryset with `rows_fetch`.
+    the query costs the database. Run the queryset with `rows_fetch` only (the
+    binary placeholder needs server-side binding).
     """
     if connection.vendor != "postgresql":
         return Q(**{f"{field}__in": values})
