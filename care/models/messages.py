@@ -176,8 +176,8 @@ class Message(models.Model):
             ),
             _set_index(["provider_id"], ~models.Q(provider_id="")),
             # With the customer: the abandoned-browse trigger probes (product,
-            # customer) for each streak; on the product alone it read every
-            # message about the product (70 s on the benchmark, from 0.5 s).
+            # customer) for each streak; on the product alone each probe reads
+            # every message about the product.
             _set_index(["product", "customer"], models.Q(product__isnull=False)),
             _set_index(["asset"], models.Q(asset__isnull=False)),
             _set_index(["ticket"], models.Q(ticket__isnull=False)),
