@@ -22,13 +22,20 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
-from care.bulk import as_messages, messages_insert
+from care.bulk import (
+    among,
+    as_messages,
+    messages_insert,
+    rows_fetch,
+    statistics_refresh,
+)
 from care.campaigns import campaign_is_live, trigger_params
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
 from care.triggers import TRIGGERS, Due
 from crm.models import Consent, Customer
 
-CHUNK = 2000
+# Due rows handled per round of queries (lookup, contacts, insert).
+CHUNK = 5000
 log = logging.getLogger(__name__)
 
 
@@ -59,9 +66,10 @@ def _contacts(ids: list[int], channels: list[str], purpose: str) -> dict[int, di
         )
         for channel in channels
     }
-    rows = Customer.objects.filter(pk__in=ids).annotate(**annotations)
+    rows = Customer.objects.filter(among("pk", ids, "bigint")).annotate(**annotations)
     fields = ["pk", "phone", "email", "phone_unusable_at", *annotations]
-    return {row["pk"]: row for row in rows.values(*fields)}
+    found = rows_fetch(rows.values_list(*fields))
+    return {row[0]: dict(zip(fields, row, strict=True)) for row in found}
 
 
 def has_address(contact: dict, channel: str) -> bool:
@@ -114,11 +122,8 @@ def _plan_chunk(
     # Drop what is already planned first: a sweep runs every minute and most
     # of what a trigger reports due was planned by an earlier run.
     keyed = {occasion_key(campaign, due): due for due in chunk}
-    existing = set(
-        Message.objects.filter(occasion_key__in=list(keyed)).values_list(
-            "occasion_key", flat=True
-        )
-    )
+    planned = Message.objects.filter(among("occasion_key", list(keyed), "text"))
+    existing = {key for (key,) in rows_fetch(planned.values_list("occasion_key"))}
     fresh_due = [due for key, due in keyed.items() if key not in existing]
     contacts = _contacts(
         [d.customer_id for d in fresh_due], campaign.channels, campaign.purpose
@@ -148,6 +153,8 @@ def messages_plan(
     spec = TRIGGERS[campaign.trigger]
     for chunk in _chunks(spec.due(campaign, now, trigger_params(campaign)), CHUNK):
         _plan_chunk(campaign, chunk, result, dry_run)
+    if not dry_run:
+        statistics_refresh(result.planned + result.skipped)
     return result
 
 

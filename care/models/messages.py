@@ -59,20 +59,30 @@ RETRYABLE = (MessageStatus.PLANNED, MessageStatus.DEFERRED)
 SENT_LIKE = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
+def _set_index(fields: list[str], where: models.Q) -> models.Index:
+    name = f"care_msg_{fields[0]}_idx"
+    return models.Index(fields=fields, condition=where, name=name)
+
+
 class Message(models.Model):
     # See docs/outreach.md: "<campaign>/<trigger>/<subject>/<occasion>/<channel>".
-    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    # Unique by constraints in Meta (not unique=True, which on PostgreSQL adds
+    # a second, LIKE-only index per column that no query uses).
+    key = models.CharField(_("idempotency key"), max_length=200)
     # The same without the channel: one message per occasion, whatever the channel.
-    occasion_key = models.CharField(_("occasion key"), max_length=190, unique=True)
+    occasion_key = models.CharField(_("occasion key"), max_length=190)
+    # Foreign keys without an index of their own: see Meta.indexes.
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.PROTECT,
+        db_index=False,
         related_name="messages",
         verbose_name=_("campaign"),
     )
     customer = models.ForeignKey(
         Customer,
         on_delete=models.CASCADE,
+        db_index=False,
         related_name="messages",
         verbose_name=_("customer"),
     )
@@ -81,10 +91,20 @@ class Message(models.Model):
     purpose = models.CharField(_("purpose"), max_length=12, choices=Purpose.choices)
     occasion = models.JSONField(_("occasion"), default=dict, blank=True)
     product = models.ForeignKey(
-        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Product,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     asset = models.ForeignKey(
-        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        Asset,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     ticket = models.ForeignKey(
         Ticket,
@@ -92,6 +112,7 @@ class Message(models.Model):
         null=True,
         blank=True,
         related_name="messages",
+        db_index=False,
     )
     status = models.CharField(
         _("status"),
@@ -109,9 +130,7 @@ class Message(models.Model):
     body = models.TextField(_("body"), blank=True)
     html_body = models.TextField(_("HTML body"), blank=True)
     coupon_code = models.CharField(_("coupon code"), max_length=40, blank=True)
-    provider_id = models.CharField(
-        _("provider id"), max_length=100, blank=True, db_index=True
-    )
+    provider_id = models.CharField(_("provider id"), max_length=100, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
@@ -134,6 +153,16 @@ class Message(models.Model):
         verbose_name = _("message")
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="care_msg_key_unique"),
+            models.UniqueConstraint(
+                fields=["occasion_key"], name="care_msg_occasion_unique"
+            ),
+        ]
+        # Every index costs each planned row an insert (a sweep can plan 100,000
+        # rows): the campaign and customer columns lead composite indexes, and
+        # the optional links and the provider id, empty on most rows, are
+        # indexed only where set.
         indexes = [
             models.Index(fields=["status", "send_after"], name="care_msg_due_idx"),
             models.Index(
@@ -145,6 +174,13 @@ class Message(models.Model):
             models.Index(
                 fields=["status", "provider_status"], name="care_msg_receipt_idx"
             ),
+            _set_index(["provider_id"], ~models.Q(provider_id="")),
+            # With the customer: the abandoned-browse trigger probes (product,
+            # customer) for each streak; on the product alone each probe reads
+            # every message about the product.
+            _set_index(["product", "customer"], models.Q(product__isnull=False)),
+            _set_index(["asset"], models.Q(asset__isnull=False)),
+            _set_index(["ticket"], models.Q(ticket__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,10 @@ def _buyers_due(campaign, product: Product, now: dt.datetime) -> Iterator[Due]:
         .values_list("order__customer_id", flat=True)
         .distinct()
     )
-    for customer_id in buyers.iterator(chunk_size=2000):
+    # Fetched at once, not streamed: PostgreSQL never runs a cursor's query in
+    # parallel, and this join over all order lines took 2.3 s instead of 0.3 s.
+    # One id per buyer of the category is a small list.
+    for customer_id in list(buyers):
         yield Due(
             customer_id=customer_id,
             subject=f"customer:{customer_id}",
