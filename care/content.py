@@ -42,12 +42,15 @@ class TemplateCheck:
         return "; ".join(parts + self.notes + self.errors) or "-"
 
 
-def _sample(campaign: Campaign, template: MessageTemplate) -> Message:
+def sample_message(
+    campaign: Campaign, template: MessageTemplate, *, name: str = ""
+) -> Message:
+    """An unsaved message of the campaign for a made-up customer, to render a template."""
     from care.models import Ticket
     from crm.models import Asset, Product
 
     customer = Customer(
-        name="王芳" if template.locale == "zh-hans" else "Alex Chen",
+        name=name or ("王芳" if template.locale == "zh-hans" else "Alex Chen"),
         locale=template.locale,
         phone="+8613800000000",
         email="sample@example.com",
@@ -69,7 +72,7 @@ def template_check(template: MessageTemplate, cache: TemplateCache) -> TemplateC
     campaign = template.campaign
     check = TemplateCheck(template)
     try:
-        rendered = message_render(_sample(campaign, template), cache)
+        rendered = message_render(sample_message(campaign, template), cache)
     except Exception as exc:  # RenderError or any other failure: refused, never a 500
         check.errors.append(_("does not render: %(error)s") % {"error": exc})
         return check

@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 from dataclasses import dataclass
 
+from care.content import sample_message
 from care.decide import BatchContext, decide
 from care.models import Campaign, CampaignStatus, Message, MessageStatus
 from care.outbox import PlanResult, campaigns_sweep
@@ -75,48 +76,18 @@ def sweep_preview(
     return [(result, plan_preview(result, now, limit)) for result in results]
 
 
-SAMPLE_OCCASION = {
-    "birthday": "2027-02-06",
-    "due_on": "2026-12-01",
-    "days_ahead": 3,
-    "days_viewed": 3,
-    "from_segment": "loyal",
-    "to_segment": "at_risk",
-    "reopened_count": 0,
-}
-
-
 def campaign_preview(campaign: Campaign) -> list[tuple[str, str, str]]:
     """Render each template of a campaign for a sample customer: (channel, locale, text)."""
     from care.campaigns import audience_customers
-    from care.models import Ticket
-    from crm.models import Asset, Product
 
     try:
         sample = audience_customers(campaign).first()
-    except (
-        Exception
-    ):  # an audience the database cannot answer: fall back to a made-up customer
+    except Exception:  # an audience the database cannot answer: a made-up customer
         sample = None
     cache = TemplateCache({campaign.pk})
     lines = []
     for template in campaign.templates.order_by("channel", "locale"):
-        customer = Customer(
-            name=sample.name if sample else "王芳",
-            locale=template.locale,
-            phone="+8613800000000",
-            email="sample@example.com",
-        )
-        message = Message(
-            campaign=campaign,
-            customer=customer,
-            channel=template.channel,
-            purpose=campaign.purpose,
-            occasion=SAMPLE_OCCASION,
-            product=Product.objects.first(),
-            asset=Asset.objects.first(),
-            ticket=Ticket.objects.first(),
-        )
+        message = sample_message(campaign, template, name=sample.name if sample else "")
         try:
             rendered = message_render(message, cache)
             text = " — ".join(
