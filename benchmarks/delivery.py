@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _fixtures import due_service_sms
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +69,7 @@ def _prepare(count: int) -> None:
     from django.utils import timezone
 
     from care.models import Campaign, Message, MessageTemplate
-    from crm.models import Consent, Customer
+    from crm.models import Customer
 
     call_command("migrate", verbosity=0)
     campaign, _ = Campaign.objects.update_or_create(
@@ -105,36 +107,7 @@ def _prepare(count: int) -> None:
             )
         )
     )
-    Consent.objects.bulk_create(
-        [
-            Consent(
-                customer_id=c,
-                channel="sms",
-                purpose="service",
-                granted=True,
-                source="bench",
-                recorded_at=now,
-            )
-            for c in ids
-        ],
-        batch_size=5000,
-    )
-    Message.objects.bulk_create(
-        [
-            Message(
-                key=f"bench-delivery/{c}/sms",
-                occasion_key=f"bench-delivery/{c}",
-                campaign=campaign,
-                customer_id=c,
-                trigger="maintenance",
-                channel="sms",
-                purpose="service",
-                send_after=now,
-            )
-            for c in ids
-        ],
-        batch_size=5000,
-    )
+    due_service_sms(campaign=campaign, customer_ids=ids, now=now)
 
 
 def child_dispatch(count: int) -> dict:

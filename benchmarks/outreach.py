@@ -21,6 +21,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _fixtures import due_service_sms
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,7 +310,7 @@ def child_dispatch(count: int) -> dict:
     from care.channels import sms
     from care.dispatch import messages_dispatch
     from care.models import Campaign, Message, MessageTemplate
-    from crm.models import Consent, Customer
+    from crm.models import Customer
 
     call_command("migrate", verbosity=0)
     campaign, _ = Campaign.objects.update_or_create(
@@ -342,36 +344,7 @@ def child_dispatch(count: int) -> dict:
             "id", flat=True
         )[:count]
     )
-    Consent.objects.bulk_create(
-        [
-            Consent(
-                customer_id=c,
-                channel="sms",
-                purpose="service",
-                granted=True,
-                source="bench",
-                recorded_at=now,
-            )
-            for c in customers
-        ],
-        batch_size=5000,
-    )
-    Message.objects.bulk_create(
-        [
-            Message(
-                key=f"bench/{c}/sms",
-                occasion_key=f"bench/{c}",
-                campaign=campaign,
-                customer_id=c,
-                trigger="birthday",
-                channel="sms",
-                purpose="service",
-                send_after=now,
-            )
-            for c in customers
-        ],
-        batch_size=5000,
-    )
+    due_service_sms(campaign=campaign, customer_ids=customers, now=now)
     sms.outbox.clear()
     start = time.perf_counter()
     result = messages_dispatch(batch_size=500)

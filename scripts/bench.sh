@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for script in benchmarks/*.py; do
+for script in benchmarks/[!_]*.py; do
     [ -e "$script" ] || continue
     echo "== $script"
     .venv/bin/python "$script" "$@"
