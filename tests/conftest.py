@@ -1,6 +1,9 @@
 import os
 
 import pytest
+from django.core.cache import cache
+
+from care.channels import sms
 
 
 def _database_vendor() -> str:
@@ -22,3 +25,20 @@ def redis_url() -> str:
     if not url:
         pytest.skip("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0")
     return url
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Every test: SMS into care.channels.sms.outbox (email: Django's locmem outbox).
+
+    Quiet hours and the zone are pinned, and the per-sender rate limit is off (a
+    cache counter that frozen time would never refill; tests/delivery covers it).
+    """
+    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
+    settings.CARE_QUIET_HOURS = "21:00-08:00"
+    settings.TIME_ZONE = "Asia/Shanghai"
+    settings.SMS_RATE_PER_SECOND = 0
+    cache.clear()
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()

@@ -73,7 +73,7 @@ def test_run_triggers_plans_and_a_second_run_plans_nothing_more():
     assert Message.objects.filter(campaign=campaign).count() == 3
 
 
-def test_dispatch_sends_what_is_due_and_reports_counts(locmem_channels):
+def test_dispatch_sends_what_is_due_and_reports_counts(sms_outbox):
     birthday_customers()
     campaign_with_templates(trigger="birthday")
     run("run_triggers")

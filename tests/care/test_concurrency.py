@@ -40,7 +40,7 @@ def in_threads(target, count: int) -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_dispatch_workers_send_every_message_exactly_once(
-    postgres_only, locmem_channels, settings
+    postgres_only, sms_outbox, settings
 ):
     settings.CARE_QUIET_HOURS = ""  # real time here: whatever the hour, send
     campaign = campaign_with_templates(purpose="service")
@@ -48,7 +48,7 @@ def test_concurrent_dispatch_workers_send_every_message_exactly_once(
         message = MessageFactory(campaign=campaign, send_after=timezone.now())
         consent(message.customer, "sms", "service")
     in_threads(lambda: messages_dispatch(batch_size=7), 4)
-    sent = Counter(message.pk for message in locmem_channels)
+    sent = Counter(message.pk for message in sms_outbox)
     assert len(sent) == 120 and set(sent.values()) == {1}
     assert Message.objects.filter(status="sent").count() == 120
 

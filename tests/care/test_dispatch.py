@@ -41,17 +41,17 @@ def status_of(message: Message) -> tuple[str, str]:
     return message.status, message.reason
 
 
-def test_it_sends_a_due_message_and_records_the_provider_id(locmem_channels):
+def test_it_sends_a_due_message_and_records_the_provider_id(sms_outbox):
     message = planned()
     messages_dispatch()
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
     assert message.provider_id.startswith("locmem-")
     assert message.attempts == 1 and message.sent_at is not None
-    assert [m.pk for m in locmem_channels] == [message.pk]
+    assert [m.pk for m in sms_outbox] == [message.pk]
 
 
-def test_it_renders_in_the_customers_language_with_the_opt_out_text(locmem_channels):
+def test_it_renders_in_the_customers_language_with_the_opt_out_text(sms_outbox):
     message = planned()
     messages_dispatch()
     message.refresh_from_db()
@@ -75,11 +75,11 @@ def test_it_sends_email_through_djangos_email_framework():
     assert mail.outbox[0].subject == f"您好 {message.customer.name}"
 
 
-def test_it_skips_customers_without_consent(locmem_channels):
+def test_it_skips_customers_without_consent(sms_outbox):
     message = planned(granted=False)
     messages_dispatch()
     assert status_of(message) == ("skipped", Reason.NO_CONSENT)
-    assert locmem_channels == []
+    assert sms_outbox == []
 
 
 def test_it_checks_consent_at_send_time_with_the_latest_decision_winning(morning):
@@ -98,7 +98,7 @@ def test_it_skips_a_message_whose_customer_has_no_address():
 
 
 def test_it_defers_during_quiet_hours_to_the_end_of_the_window(
-    morning, locmem_channels
+    morning, sms_outbox
 ):
     message = planned()
     morning.move_to(dt.datetime(2026, 11, 23, 22, 30, tzinfo=SHANGHAI))
@@ -191,11 +191,11 @@ def test_it_still_sends_service_messages_while_a_ticket_is_open():
     assert status_of(message) == ("sent", "")
 
 
-def test_it_records_the_holdout_and_sends_nothing(locmem_channels):
+def test_it_records_the_holdout_and_sends_nothing(sms_outbox):
     message = planned(holdout_percent=100)
     messages_dispatch()
     assert status_of(message) == ("held_out", "")
-    assert locmem_channels == []
+    assert sms_outbox == []
 
 
 def test_it_defaults_the_holdout_to_ten_percent_for_marketing_and_zero_for_service():
@@ -296,7 +296,7 @@ def test_two_claims_never_take_the_same_row():
 
 
 def test_a_worker_killed_before_sending_is_resent_once_after_the_lease(
-    morning, locmem_channels
+    morning, sms_outbox
 ):
     message = planned()
     messages_claim(now=MORNING, limit=10)  # ... and the worker dies here
@@ -305,7 +305,7 @@ def test_a_worker_killed_before_sending_is_resent_once_after_the_lease(
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message) == ("sent", "")
-    assert len(locmem_channels) == 1
+    assert len(sms_outbox) == 1
 
 
 class DyingBackend(sms.LocmemBackend):
@@ -315,7 +315,7 @@ class DyingBackend(sms.LocmemBackend):
 
 
 def test_a_worker_killed_between_send_and_record_never_sends_twice(
-    morning, locmem_channels
+    morning, sms_outbox
 ):
     message = planned()
     _, ids = messages_claim(now=MORNING, limit=10)
@@ -326,11 +326,11 @@ def test_a_worker_killed_between_send_and_record_never_sends_twice(
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message)[0] == "sent"  # the channel confirmed it went
-    assert len(locmem_channels) == 1
+    assert len(sms_outbox) == 1
 
 
 def test_an_interrupted_worker_records_what_it_sent_before_stopping(
-    settings, morning, locmem_channels
+    settings, morning, sms_outbox
 ):
     settings.SMS_BACKEND = "tests.care.test_dispatch.DyingBackend"
     message = planned()
@@ -340,7 +340,7 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message)[0] == "sent"
-    assert len(locmem_channels) == 1
+    assert len(sms_outbox) == 1
 
 
 def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(

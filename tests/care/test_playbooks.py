@@ -56,7 +56,7 @@ def test_every_template_compiles():
             engine.from_string(body).render(Context({}))
 
 
-def test_the_installed_playbooks_plan_and_send_end_to_end(locmem_channels):
+def test_the_installed_playbooks_plan_and_send_end_to_end(sms_outbox):
     with time_machine.travel(
         dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False
     ):

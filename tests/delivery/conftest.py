@@ -3,9 +3,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.cache import cache
 
-from care.channels import sms, twilio_sms
+from care.channels import twilio_sms
 from tests.fake_twilio import FakeTwilio
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -19,14 +18,7 @@ SITE_URL = "https://care.example.com"
 def delivery_settings(settings):
     settings.SITE_URL = SITE_URL
     settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
-    settings.CARE_QUIET_HOURS = "21:00-08:00"
-    settings.TIME_ZONE = "Asia/Shanghai"
-    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
-    settings.SMS_RATE_PER_SECOND = 0
-    cache.clear()
-    sms.outbox.clear()
-    yield settings
-    sms.outbox.clear()
+    return settings
 
 
 @pytest.fixture

@@ -5,10 +5,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.utils import timezone, translation
 
-from care.channels import sms
 from care.dispatch import messages_dispatch
 from care.models import (
     Coupon,
@@ -35,18 +33,6 @@ from tests.factories import (
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=SHANGHAI)
-
-
-@pytest.fixture(autouse=True)
-def channels(settings):
-    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
-    settings.CARE_QUIET_HOURS = "21:00-08:00"
-    settings.TIME_ZONE = "Asia/Shanghai"
-    settings.SMS_RATE_PER_SECOND = 0
-    cache.clear()
-    sms.outbox.clear()
-    yield sms.outbox
-    sms.outbox.clear()
 
 
 @pytest.fixture(autouse=True)

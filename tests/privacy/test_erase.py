@@ -151,16 +151,16 @@ def test_the_command_exits_1_with_one_line_for_an_unknown_id(capsys):
     )
 
 
-def test_a_planned_message_of_an_erased_customer_is_never_dispatched(channels):
+def test_a_planned_message_of_an_erased_customer_is_never_dispatched(sms_outbox):
     customer = CustomerFactory(external_id="GONE")
     consent(customer)
     MessageFactory(campaign=campaign_with_templates(), customer=customer)
     customer_erase(customer=customer, requested_by="test")
     assert messages_dispatch().counts == {}
-    assert channels == []
+    assert sms_outbox == []
 
 
-def test_a_message_claimed_by_a_live_worker_blocks_the_erasure(channels):
+def test_a_message_claimed_by_a_live_worker_blocks_the_erasure(sms_outbox):
     customer = CustomerFactory(external_id="BUSY")
     consent(customer)
     MessageFactory(campaign=campaign_with_templates(), customer=customer)

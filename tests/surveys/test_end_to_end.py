@@ -36,7 +36,7 @@ def put(client: Client, path: str, body: dict):
     ],
 )
 def test_a_resolved_ticket_leads_to_a_survey_a_case_and_a_marketing_pause(
-    frozen, channels, locale, question, thanks
+    frozen, sms_outbox, locale, question, thanks
 ):
     _token, raw = api_token_create(name="helpdesk")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
@@ -65,7 +65,7 @@ def test_a_resolved_ticket_leads_to_a_survey_a_case_and_a_marketing_pause(
     frozen.shift(dt.timedelta(minutes=10))
     call_command("run_triggers", verbosity=0)
     call_command("dispatch", verbosity=0)
-    [sent] = channels
+    [sent] = sms_outbox
     path = re.search(r"http://testserver(/s/\S+)", sent.body).group(1)
 
     browser = Client()

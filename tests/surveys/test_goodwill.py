@@ -31,11 +31,11 @@ def case() -> RecoveryCase:
     return RecoveryCase.objects.get()
 
 
-def test_a_proposed_coupon_is_not_sent_before_approval(case, agent, channels):
-    channels.clear()
+def test_a_proposed_coupon_is_not_sent_before_approval(case, agent, sms_outbox):
+    sms_outbox.clear()
     goodwill_propose(case=case, user=agent, note="Sorry", now=timezone.now())
     messages_dispatch()
-    assert channels == []
+    assert sms_outbox == []
 
 
 def test_the_proposer_cannot_approve_their_own_coupon(case, manager):
@@ -52,19 +52,19 @@ def test_approval_needs_the_permission(case, agent, django_user_model):
 
 
 def test_an_approved_coupon_goes_out_once_as_a_service_message(
-    case, agent, manager, channels
+    case, agent, manager, sms_outbox
 ):
     goodwill = goodwill_propose(case=case, user=agent, now=timezone.now())
-    channels.clear()
+    sms_outbox.clear()
     goodwill = goodwill_approve(goodwill=goodwill, user=manager, now=timezone.now())
     messages_dispatch()
     messages_dispatch()
     goodwill.message.refresh_from_db()
     assert goodwill.message.purpose == "service"
     assert goodwill.message.status == "sent"
-    assert len(channels) == 1
+    assert len(sms_outbox) == 1
     coupon = Coupon.objects.get(message=goodwill.message)
-    assert coupon.code.startswith("SORRY") and coupon.code in channels[0].body
+    assert coupon.code.startswith("SORRY") and coupon.code in sms_outbox[0].body
 
 
 def test_a_second_approval_is_refused(case, agent, manager):

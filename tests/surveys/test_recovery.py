@@ -124,9 +124,9 @@ def test_a_resolved_case_cannot_be_resolved_again(alice):
         recovery_case_resolve(case=case, user=alice, now=timezone.now())
 
 
-def test_resolving_with_follow_up_sends_a_follow_up_survey(alice, channels):
+def test_resolving_with_follow_up_sends_a_follow_up_survey(alice, sms_outbox):
     case = low_case()
-    channels.clear()
+    sms_outbox.clear()
     case = recovery_case_resolve(
         case=case, user=alice, follow_up=True, now=timezone.now()
     )
@@ -134,7 +134,7 @@ def test_resolving_with_follow_up_sends_a_follow_up_survey(alice, channels):
     case.follow_up.refresh_from_db()
     assert case.follow_up.status == "sent"
     assert case.follow_up.survey.kind == "follow_up"
-    assert "/s/" in channels[0].body
+    assert "/s/" in sms_outbox[0].body
 
 
 def test_my_cases_lists_mine_and_my_queues_unassigned_cases_by_deadline(

@@ -12,7 +12,7 @@ from tests.surveys.helpers import plan_and_send, resolved_ticket, survey_campaig
 pytestmark = pytest.mark.usefixtures("playbooks", "frozen")
 
 
-def test_it_sends_the_survey_ten_minutes_after_resolution_with_its_link(channels):
+def test_it_sends_the_survey_ten_minutes_after_resolution_with_its_link(sms_outbox):
     ticket = resolved_ticket(10)
     [message] = plan_and_send()
     survey = Survey.objects.get(ticket=ticket)
@@ -20,7 +20,7 @@ def test_it_sends_the_survey_ten_minutes_after_resolution_with_its_link(channels
     assert survey.sent_at == timezone.now()
     assert survey.expires_at == timezone.now() + dt.timedelta(days=7)
     assert survey.sent_at - ticket.resolved_at <= dt.timedelta(minutes=60)
-    assert "http://testserver/s/" in channels[0].body
+    assert "http://testserver/s/" in sms_outbox[0].body
 
 
 def test_it_waits_until_ten_minutes_have_passed():
@@ -40,7 +40,7 @@ def test_it_does_not_send_a_survey_more_than_an_hour_late(frozen):
     assert not Survey.objects.exists()
 
 
-def test_it_defers_a_survey_to_the_morning_in_quiet_hours_and_says_so(frozen, channels):
+def test_it_defers_a_survey_to_the_morning_in_quiet_hours_and_says_so(frozen, sms_outbox):
     frozen.move_to(dt.datetime(2026, 11, 23, 21, 0, tzinfo=SHANGHAI))
     ticket = resolved_ticket(10, customer=CustomerFactory(locale="en"))
     [message] = plan_and_send()
@@ -50,7 +50,7 @@ def test_it_defers_a_survey_to_the_morning_in_quiet_hours_and_says_so(frozen, ch
     messages_dispatch()
     survey = Survey.objects.get(ticket=ticket)
     assert survey.deferred_reason == "quiet_hours"
-    assert "about your service yesterday" in channels[0].body.lower()
+    assert "about your service yesterday" in sms_outbox[0].body.lower()
 
 
 def test_it_drops_the_survey_when_the_ticket_reopened_first():
