@@ -1,4 +1,4 @@
-"""Admin for campaigns, offers and the message log (imported by care/admin.py).
+"""Admin for campaigns and offers (imported by care/admin.py).
 
 Interfaces only: actions call one service each and report with message_user.
 """
