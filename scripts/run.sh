@@ -7,6 +7,9 @@ PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 export DEBUG=${DEBUG:-1}
+# The demo sends about a thousand emails on its first sweep: to files, not the terminal.
+export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
+export EMAIL_FILE_PATH=${EMAIL_FILE_PATH:-var/sent-mail}
 
 $PY manage.py migrate --noinput
 $PY manage.py demo_setup
@@ -29,6 +32,7 @@ cat <<MSG
   Proactive Care is running.
     Admin:    http://$HOST:$PORT/admin/   (login: admin / admin — local demo only)
     API docs: http://$HOST:$PORT/api/v1/docs
+    Emails:   written to $EMAIL_FILE_PATH, SMS to this terminal; every message is in the admin's message log.
   Press Ctrl-C to stop the web server and the scheduler.
 
 MSG
