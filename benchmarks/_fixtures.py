@@ -3,6 +3,27 @@
 import datetime as dt
 
 
+def service_sms_campaign(*, slug: str, trigger: str, body: str):
+    """An active service SMS campaign with a zh-hans template, emptied of messages."""
+    from care.models import Campaign, Message, MessageTemplate
+
+    campaign, _ = Campaign.objects.update_or_create(
+        slug=slug,
+        defaults={
+            "name": slug,
+            "trigger": trigger,
+            "purpose": "service",
+            "channels": ["sms"],
+            "status": "active",
+        },
+    )
+    MessageTemplate.objects.get_or_create(
+        campaign=campaign, channel="sms", locale="zh-hans", defaults={"body": body}
+    )
+    Message.objects.filter(campaign=campaign).delete()
+    return campaign
+
+
 def due_service_sms(*, campaign, customer_ids: list[int], now: dt.datetime) -> None:
     """One due service SMS per customer, with the consent that lets it go."""
     from care.models import Message

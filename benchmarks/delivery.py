@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from _fixtures import due_service_sms
+from _fixtures import due_service_sms, service_sms_campaign
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,27 +68,12 @@ def _prepare(count: int) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from care.models import Campaign, Message, MessageTemplate
     from crm.models import Customer
 
     call_command("migrate", verbosity=0)
-    campaign, _ = Campaign.objects.update_or_create(
-        slug="bench-delivery",
-        defaults={
-            "name": "delivery",
-            "trigger": "maintenance",
-            "purpose": "service",
-            "channels": ["sms"],
-            "status": "active",
-        },
+    campaign = service_sms_campaign(
+        slug="bench-delivery", trigger="maintenance", body="{{ customer.name }}您好，您的爱车该保养了。"
     )
-    MessageTemplate.objects.get_or_create(
-        campaign=campaign,
-        channel="sms",
-        locale="zh-hans",
-        defaults={"body": "{{ customer.name }}您好，您的爱车该保养了。"},
-    )
-    Message.objects.filter(campaign=campaign).delete()
     Customer.objects.filter(external_id__startswith="DL").delete()
     now = timezone.now()
     customers = Customer.objects.bulk_create(

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from _fixtures import due_service_sms
+from _fixtures import due_service_sms, service_sms_campaign
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -309,27 +309,12 @@ def child_dispatch(count: int) -> dict:
 
     from care.channels import sms
     from care.dispatch import messages_dispatch
-    from care.models import Campaign, Message, MessageTemplate
     from crm.models import Customer
 
     call_command("migrate", verbosity=0)
-    campaign, _ = Campaign.objects.update_or_create(
-        slug="bench-dispatch",
-        defaults={
-            "name": "dispatch",
-            "trigger": "birthday",
-            "purpose": "service",
-            "channels": ["sms"],
-            "status": "active",
-        },
+    campaign = service_sms_campaign(
+        slug="bench-dispatch", trigger="birthday", body="{{ customer.name }}您好，您的订单已发货。"
     )
-    MessageTemplate.objects.get_or_create(
-        campaign=campaign,
-        channel="sms",
-        locale="zh-hans",
-        defaults={"body": "{{ customer.name }}您好，您的订单已发货。"},
-    )
-    Message.objects.filter(campaign=campaign).delete()
     now = timezone.now()
     existing = Customer.objects.filter(external_id__startswith="D").count()
     Customer.objects.bulk_create(
