@@ -216,7 +216,7 @@ def _sweep(campaign) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from care.outbox import messages_plan
+    from care.outbox.plan import messages_plan
 
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()

@@ -61,8 +61,8 @@ class MessageTemplateInline(admin.StackedInline):
         # Encoding and segments (SMS) for a sample customer, or what blocks activation.
         if obj is None or obj.pk is None:
             return "-"
-        from care.content import template_check
-        from care.render import TemplateCache
+        from care.content.checks import template_check
+        from care.content.engine import TemplateCache
 
         return template_check(obj, TemplateCache({obj.campaign_id})).summary()
 

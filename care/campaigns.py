@@ -169,7 +169,7 @@ def _move(campaign: Campaign, allowed: set[str], target: str) -> None:
 
 
 def _content_check(campaign: Campaign) -> None:
-    from care.content import campaign_content_errors
+    from care.content.checks import campaign_content_errors
 
     errors = campaign_content_errors(campaign)
     if errors:

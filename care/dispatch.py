@@ -38,7 +38,7 @@ from care.models import (
     Reason,
 )
 from care.recorder import RECORD_EVERY, Recorder
-from care.render import RenderError, TemplateCache, message_render
+from care.content.engine import RenderError, TemplateCache, message_render
 from care.rules import retry_delay, throttle_delay
 from care.throughput import sms_budget
 

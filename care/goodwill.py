@@ -63,7 +63,7 @@ def _check_approver(goodwill: Goodwill, user) -> None:
 @transaction.atomic
 def goodwill_approve(*, goodwill: Goodwill, user, now: dt.datetime) -> Goodwill:
     """Approve and plan the coupon message (a service message, sent once)."""
-    from care.direct import message_plan_direct
+    from care.outbox.direct import message_plan_direct
 
     locked = (
         Goodwill.objects.select_for_update().select_related("case").get(pk=goodwill.pk)

@@ -10,11 +10,11 @@ import copy
 import datetime as dt
 from dataclasses import dataclass
 
-from care.content import sample_message
+from care.content.checks import sample_message
 from care.decide import BatchContext, decide
 from care.models import Campaign, CampaignStatus, Message, MessageStatus
-from care.outbox import PlanResult, campaigns_sweep
-from care.render import RenderError, TemplateCache, message_render
+from care.outbox.plan import PlanResult, campaigns_sweep
+from care.content.engine import RenderError, TemplateCache, message_render
 from crm.models import Customer
 
 

@@ -177,7 +177,7 @@ def survey_campaign() -> Campaign:
 
 
 def _follow_up_plan(case: RecoveryCase, now: dt.datetime):
-    from care.direct import message_plan_direct
+    from care.outbox.direct import message_plan_direct
 
     ticket = case.ticket
     return message_plan_direct(

@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from care.dispatch import messages_dispatch
-from care.outbox import campaigns_sweep
+from care.outbox.plan import campaigns_sweep
 
 
 def campaigns_sweep_task() -> dict[str, int]:

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from care.campaigns import campaign_approve, campaign_submit
-from care.content import campaign_checks, campaign_content_errors
+from care.content.checks import campaign_checks, campaign_content_errors
 from care.models import CampaignStatus
 from care.playbooks import playbooks_install
 from tests.factories import CampaignFactory, MessageTemplateFactory

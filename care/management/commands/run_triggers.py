@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from care.outbox import PlanResult, campaigns_sweep
+from care.outbox.plan import PlanResult, campaigns_sweep
 from care.preview import PreviewLine, sweep_preview
 from care.rules import customer_zone
 from crm.progress import Progress

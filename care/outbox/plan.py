@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import OuterRef, Subquery
 
-from care.bulk import (
+from care.outbox.bulk import (
     among,
     as_messages,
     messages_insert,
@@ -91,7 +91,7 @@ def choose_channel(contact: dict, channels: list[str]) -> tuple[str, str]:
 
 
 def _row(campaign: Campaign, due: Due, contact: dict) -> dict:
-    """The varying fields of one outbox row (see care.bulk.VARYING)."""
+    """The varying fields of one outbox row (see care.outbox.bulk.VARYING)."""
     channel, reason = choose_channel(contact, campaign.channels)
     okey = occasion_key(campaign, due)
     return {

@@ -13,9 +13,9 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from care.models import Campaign, Message, MessageTemplate
-from care.render import TemplateCache, message_render
+from care.content.engine import TemplateCache, message_render
 from care.rules import OPT_OUT_TEXT
-from care.sms_text import SmsInfo, needless_ucs2, sms_info
+from care.content.sms import SmsInfo, needless_ucs2, sms_info
 from crm.models import Customer, Purpose
 
 SAMPLE_OCCASION = {

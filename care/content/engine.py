@@ -10,7 +10,7 @@ from django.utils import translation
 from care.models import Message, MessageTemplate
 from care.rules import with_opt_out
 from care.surveys import survey_context
-from care.sms_text import sms_normalize
+from care.content.sms import sms_normalize
 from crm.models import Purpose
 
 # A private engine: no loaders (templates come from campaign strings), i18n tags built in.
@@ -77,7 +77,7 @@ def message_context(message: Message, coupon_code: str) -> dict:
 
 
 def message_render(message: Message, cache: TemplateCache) -> Rendered:
-    from care.email_content import email_finish
+    from care.content.email import email_finish
 
     locale = message.customer.locale
     template = cache.pick(message.campaign_id, message.channel, locale)

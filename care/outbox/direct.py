@@ -10,7 +10,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 
 from care.models import Campaign, Message, MessageStatus
-from care.outbox import _contacts, choose_channel, occasion_key
+from care.outbox.plan import _contacts, choose_channel, occasion_key
 from care.triggers import Due
 
 
