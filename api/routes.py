@@ -22,7 +22,7 @@ from api.schemas import (
     TicketOut,
 )
 from care.offers import order_received
-from care.services import ticket_upsert
+from care.service.tickets import ticket_upsert
 from crm.models import Customer
 from crm.services import (
     MAX_BATCH,

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from care.models import RecoveryCase
-from care.recovery import (
+from care.service.recovery import (
     RecoveryError,
     recovery_case_escalate,
     recovery_case_resolve,

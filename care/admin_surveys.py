@@ -18,9 +18,9 @@ from django.utils.translation import ngettext
 from care.admin_cases import my_cases_view
 from care.admin_reports import reports_view
 from care.admin_story import register_story_sections
-from care.goodwill import goodwill_approve, goodwill_propose
+from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.models import Goodwill, RecoveryCase, RecoveryPolicy, Survey
-from care.recovery import (
+from care.service.recovery import (
     RecoveryError,
     recovery_case_escalate,
     recovery_case_resolve,

@@ -23,7 +23,7 @@ from care.rules import (
     parse_quiet_hours,
     quiet_until,
 )
-from care.surveys import customers_recently_surveyed
+from care.service.surveys import customers_recently_surveyed
 from crm.models import Consent, Customer, Purpose
 
 # Rows counted against the cap: sent, or possibly sent by another worker.

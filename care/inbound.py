@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from care.models import InboundKind, InboundMessage
-from care.surveys import survey_answer_by_sms
+from care.service.surveys import survey_answer_by_sms
 from crm.models import Channel, Customer, Purpose
 from crm.services import consent_record
 

@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from care.models import Coupon, Message, MessageStatus
-from care.surveys import surveys_sent
+from care.service.surveys import surveys_sent
 
 RECORD_EVERY = 50
 

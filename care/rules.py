@@ -133,7 +133,7 @@ def care_first_details(customer_ids: Iterable[int], now: dt.datetime) -> dict[in
     from django.utils.translation import gettext
 
     from care.models import Ticket, TicketStatus
-    from care.recovery import customers_in_recovery
+    from care.service.recovery import customers_in_recovery
 
     ids = list(customer_ids)
     if not ids:

@@ -120,8 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-# care/surveys/locale: the surveys and recovery strings, in a catalog of their own.
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "care" / "surveys" / "locale"]
+# care/service/surveys/locale: the surveys and recovery strings, in a catalog of their own.
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    BASE_DIR / "care" / "service" / "surveys" / "locale",
+]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from api.api import api
-from care.surveys.views import survey_page
+from care.service.surveys.views import survey_page
 from care.unsubscribe import unsubscribe
 from care.webhooks import twilio_inbound, twilio_status
 

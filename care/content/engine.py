@@ -9,7 +9,7 @@ from django.utils import translation
 
 from care.models import Message, MessageTemplate
 from care.rules import with_opt_out
-from care.surveys import survey_context
+from care.service.surveys import survey_context
 from care.content.sms import sms_normalize
 from crm.models import Purpose
 

@@ -84,7 +84,7 @@ def _fcr(f: ReportFilter) -> tuple[float | None, int]:
 
 
 def good_answer_q() -> Q:
-    """A satisfied answer in SQL, as `care.surveys.scores.is_good` says in Python."""
+    """A satisfied answer in SQL, as `care.service.surveys.scores.is_good` says in Python."""
     not_low = ~Q(csat__lte=settings.CARE_RECOVERY_CSAT_MAX) & ~Q(
         nps__lte=settings.CARE_RECOVERY_NPS_MAX
     )

@@ -34,7 +34,7 @@ TRIGGERS: dict[str, TriggerSpec] = {
         new_product_due, {"lookback_days": 14}, ("lookback_days",), ("lookback_days",)
     ),
     "dated": TriggerSpec(dated_due, {"date": "", "time": "10:00"}),
-    # Goodwill coupons are planned by care.goodwill when a manager approves one.
+    # Goodwill coupons are planned by care.service.goodwill when a manager approves one.
     "goodwill": TriggerSpec(lambda campaign, now, params: iter(()), {}),
 }
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from care.dispatch import messages_dispatch
 from care.models import Message, RecoveryCase, RecoveryPolicy
-from care.recovery import (
+from care.service.recovery import (
     RecoveryError,
     recovery_case_escalate,
     recovery_case_resolve,
@@ -15,7 +15,7 @@ from care.recovery import (
     recovery_cases_mine,
     recovery_policy_for,
 )
-from care.surveys import survey_answer
+from care.service.surveys import survey_answer
 from tests.factories import CampaignFactory, MessageTemplateFactory, consent
 from tests.surveys.helpers import sent_survey
 

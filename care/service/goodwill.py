@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.models import Campaign, CampaignStatus, CaseStatus, Goodwill, RecoveryCase
-from care.recovery import RecoveryError
+from care.service.recovery import RecoveryError
 
 GOODWILL_CAMPAIGN = "service-recovery-goodwill"
 PERMISSION = "care.approve_goodwill"

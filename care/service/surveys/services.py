@@ -17,8 +17,8 @@ from care.models import (
     SurveyKind,
 )
 from care.rules import customer_zone
-from care.surveys.scores import is_low, parse_sms_digit
-from care.surveys.tokens import survey_is_expired, survey_url
+from care.service.surveys.scores import is_low, parse_sms_digit
+from care.service.surveys.tokens import survey_is_expired, survey_url
 from crm.models import Customer
 
 PREVIEW_URL = "/s/preview"
@@ -117,7 +117,7 @@ def survey_answer(
     now: dt.datetime | None = None,
 ) -> Survey:
     """Record the one answer a survey takes; a low one opens a recovery case."""
-    from care.recovery import recovery_case_open
+    from care.service.recovery import recovery_case_open
 
     now = now or timezone.now()
     _validate(csat, nps, comment)

@@ -53,7 +53,7 @@ def _stamp_if_sent(survey: Survey) -> None:
     # The reaper can record a message as sent without dispatch's hook: stamp
     # the survey from its message, so its link works.
     from care.models import SENT_LIKE
-    from care.surveys.services import surveys_sent
+    from care.service.surveys.services import surveys_sent
 
     message = survey.message
     if message is not None and message.status in SENT_LIKE and message.sent_at:

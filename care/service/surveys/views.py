@@ -8,9 +8,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from care.models import Survey
-from care.surveys.forms import SurveyForm
-from care.surveys.services import SurveyError, survey_answer
-from care.surveys.tokens import BadToken, survey_from_token, survey_is_expired
+from care.service.surveys.forms import SurveyForm
+from care.service.surveys.services import SurveyError, survey_answer
+from care.service.surveys.tokens import BadToken, survey_from_token, survey_is_expired
 
 TEMPLATES = {
     "answered": ("care/survey/answered.html", 200),

@@ -4,7 +4,7 @@ Public: `survey_answer_by_sms(*, customer, body, received_at) -> bool` (called b
 the inbound SMS webhook), `survey_answer`, `survey_token`/`survey_from_token`.
 """
 
-from care.surveys.services import (
+from care.service.surveys.services import (
     SurveyError,
     customers_recently_surveyed,
     survey_answer,
@@ -13,7 +13,7 @@ from care.surveys.services import (
     survey_for_message,
     surveys_sent,
 )
-from care.surveys.tokens import BadToken, survey_from_token, survey_token, survey_url
+from care.service.surveys.tokens import BadToken, survey_from_token, survey_token, survey_url
 
 __all__ = [
     "BadToken",
