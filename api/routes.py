@@ -21,7 +21,7 @@ from api.schemas import (
     TicketIn,
     TicketOut,
 )
-from care.offers import order_received
+from care.outreach.offers import order_received
 from care.service.tickets import ticket_upsert
 from crm.models import Customer
 from crm.services import (

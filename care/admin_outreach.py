@@ -14,7 +14,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from care.campaigns import (
+from care.outreach.campaigns import (
     audience_customers,
     campaign_activate,
     campaign_approve,
@@ -24,9 +24,9 @@ from care.campaigns import (
     campaign_submit,
 )
 from care.models import Campaign, MessageTemplate, Offer
-from care.preview import campaign_preview, campaign_test_send
-from care.results import CampaignResult, campaign_results
-from care.triggers import TRIGGERS
+from care.studio.preview import campaign_preview, campaign_test_send
+from care.outreach.results import CampaignResult, campaign_results
+from care.outreach.triggers import TRIGGERS
 
 
 def _percent(rate: float | None) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
 
-from care.campaigns import campaign_is_live
+from care.outreach.campaigns import campaign_is_live
 from care.models import Message, MessageStatus, Reason, TicketStatus
 from care.rules import (
     cap_reached,

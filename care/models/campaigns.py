@@ -128,7 +128,7 @@ class Campaign(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from care.campaigns import campaign_errors
+        from care.outreach.campaigns import campaign_errors
 
         errors = campaign_errors(self)
         if errors:

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from care.models import Campaign, Message, MessageStatus
 from care.outbox.plan import _contacts, choose_channel, occasion_key
-from care.triggers import Due
+from care.outreach.triggers import Due
 
 
 def message_plan_direct(

@@ -29,9 +29,9 @@ from care.outbox.bulk import (
     rows_fetch,
     statistics_refresh,
 )
-from care.campaigns import campaign_is_live, trigger_params
+from care.outreach.campaigns import campaign_is_live, trigger_params
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
-from care.triggers import TRIGGERS, Due
+from care.outreach.triggers import TRIGGERS, Due
 from crm.models import Consent, Customer
 
 # Due rows handled per round of queries (lookup, contacts, insert).

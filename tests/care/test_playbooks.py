@@ -8,7 +8,7 @@ from django.template import Context, Engine
 from care.dispatch import messages_dispatch
 from care.models import Campaign, Message, MessageTemplate
 from care.outbox.plan import campaigns_sweep
-from care.playbooks import PLAYBOOKS, playbooks_install
+from care.outreach.playbooks import PLAYBOOKS, playbooks_install
 from tests.factories import AssetFactory, CustomerFactory, consent
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from care.models import Message
 from care.outbox.plan import campaigns_sweep, messages_plan
-from care.triggers.birthday import celebrated_on, next_birthday
+from care.outreach.triggers.birthday import celebrated_on, next_birthday
 from tests.factories import (
     AssetFactory,
     BrowseEventFactory,

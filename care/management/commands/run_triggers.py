@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from care.outbox.plan import PlanResult, campaigns_sweep
-from care.preview import PreviewLine, sweep_preview
+from care.studio.preview import PreviewLine, sweep_preview
 from care.rules import customer_zone
 from crm.progress import Progress
 

@@ -34,14 +34,14 @@ SEGMENTS = {
 
 def trigger_params(campaign: Campaign) -> dict:
     """The campaign's trigger settings over the trigger's defaults."""
-    from care.triggers import TRIGGERS
+    from care.outreach.triggers import TRIGGERS
 
     return {**TRIGGERS[campaign.trigger].defaults, **(campaign.params or {})}
 
 
 def _params_errors(campaign: Campaign) -> list[str]:
-    from care.triggers import TRIGGERS
-    from care.triggers.dated import parse_when
+    from care.outreach.triggers import TRIGGERS
+    from care.outreach.triggers.dated import parse_when
 
     spec = TRIGGERS.get(campaign.trigger)
     if spec is None:
@@ -147,7 +147,7 @@ def campaign_is_live(campaign: Campaign, now: dt.datetime) -> bool:
 
 
 def audience_customers(campaign: Campaign) -> QuerySet[Customer]:
-    from care.triggers import audience_q
+    from care.outreach.triggers import audience_q
 
     return Customer.objects.filter(audience_q(campaign.audience or {}))
 

@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from care.rules import customer_zone
-from care.triggers.base import Due, audience_q, local_date_span
+from care.outreach.triggers.base import Due, audience_q, local_date_span
 from crm.models import Asset
 
 

@@ -78,7 +78,7 @@ def sweep_preview(
 
 def campaign_preview(campaign: Campaign) -> list[tuple[str, str, str]]:
     """Render each template of a campaign for a sample customer: (channel, locale, text)."""
-    from care.campaigns import audience_customers
+    from care.outreach.campaigns import audience_customers
 
     try:
         sample = audience_customers(campaign).first()

@@ -8,7 +8,7 @@ from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
 
 from care.rules import customer_zone, local_moment
-from care.triggers.base import Due, audience_q, local_date_span
+from care.outreach.triggers.base import Due, audience_q, local_date_span
 from crm.models import Customer
 
 

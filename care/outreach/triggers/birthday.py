@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db.models import Q
 
 from care.rules import customer_zone
-from care.triggers.base import Due, audience_q, local_date_span
+from care.outreach.triggers.base import Due, audience_q, local_date_span
 from crm.models import Customer
 
 

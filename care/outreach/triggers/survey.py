@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 from django.db.models import Exists, OuterRef
 
-from care.triggers.base import Due, audience_q
+from care.outreach.triggers.base import Due, audience_q
 
 
 def survey_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:

@@ -1,13 +1,13 @@
 """One function per trigger kind returning who is due. The registry maps kind -> spec."""
 
-from care.triggers.base import Due, TriggerSpec, audience_q
-from care.triggers.birthday import birthday_due
-from care.triggers.browse import abandoned_browse_due
-from care.triggers.dated import dated_due
-from care.triggers.maintenance import maintenance_due
-from care.triggers.new_product import new_product_due
-from care.triggers.survey import survey_due
-from care.triggers.win_back import win_back_due
+from care.outreach.triggers.base import Due, TriggerSpec, audience_q
+from care.outreach.triggers.birthday import birthday_due
+from care.outreach.triggers.browse import abandoned_browse_due
+from care.outreach.triggers.dated import dated_due
+from care.outreach.triggers.maintenance import maintenance_due
+from care.outreach.triggers.new_product import new_product_due
+from care.outreach.triggers.survey import survey_due
+from care.outreach.triggers.win_back import win_back_due
 
 TRIGGERS: dict[str, TriggerSpec] = {
     "birthday": TriggerSpec(birthday_due, {"days_ahead": 7}, ("days_ahead",)),

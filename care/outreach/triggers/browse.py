@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 
-from care.triggers.base import Due, audience_q
+from care.outreach.triggers.base import Due, audience_q
 from crm.models import BrowseEvent, OrderLine
 
 

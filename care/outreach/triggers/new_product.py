@@ -3,7 +3,7 @@
 import datetime as dt
 from collections.abc import Iterator
 
-from care.triggers.base import Due, audience_q
+from care.outreach.triggers.base import Due, audience_q
 from crm.models import OrderLine, Product
 
 
