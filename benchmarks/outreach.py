@@ -46,7 +46,7 @@ def child(args: list[str], url: str) -> dict:
         "DATABASE_URL": url,
         "CARE_VAR_DIR": str(ROOT / "var" / "bench"),
         "CARE_QUIET_HOURS": "",
-        "SMS_BACKEND": "care.channels.sms.LocmemBackend",
+        "SMS_BACKEND": "care.delivery.channels.sms.LocmemBackend",
         # The provider's sending-rate limit (issue 5) would cap the dispatch
         # figure at 60 messages; what is measured here is our own throughput.
         "SMS_RATE_PER_SECOND": "0",  # 0: no limit
@@ -307,8 +307,8 @@ def child_dispatch(count: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from care.channels import sms
-    from care.dispatch import messages_dispatch
+    from care.delivery.channels import sms
+    from care.delivery.dispatch import messages_dispatch
     from crm.models import Customer
 
     call_command("migrate", verbosity=0)

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.outbox.plan import campaigns_sweep
 
 

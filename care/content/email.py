@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from care.models import Message
-from care.unsubscribe import unsubscribe_url
+from care.delivery.unsubscribe import unsubscribe_url
 from crm.models import Purpose
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from care.content.checks import sample_message
-from care.decide import BatchContext, decide
+from care.delivery.decide import BatchContext, decide
 from care.models import Campaign, CampaignStatus, Message, MessageStatus
 from care.outbox.plan import PlanResult, campaigns_sweep
 from care.content.engine import RenderError, TemplateCache, message_render

@@ -5,8 +5,8 @@ import pytest
 import time_machine
 from django.core import mail
 
-from care.channels import sms
-from care.dispatch import messages_claim, messages_dispatch
+from care.delivery.channels import sms
+from care.delivery.dispatch import messages_claim, messages_dispatch
 from care.models import Coupon, Message, MessageStatus, Reason
 from tests.factories import (
     MessageFactory,
@@ -336,7 +336,7 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(
     message = planned()
     with pytest.raises(SystemExit):
         messages_dispatch()
-    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.sms.LocmemBackend"
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message)[0] == "sent"
@@ -346,7 +346,7 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(
 def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(
     settings, morning
 ):
-    settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.sms.ConsoleBackend"
     message = planned()
     messages_claim(now=MORNING, limit=10)
     Message.objects.filter(pk=message.pk).update(
@@ -358,7 +358,7 @@ def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(
 
 
 def test_claimed_rows_a_killed_worker_never_tried_are_queued_again(settings, morning):
-    settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"  # cannot confirm anything
+    settings.SMS_BACKEND = "care.delivery.channels.sms.ConsoleBackend"  # cannot confirm anything
     message = planned()
     messages_claim(now=MORNING, limit=10)  # killed before trying any
     morning.shift(dt.timedelta(minutes=11))

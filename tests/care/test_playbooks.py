@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.template import Context, Engine
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Campaign, Message, MessageTemplate
 from care.outbox.plan import campaigns_sweep
 from care.outreach.playbooks import PLAYBOOKS, playbooks_install

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Message, MessageStatus, Reason
 from care.outbox.plan import campaigns_sweep
 from tests.delivery.util import signed_post

@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.models import Coupon, RecoveryCase
 from care.service.recovery import RecoveryError

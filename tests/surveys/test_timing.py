@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Message, Survey
 from tests.factories import CustomerFactory
 from tests.surveys.conftest import SHANGHAI

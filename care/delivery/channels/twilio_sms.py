@@ -4,7 +4,7 @@ Error policy (why each class is handled as it is):
 - 429 / 20429: throttled; the outbox retries later with backoff and jitter.
 - 4xx with a code (21211 invalid number, 21614 not a mobile, 21610 the
   recipient replied STOP...): permanent; the message fails with the reason
-  and the contact is marked (care.delivery.contact_error_effects).
+  and the contact is marked (care.delivery.receipts.contact_error_effects).
 - 401/403: our credentials, not the message: retried (an operator fixes them).
 - A read timeout, a dropped connection or a 5xx after the request went out:
   Twilio may have taken the message. Never retried blindly (the customer
@@ -34,8 +34,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from care.channels.base import ChannelBackend, ChannelError
-from care.channels.sms import _recipient
+from care.delivery.channels.base import ChannelBackend, ChannelError
+from care.delivery.channels.sms import _recipient
 
 if TYPE_CHECKING:
     from care.models import Message
@@ -206,7 +206,7 @@ class TwilioBackend(ChannelBackend):
 
     def _effects(self, message: "Message", error: ChannelError) -> None:
         if error.permanent and error.code:
-            from care.delivery import contact_error_effects
+            from care.delivery.receipts import contact_error_effects
 
             contact_error_effects(
                 customer=message.customer, code=error.code, detail=str(error)

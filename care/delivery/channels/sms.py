@@ -4,7 +4,7 @@ import sys
 import uuid
 from typing import TYPE_CHECKING
 
-from care.channels.base import ChannelBackend, ChannelError
+from care.delivery.channels.base import ChannelBackend, ChannelError
 
 if TYPE_CHECKING:
     from care.models import Message
@@ -38,10 +38,10 @@ class LocmemBackend(ChannelBackend):
 
 
 def __getattr__(name: str):
-    # "care.channels.sms.TwilioBackend" (the settings' default with credentials)
+    # "care.delivery.channels.sms.TwilioBackend" (the settings' default with credentials)
     # resolves lazily: the twilio library is imported only when it is used.
     if name == "TwilioBackend":
-        from care.channels.twilio_sms import TwilioBackend
+        from care.delivery.channels.twilio_sms import TwilioBackend
 
         return TwilioBackend
     raise AttributeError(name)

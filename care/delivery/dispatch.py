@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from care.channels import ChannelError, get_backend
-from care.decide import BatchContext, Outcome, decide
+from care.delivery.channels import ChannelError, get_backend
+from care.delivery.decide import BatchContext, Outcome, decide
 from care.models import (
     RETRYABLE,
     CampaignStatus,
@@ -37,10 +37,10 @@ from care.models import (
     MessageStatus,
     Reason,
 )
-from care.recorder import RECORD_EVERY, Recorder
+from care.delivery.recorder import RECORD_EVERY, Recorder
 from care.content.engine import RenderError, TemplateCache, message_render
 from care.rules import retry_delay, throttle_delay
-from care.throughput import sms_budget
+from care.delivery.throughput import sms_budget
 
 log = logging.getLogger(__name__)
 # Counted in DispatchResult when the SMS rate budget was spent (the row stays due).
@@ -336,7 +336,7 @@ def messages_dispatch(
     Stops claiming after CARE_DISPATCH_TIME_BUDGET seconds so a scheduled run
     ends well within the task timeout; the next run carries on.
     """
-    from care.delivery import messages_reconcile
+    from care.delivery.receipts import messages_reconcile
 
     result = DispatchResult()
     reaped = messages_reap(now=timezone.now())

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from care.channels import get_backend
+from care.delivery.channels import get_backend
 from care.models import DeliveryEvent, Message, MessageStatus, Reason
 from crm.models import Channel, Customer, Purpose
 from crm.services import consent_record, customer_phone_mark_unusable
