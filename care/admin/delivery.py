@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from care.admin_messages import ReadOnlyAdmin
+from care.admin.messages import ReadOnlyAdmin
 from care.models import DeliveryEvent, InboundMessage
 from crm.admin import CustomerAdmin, StorySection, changelist_url
 from crm.models import Customer

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from care.admin_messages import ReadOnlyAdmin
+from care.admin.messages import ReadOnlyAdmin
 from care.models import ErasureRecord
 from care.privacy import ErasureBlocked, customer_erase, customer_export
 from crm.admin import CustomerAdmin, StorySection

@@ -1,7 +1,4 @@
-"""Admin for tickets, and the tickets section of the customer page.
-
-Campaign and message admins live in their own modules of this app.
-"""
+"""Admin for tickets, and the tickets section of the customer page."""
 
 from typing import Any
 
@@ -62,11 +59,3 @@ CustomerAdmin.add_story_section(
     )
 )
 
-# The other admin modules of this app register themselves on import.
-from care import (  # noqa: E402,F401
-    admin_delivery,  # SMS replies and delivery events
-    admin_messages,  # the message log, coupons, the customer's messages
-    admin_outreach,  # campaigns and offers
-    admin_privacy,  # erasure records, the customer's export / erase links
-    admin_surveys,  # surveys, recovery cases, goodwill, the care reports
-)

@@ -15,9 +15,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from care.admin_cases import my_cases_view
-from care.admin_reports import reports_view
-from care.admin_story import register_story_sections
+from care.admin.cases import my_cases_view
+from care.admin.reports import reports_view
+from care.admin.story import register_story_sections
 from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.models import Goodwill, RecoveryCase, RecoveryPolicy, Survey
 from care.service.recovery import (
