@@ -21,16 +21,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from _fixtures import due_service_sms, service_sms_campaign
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BASE_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
-TWILIO = "care.delivery.channels.sms.TwilioBackend"
+TWILIO = "care.delivery.channels.twilio_sms.TwilioBackend"
 LOCMEM = "care.delivery.channels.sms.LocmemBackend"
 
 

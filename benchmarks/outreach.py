@@ -21,9 +21,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from _fixtures import due_service_sms, service_sms_campaign
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -216,7 +216,7 @@ def _sweep(campaign) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from care.outbox.plan import messages_plan
+    from care.outreach.sweep import messages_plan
 
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()

@@ -14,12 +14,12 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from care.models import CaseStatus, RecoveryCase, Survey, Ticket, TicketStatus
+from care.rules import customer_zone, parse_quiet_hours, quiet_until
 from care.service.recovery import (
     recovery_case_open,
     recovery_case_resolve,
     recovery_case_respond,
 )
-from care.rules import customer_zone, parse_quiet_hours, quiet_until
 from care.service.surveys.scores import is_low
 
 PREFIX = "DEMO-"

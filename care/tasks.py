@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from care.delivery.dispatch import messages_dispatch
-from care.outbox.plan import campaigns_sweep
+from care.outreach.sweep import campaigns_sweep
 
 
 def campaigns_sweep_task() -> dict[str, int]:

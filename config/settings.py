@@ -183,7 +183,7 @@ SMS_RATE_WINDOW_SECONDS = env_int("SMS_RATE_WINDOW_SECONDS", 60)
 SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS", 4)
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
-    "care.delivery.channels.sms.TwilioBackend"
+    "care.delivery.channels.twilio_sms.TwilioBackend"
     if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
     else "care.delivery.channels.sms.ConsoleBackend",
 )

@@ -1,10 +1,13 @@
-"""Admin for campaigns and offers (imported by care/admin.py).
+"""Admin for campaigns and offers.
 
-Interfaces only: actions call one service each and report with message_user.
+Interfaces only: the form validates through care.outreach.validation, and
+actions call one service each and report with message_user.
 """
 
+import copy
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
@@ -14,6 +17,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from care.models import Campaign, MessageTemplate, Offer
 from care.outreach.campaigns import (
     audience_customers,
     campaign_activate,
@@ -23,10 +27,10 @@ from care.outreach.campaigns import (
     campaign_pause,
     campaign_submit,
 )
-from care.models import Campaign, MessageTemplate, Offer
-from care.studio.preview import campaign_preview, campaign_test_send
 from care.outreach.results import CampaignResult, campaign_results
 from care.outreach.triggers import TRIGGERS
+from care.outreach.validation import campaign_errors, template_check
+from care.studio.preview import campaign_preview, campaign_test_send
 
 
 def _percent(rate: float | None) -> str:
@@ -61,10 +65,7 @@ class MessageTemplateInline(admin.StackedInline):
         # Encoding and segments (SMS) for a sample customer, or what blocks activation.
         if obj is None or obj.pk is None:
             return "-"
-        from care.content.checks import template_check
-        from care.content.engine import TemplateCache
-
-        return template_check(obj, TemplateCache({obj.campaign_id})).summary()
+        return template_check(obj).summary()
 
 
 @admin.register(Offer)
@@ -86,8 +87,28 @@ def _trigger_help(campaign: Campaign | None) -> str:
     return str(_("Defaults for this trigger: %(defaults)s.")) % {"defaults": defaults}
 
 
+class CampaignForm(forms.ModelForm):
+    """The campaign's own rules (trigger settings, channels, audience...) as form errors."""
+
+    class Meta:
+        model = Campaign
+        fields = "__all__"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        candidate = copy.copy(self.instance)
+        columns = {field.name for field in Campaign._meta.concrete_fields}
+        for name, value in data.items():
+            if name in columns:
+                setattr(candidate, name, value)
+        for field, errors in campaign_errors(candidate).items():
+            self.add_error(field if field in self.fields else None, errors)
+        return data
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = [
         "name",
         "trigger",

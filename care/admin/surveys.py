@@ -18,8 +18,8 @@ from django.utils.translation import ngettext
 from care.admin.cases import my_cases_view
 from care.admin.reports import reports_view
 from care.admin.story import register_story_sections
-from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.models import Goodwill, RecoveryCase, RecoveryPolicy, Survey
+from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.service.recovery import (
     RecoveryError,
     recovery_case_escalate,

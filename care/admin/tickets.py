@@ -58,4 +58,3 @@ CustomerAdmin.add_story_section(
         order=60,
     )
 )
-

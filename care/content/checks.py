@@ -1,7 +1,9 @@
 """Content checks run before a campaign can be submitted or activated.
 
 Each template is rendered for a sample customer exactly as dispatch renders
-it (opt-out line appended, look-alike characters replaced). SMS: the encoding
+it (opt-out line appended, look-alike characters replaced), with the sample
+context of the campaign's trigger kind given by the caller
+(care.outreach.validation). SMS: the encoding
 and segment count are reported; too many segments, or a marketing text
 without the opt-out line, is refused. A template that does not render is
 refused with the error.
@@ -12,11 +14,11 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from care.models import Campaign, Message, MessageTemplate
 from care.content.engine import TemplateCache, message_render
-from care.rules import OPT_OUT_TEXT
 from care.content.sms import SmsInfo, needless_ucs2, sms_info
-from crm.models import Customer, Purpose
+from care.models import Campaign, Message, MessageTemplate, Ticket
+from care.rules import OPT_OUT_TEXT
+from crm.models import Asset, Customer, Product, Purpose
 
 SAMPLE_OCCASION = {
     "birthday": "2027-02-06",
@@ -46,9 +48,6 @@ def sample_message(
     campaign: Campaign, template: MessageTemplate, *, name: str = ""
 ) -> Message:
     """An unsaved message of the campaign for a made-up customer, to render a template."""
-    from care.models import Ticket
-    from crm.models import Asset, Product
-
     customer = Customer(
         name=name or ("王芳" if template.locale == "zh-hans" else "Alex Chen"),
         locale=template.locale,
@@ -68,11 +67,15 @@ def sample_message(
     )
 
 
-def template_check(template: MessageTemplate, cache: TemplateCache) -> TemplateCheck:
+def template_check(
+    template: MessageTemplate, cache: TemplateCache, sample_context: dict
+) -> TemplateCheck:
+    """Render the template for a sample customer; note its SMS size, list what blocks it."""
     campaign = template.campaign
     check = TemplateCheck(template)
+    message = sample_message(campaign, template)
     try:
-        rendered = message_render(sample_message(campaign, template), cache)
+        rendered = message_render(message, cache, lambda _message: sample_context)
     except Exception as exc:  # RenderError or any other failure: refused, never a 500
         check.errors.append(_("does not render: %(error)s") % {"error": exc})
         return check
@@ -103,18 +106,18 @@ def _sms_checks(
         check.errors.append(_("marketing SMS without the opt-out text"))
 
 
-def campaign_checks(campaign: Campaign) -> list[TemplateCheck]:
+def campaign_checks(campaign: Campaign, sample_context: dict) -> list[TemplateCheck]:
     cache = TemplateCache({campaign.pk})
     templates = campaign.templates.select_related("campaign").order_by(
         "channel", "locale"
     )
-    return [template_check(template, cache) for template in templates]
+    return [template_check(t, cache, sample_context) for t in templates]
 
 
-def campaign_content_errors(campaign: Campaign) -> list[str]:
+def campaign_content_errors(campaign: Campaign, sample_context: dict) -> list[str]:
     """One line per problem, naming the template; empty when all is well."""
     return [
         f"{check.template.channel}/{check.template.locale}: {error}"
-        for check in campaign_checks(campaign)
+        for check in campaign_checks(campaign, sample_context)
         for error in check.errors
     ]

@@ -10,20 +10,12 @@ from django.utils.html import escape, linebreaks
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from care.models import Message
-from care.delivery.unsubscribe import unsubscribe_url
-from crm.models import Purpose
-
 
 def email_finish(
-    message: Message, body: str, html: str, locale: str
+    body: str, html: str, locale: str, unsubscribe_url: str = ""
 ) -> tuple[str, str]:
-    """Return the text and HTML parts, with the unsubscribe link on marketing."""
-    url = (
-        unsubscribe_url(message.customer)
-        if message.purpose == Purpose.MARKETING
-        else ""
-    )
+    """Return the text and HTML parts, with the unsubscribe link when one is given."""
+    url = unsubscribe_url
     with translation.override(locale):
         label = _("Unsubscribe from marketing emails")
         if url and url not in body:

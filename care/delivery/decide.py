@@ -1,9 +1,10 @@
 """The send-time decision for one claimed message: go, wait, or skip (and why).
 
-Order: campaign still running, survey ticket not reopened, not expired,
-address, consent, care before marketing, frequency cap, quiet hours
-(defer), holdout. Everything the rules need for a batch is loaded in a
-handful of queries up front, so the cost per message stays flat.
+Order: campaign still running, the trigger kind's own last check (a survey
+whose ticket reopened, say), not expired, address, consent, care before
+marketing, frequency cap, quiet hours (defer), holdout. Everything the rules
+need for a batch is loaded in a handful of queries up front, so the cost per
+message stays flat.
 """
 
 import datetime as dt
@@ -11,28 +12,21 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, Q
 
+from care.models import MAYBE_SENT, Message, MessageStatus, Reason
 from care.outreach.campaigns import campaign_is_live
-from care.models import Message, MessageStatus, Reason, TicketStatus
+from care.outreach.triggers import KindBatch, send_hooks
 from care.rules import (
     cap_reached,
-    care_first_details,
     customer_zone,
     in_holdout,
     parse_quiet_hours,
     quiet_until,
 )
-from care.service.surveys import customers_recently_surveyed
-from crm.models import Consent, Customer, Purpose
-
-# Rows counted against the cap: sent, or possibly sent by another worker.
-CAP_STATUSES = (
-    MessageStatus.SENT,
-    MessageStatus.DELIVERED,
-    MessageStatus.SENDING,
-    MessageStatus.UNKNOWN,
-)
+from care.service.care_first import care_first_details
+from crm.models import Customer, Purpose
+from crm.querysets import latest_consent
 
 
 @dataclass(frozen=True)
@@ -55,42 +49,39 @@ class BatchContext:
     recent_marketing: Counter
     quiet: tuple[dt.time, dt.time] | None
     cap_limit: int
-    # Customers a post-service survey reached within CARE_SURVEY_REPEAT_DAYS.
-    recently_surveyed: set[int] = field(default_factory=set)
+    # Trigger kind -> its own last check for this batch (care.outreach.triggers).
+    kinds: dict[str, KindBatch] = field(default_factory=dict)
 
     @classmethod
     def load(cls, messages: list[Message], now: dt.datetime) -> "BatchContext":
-        ids = {m.customer_id for m in messages}
+        if not messages:
+            return cls({}, {}, Counter(), None, 0)
         marketing = {m.customer_id for m in messages if m.purpose == Purpose.MARKETING}
-        return (
-            cls(
-                consents=_consents(messages),
-                in_care=care_first_details(marketing, now),
-                recent_marketing=_recent_marketing(
-                    marketing, {m.pk for m in messages}, now
-                ),
-                quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
-                cap_limit=settings.CARE_FREQUENCY_CAP,
-                recently_surveyed=customers_recently_surveyed(
-                    {m.customer_id for m in messages if _is_service_survey(m)},
-                    {m.pk for m in messages},
-                    now,
-                ),
-            )
-            if ids
-            else cls({}, {}, Counter(), None, 0)
+        return cls(
+            consents=_consents(messages),
+            in_care=care_first_details(marketing, now),
+            recent_marketing=_recent_marketing(
+                marketing, {m.pk for m in messages}, now
+            ),
+            quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
+            cap_limit=settings.CARE_FREQUENCY_CAP,
+            kinds=_kinds(messages, now),
         )
+
+    def kind(self, message: Message) -> KindBatch:
+        return self.kinds.get(message.trigger) or KindBatch()
 
     def count_sent(self, message: Message) -> None:
         if message.purpose == Purpose.MARKETING:
             self.recent_marketing[message.customer_id] += 1
-        if _is_service_survey(message):
-            self.recently_surveyed.add(message.customer_id)
+        self.kind(message).count_sent(message)
 
 
-def _is_service_survey(message: Message) -> bool:
-    # Follow-up surveys after a recovery case are deliberate: no 7-day limit.
-    return message.trigger == "survey" and not message.occasion.get("follow_up")
+def _kinds(messages: list[Message], now: dt.datetime) -> dict[str, KindBatch]:
+    by_kind: dict[str, list[Message]] = {}
+    for message in messages:
+        by_kind.setdefault(message.trigger, []).append(message)
+    return {kind: send_hooks(kind).batch(rows, now) for kind, rows in by_kind.items()}
 
 
 def _consents(messages: list[Message]) -> dict[tuple[int, str, str], bool | None]:
@@ -103,11 +94,8 @@ def _consents(messages: list[Message]) -> dict[tuple[int, str, str], bool | None
             for m in messages
             if (m.channel, m.purpose) == (channel, purpose)
         }
-        latest = Consent.objects.filter(
-            customer=OuterRef("pk"), channel=channel, purpose=purpose
-        ).order_by("-recorded_at", "-id")
         rows = Customer.objects.filter(pk__in=ids).annotate(
-            granted=Subquery(latest.values("granted")[:1])
+            granted=latest_consent(channel, purpose)
         )
         for pk, granted in rows.values_list("pk", "granted"):
             found[(pk, channel, purpose)] = granted
@@ -124,7 +112,7 @@ def _recent_marketing(
         Message.objects.filter(
             customer_id__in=customer_ids,
             purpose=Purpose.MARKETING,
-            status__in=CAP_STATUSES,
+            status__in=MAYBE_SENT,
         )
         .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, claimed_at__gte=since))
         .exclude(pk__in=batch_ids)
@@ -134,17 +122,14 @@ def _recent_marketing(
     return Counter({row["customer_id"]: row["n"] for row in rows})
 
 
-def _before_rules(message: Message, now: dt.datetime) -> Outcome | None:
+def _before_rules(
+    message: Message, context: BatchContext, now: dt.datetime
+) -> Outcome | None:
     if not campaign_is_live(message.campaign, now):
         return _skip(Reason.CAMPAIGN_ENDED)
-    ticket = message.ticket
-    if ticket is not None and message.trigger == "survey":
-        planned_for = message.occasion.get("reopened_count", ticket.reopened_count)
-        if (
-            ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED)
-            or ticket.reopened_count != planned_for
-        ):
-            return _skip(Reason.TICKET_REOPENED)
+    reason = context.kind(message).check(message)
+    if reason:
+        return _skip(reason)
     # A message deferred by quiet hours may go late; otherwise late is useless.
     if (
         message.expires_at
@@ -162,11 +147,9 @@ def _before_rules(message: Message, now: dt.datetime) -> Outcome | None:
 
 def decide(message: Message, context: BatchContext, now: dt.datetime) -> Outcome | None:
     """None means: send it now."""
-    outcome = _before_rules(message, now)
+    outcome = _before_rules(message, context, now)
     if outcome is not None:
         return outcome
-    if _is_service_survey(message) and message.customer_id in context.recently_surveyed:
-        return _skip(Reason.RECENT_SURVEY)
     customer = message.customer
     if (
         context.consents.get((customer.pk, message.channel, message.purpose))

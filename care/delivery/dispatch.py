@@ -17,7 +17,6 @@ It is never resent blindly: a duplicate is worse than a gap.
 """
 
 import datetime as dt
-import logging
 import os
 import socket
 import time
@@ -28,21 +27,14 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from care.delivery.channels import ChannelError, get_backend
-from care.delivery.decide import BatchContext, Outcome, decide
-from care.models import (
-    RETRYABLE,
-    CampaignStatus,
-    Message,
-    MessageStatus,
-    Reason,
-)
+from care.content.engine import TemplateCache
+from care.delivery.decide import BatchContext, decide
+from care.delivery.outcomes import message_send, outcome_record
+from care.delivery.reconcile import messages_reap, messages_reconcile
 from care.delivery.recorder import RECORD_EVERY, Recorder
-from care.content.engine import RenderError, TemplateCache, message_render
-from care.rules import retry_delay, throttle_delay
 from care.delivery.throughput import sms_budget
+from care.models import CampaignStatus, Message, MessageStatus
 
-log = logging.getLogger(__name__)
 # Counted in DispatchResult when the SMS rate budget was spent (the row stays due).
 RATE_LIMITED = "rate_limited"
 
@@ -72,11 +64,11 @@ def messages_claim(
 ) -> tuple[str, list[int]]:
     """Flip up to `limit` due rows to sending; return the claim token and their ids."""
     token = f"{(worker or worker_name())[:80]}:{uuid.uuid4().hex[:8]}"
-    due = Message.objects.filter(
-        status__in=RETRYABLE,
-        send_after__lte=now,
-        campaign__status=CampaignStatus.ACTIVE,
-    ).order_by("send_after", "id")
+    due = (
+        Message.objects.retryable()
+        .filter(send_after__lte=now, campaign__status=CampaignStatus.ACTIVE)
+        .order_by("send_after", "id")
+    )
     if exclude_channels:
         due = due.exclude(channel__in=exclude_channels)
     with transaction.atomic():
@@ -85,7 +77,7 @@ def messages_claim(
         ids = list(due.values_list("id", flat=True)[:limit])
         if not ids:
             return token, []
-        Message.objects.filter(id__in=ids, status__in=RETRYABLE).update(
+        Message.objects.filter(id__in=ids).retryable().update(
             status=MessageStatus.SENDING,
             claimed_at=now,
             claimed_by=token,
@@ -96,132 +88,6 @@ def messages_claim(
         id__in=ids, claimed_by=token, status=MessageStatus.SENDING
     )
     return token, list(claimed.values_list("id", flat=True))
-
-
-def _record_outcome(message: Message, recorder: Recorder, outcome: Outcome) -> None:
-    fields = {
-        "status": outcome.status,
-        "reason": outcome.reason,
-        "reason_detail": outcome.detail,
-    }
-    if outcome.send_after is not None:
-        fields["send_after"] = outcome.send_after
-    recorder.add(message, **fields)
-
-
-def _send(
-    message: Message, recorder: Recorder, cache: TemplateCache, now: dt.datetime
-) -> str:
-    try:
-        rendered = message_render(message, cache)
-    except RenderError as exc:
-        reason = Reason.NO_TEMPLATE if "no " in str(exc)[:3] else Reason.RENDER_ERROR
-        recorder.add(
-            message,
-            status=MessageStatus.SKIPPED,
-            reason=reason,
-            reason_detail=str(exc)[:500],
-        )
-        return MessageStatus.SKIPPED
-    message.subject, message.body = rendered.subject, rendered.body
-    message.html_body, message.coupon_code = rendered.html_body, rendered.coupon_code
-    try:
-        provider_id = get_backend(message.channel).send(message)
-    except ChannelError as exc:
-        return _failed(message, recorder, exc, now)
-    except (
-        Exception
-    ) as exc:  # a backend bug: retry like a transient error, keep the trace
-        log.exception("channel backend crashed on message %s", message.pk)
-        return _failed(message, recorder, ChannelError(repr(exc)), now)
-    if rendered.coupon_code:
-        recorder.coupons.append((message, rendered.coupon_code))
-    recorder.add(
-        message,
-        status=MessageStatus.SENT,
-        provider_id=provider_id[:100],
-        sent_at=timezone.now(),
-        reason="",
-        reason_detail="",
-        attempts=message.attempts + 1,
-        subject=rendered.subject[:300],
-        body=rendered.body,
-        html_body=rendered.html_body,
-        coupon_code=rendered.coupon_code,
-    )
-    return MessageStatus.SENT
-
-
-def _failed(
-    message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime
-) -> str:
-    attempts = message.attempts + 1
-    limit = settings.CARE_DISPATCH_MAX_ATTEMPTS
-    detail = str(exc)[:500]
-    if (
-        getattr(exc, "ambiguous", False)
-        or getattr(exc, "retry_after", None) is not None
-    ):
-        return _in_doubt_or_throttled(message, recorder, exc, now)
-    if exc.permanent or (limit and attempts >= limit):
-        reason = Reason.PERMANENT_ERROR if exc.permanent else Reason.MAX_ATTEMPTS
-        recorder.add(
-            message,
-            status=MessageStatus.FAILED,
-            reason=reason,
-            reason_detail=detail,
-            last_error=str(exc),
-            attempts=attempts,
-        )
-        return MessageStatus.FAILED
-    recorder.add(
-        message,
-        status=MessageStatus.DEFERRED,
-        reason=Reason.TRANSIENT_ERROR,
-        reason_detail=detail,
-        last_error=str(exc),
-        attempts=attempts,
-        send_after=now + retry_delay(attempts),
-    )
-    return MessageStatus.DEFERRED
-
-
-def _in_doubt_or_throttled(
-    message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime
-) -> str:
-    """Ambiguous: reconcile, never resend blindly. Throttled: back off with jitter.
-
-    Throttling does not count towards CARE_DISPATCH_MAX_ATTEMPTS: the message
-    did nothing wrong. See docs/delivery.md.
-    """
-    common = {
-        "reason_detail": str(exc)[:500],
-        "last_error": str(exc),
-        "attempts": message.attempts + 1,
-    }
-    if exc.ambiguous:
-        # The rendered text is what the look-up matches on.
-        recorder.add(
-            message,
-            status=MessageStatus.UNKNOWN,
-            reason=Reason.AMBIGUOUS,
-            subject=message.subject[:300],
-            body=message.body,
-            html_body=message.html_body,
-            **common,
-        )
-        return MessageStatus.UNKNOWN
-    delay = throttle_delay(message.attempts + 1, exc.retry_after or 0.0)
-    if message.channel == "sms":
-        sms_budget().block(delay.total_seconds())
-    recorder.add(
-        message,
-        status=MessageStatus.DEFERRED,
-        reason=Reason.THROTTLED,
-        send_after=now + delay,
-        **common,
-    )
-    return MessageStatus.DEFERRED
 
 
 def _load(ids: list[int], token: str) -> list[Message]:
@@ -273,59 +139,17 @@ def _process(
 ) -> str:
     outcome = decide(message, context, now)
     if outcome is not None:
-        _record_outcome(message, recorder, outcome)
+        outcome_record(message, recorder, outcome)
         return outcome.status
     if message.channel == "sms" and not sms_budget().take():
         # Over the sender's rate: back in the queue as it was, still due.
         released = MessageStatus.DEFERRED if message.reason else MessageStatus.PLANNED
         recorder.add(message, status=released)
         return RATE_LIMITED
-    status = _send(message, recorder, cache, now)
+    status = message_send(message, recorder, cache, now)
     if status == MessageStatus.SENT:
         context.count_sent(message)
     return status
-
-
-def messages_reap(*, now: dt.datetime) -> int:
-    """Resolve rows left in `sending` past the lease by a worker that died."""
-    lease = dt.timedelta(seconds=settings.CARE_DISPATCH_LEASE_SECONDS)
-    stale = Message.objects.filter(
-        status=MessageStatus.SENDING, claimed_at__lt=now - lease
-    )
-    count = 0
-    for message in stale.select_related("customer")[:1000]:
-        tried = (
-            message.attempted_at is not None
-            and message.attempted_at >= message.claimed_at
-        )
-        try:
-            sent = get_backend(message.channel).was_sent(message) if tried else False
-        except Exception:  # the provider could not be asked now: ask again next time
-            log.exception("could not reconcile message %s", message.pk)
-            continue
-        guard = Message.objects.filter(
-            pk=message.pk, status=MessageStatus.SENDING, claimed_by=message.claimed_by
-        )
-        if not tried:
-            fields = {
-                "status": MessageStatus.DEFERRED,
-                "reason": Reason.NOT_ATTEMPTED,
-                "send_after": now,
-            }
-        elif sent is True:
-            fields = {"status": MessageStatus.SENT, "sent_at": now, "reason": ""}
-            if message.provider_id:  # the lookup found the provider's id
-                fields["provider_id"] = message.provider_id
-        elif sent is False:
-            fields = {
-                "status": MessageStatus.DEFERRED,
-                "reason": Reason.RETRY_NOT_SENT,
-                "send_after": now,
-            }
-        else:
-            fields = {"status": MessageStatus.UNKNOWN, "reason": Reason.LEASE_EXPIRED}
-        count += guard.update(updated_at=now, **fields)
-    return count
 
 
 def messages_dispatch(
@@ -336,8 +160,6 @@ def messages_dispatch(
     Stops claiming after CARE_DISPATCH_TIME_BUDGET seconds so a scheduled run
     ends well within the task timeout; the next run carries on.
     """
-    from care.delivery.receipts import messages_reconcile
-
     result = DispatchResult()
     reaped = messages_reap(now=timezone.now())
     if reaped:

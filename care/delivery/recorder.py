@@ -6,7 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from care.models import Coupon, Message, MessageStatus
-from care.service.surveys import surveys_sent
+from care.outreach.triggers import send_hooks
 
 RECORD_EVERY = 50
 
@@ -44,15 +44,18 @@ class Recorder:
                 self._write(names, messages)
             for message, code in self._live(self.coupons):
                 _coupon_issue(message, code)
-            surveys_sent(
-                [
-                    message
-                    for message, fields in self.pending
-                    if message.trigger == "survey"
-                    and fields.get("status") == MessageStatus.SENT
-                ]
-            )
+            self._sent_hooks()
         self.pending, self.coupons = [], []
+
+    def _sent_hooks(self) -> None:
+        # Each trigger kind does what it must once its messages went (a
+        # survey stamps its row), in the same transaction as the outcome.
+        sent: dict[str, list[Message]] = {}
+        for message, fields in self.pending:
+            if fields.get("status") == MessageStatus.SENT:
+                sent.setdefault(message.trigger, []).append(message)
+        for kind, messages in sent.items():
+            send_hooks(kind).sent(messages)
 
     def _live(self, coupons: list[tuple[Message, str]]) -> list[tuple[Message, str]]:
         # A message erased mid-batch (care/privacy) is gone: its coupon row

@@ -1,57 +1,22 @@
-"""One-click email unsubscribe (RFC 8058) and the List-Unsubscribe headers.
+"""One-click email unsubscribe (RFC 8058): the /u/<token> page and the withdrawal.
 
-The link carries a signed token (django.core.signing, salted): the customer's
-id, nothing else. GET shows a page in the customer's language with a button;
-POST, from that button or from a mail client's one-click, withdraws email
-marketing consent at once. A repeat changes nothing; a bad token is a 400 page.
+GET shows a page in the customer's language with a button; POST, from that
+button or from a mail client's one-click, withdraws email marketing consent at
+once. A repeat changes nothing; a bad token is a 400 page. The link and its
+headers are made by care.content.links.
 """
 
-from django.conf import settings
-from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from care.content.links import customer_from_token
 from crm.models import Channel, Customer, Purpose
 from crm.services import consent_record
 
-SALT = "care.unsubscribe"
 SOURCE = "unsubscribe-link"
-
-
-def unsubscribe_token(customer: Customer) -> str:
-    # No timestamp: an unsubscribe link must work however old the email is.
-    return signing.Signer(salt=SALT).sign_object({"c": customer.pk}, compress=True)
-
-
-def unsubscribe_url(customer: Customer) -> str:
-    token = unsubscribe_token(customer)
-    return settings.SITE_URL + reverse("unsubscribe", args=[token])
-
-
-def customer_from_token(token: str) -> Customer | None:
-    try:
-        data = signing.Signer(salt=SALT).unsign_object(token)
-    except (signing.BadSignature, ValueError, UnicodeDecodeError):
-        return None
-    pk = data.get("c") if isinstance(data, dict) else None
-    if not isinstance(pk, int):
-        return None
-    return Customer.objects.filter(pk=pk).first()
-
-
-def list_unsubscribe_headers(customer: Customer) -> dict[str, str]:
-    """RFC 2369 + RFC 8058 headers for marketing email."""
-    targets = [f"<{unsubscribe_url(customer)}>"]
-    if settings.UNSUBSCRIBE_MAILTO:
-        targets.append(f"<mailto:{settings.UNSUBSCRIBE_MAILTO}?subject=unsubscribe>")
-    return {
-        "List-Unsubscribe": ", ".join(targets),
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
 
 
 def email_marketing_withdraw(*, customer: Customer) -> bool:

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_POST
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from care.delivery.receipts import delivery_status_record
 from care.delivery.inbound import inbound_receive
+from care.delivery.receipts import delivery_status_record
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 
 from care.models import Campaign, Message, MessageStatus
-from care.outbox.plan import _contacts, choose_channel, occasion_key
-from care.outreach.triggers import Due
+from care.outbox.contacts import choose_channel, contacts_fetch
+from care.outbox.plan import Due, occasion_key
 
 
 def message_plan_direct(
@@ -48,7 +48,7 @@ def message_plan_direct(
 
 
 def _message(campaign: Campaign, due: Due) -> Message:
-    contact = _contacts([due.customer_id], campaign.channels, campaign.purpose)
+    contact = contacts_fetch([due.customer_id], campaign.channels, campaign.purpose)
     channel, reason = choose_channel(contact[due.customer_id], campaign.channels)
     okey = occasion_key(campaign, due)
     return Message(

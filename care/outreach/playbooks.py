@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from care.models import Campaign, CampaignStatus, MessageTemplate, Offer
+from care.outreach.validation import campaign_validate
 
 SMS, EMAIL = "sms", "email"
 EN, ZH = "en", "zh-hans"
@@ -323,7 +324,7 @@ def _install(playbook: dict) -> tuple[Campaign, bool]:
         params=playbook.get("params", {}),
         offer=_offer(playbook.get("offer")),
     )
-    campaign.full_clean()
+    campaign_validate(campaign=campaign)
     campaign.save()
     for (channel, locale), (subject, body) in playbook["templates"].items():
         MessageTemplate.objects.create(

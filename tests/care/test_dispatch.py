@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from care.delivery.channels import sms
+from care.delivery.channels import ChannelError, sms
 from care.delivery.dispatch import messages_claim, messages_dispatch
 from care.models import Coupon, Message, MessageStatus, Reason
 from tests.factories import (
@@ -228,7 +228,7 @@ class FlakyBackend(sms.LocmemBackend):
     permanent = False
 
     def send(self, message):
-        raise sms.ChannelError("gateway timeout", permanent=self.permanent)
+        raise ChannelError("gateway timeout", permanent=self.permanent)
 
 
 class RefusingBackend(FlakyBackend):

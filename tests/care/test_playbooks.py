@@ -7,8 +7,8 @@ from django.template import Context, Engine
 
 from care.delivery.dispatch import messages_dispatch
 from care.models import Campaign, Message, MessageTemplate
-from care.outbox.plan import campaigns_sweep
 from care.outreach.playbooks import PLAYBOOKS, playbooks_install
+from care.outreach.sweep import campaigns_sweep
 from tests.factories import AssetFactory, CustomerFactory, consent
 
 pytestmark = pytest.mark.django_db

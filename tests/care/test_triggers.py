@@ -6,7 +6,7 @@ import time_machine
 from django.utils import timezone
 
 from care.models import Message
-from care.outbox.plan import campaigns_sweep, messages_plan
+from care.outreach.sweep import campaigns_sweep, messages_plan
 from care.outreach.triggers.birthday import celebrated_on, next_birthday
 from tests.factories import (
     AssetFactory,

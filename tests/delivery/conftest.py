@@ -36,7 +36,7 @@ def fake_twilio(settings):
     settings.TWILIO_MESSAGING_SERVICE_SID = ""
     settings.TWILIO_API_BASE_URL = server.url
     settings.TWILIO_TIMEOUT = 0.3
-    settings.SMS_BACKEND = "care.delivery.channels.sms.TwilioBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.twilio_sms.TwilioBackend"
     twilio_sms._clients.clear()
     yield server
     server.stop()

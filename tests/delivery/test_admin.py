@@ -44,7 +44,7 @@ def test_the_logs_are_listed(admin_client, model):
 def test_it_warns_about_a_twilio_setup_that_cannot_work(settings):
     from care.checks import twilio_warnings
 
-    settings.SMS_BACKEND = "care.delivery.channels.sms.TwilioBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.twilio_sms.TwilioBackend"
     settings.TWILIO_ACCOUNT_SID = settings.TWILIO_FROM_NUMBER = ""
     settings.TWILIO_MESSAGING_SERVICE_SID = ""
     settings.SITE_URL = "http://127.0.0.1:8000"

@@ -6,7 +6,7 @@ import pytest
 
 from care.delivery.dispatch import messages_dispatch
 from care.models import Message, MessageStatus, Reason
-from care.outbox.plan import campaigns_sweep
+from care.outreach.sweep import campaigns_sweep
 from tests.delivery.util import signed_post
 from tests.factories import CustomerFactory, campaign_with_templates, consent
 

@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 
 from care.delivery.dispatch import messages_dispatch
-from care.models import Message, MessageStatus
 from care.delivery.throughput import SenderBudget
+from care.models import Message, MessageStatus
 from tests.factories import MessageFactory, campaign_with_templates, consent
 
 pytestmark = [pytest.mark.django_db]

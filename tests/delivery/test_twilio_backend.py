@@ -208,7 +208,7 @@ def test_it_fetches_by_sid_when_the_sid_is_known(fake_twilio, morning):
 
 
 def test_it_queues_a_connection_refused_send_as_transient(settings, morning):
-    settings.SMS_BACKEND = "care.delivery.channels.sms.TwilioBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.twilio_sms.TwilioBackend"
     settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # discard port: refused
     message = planned()

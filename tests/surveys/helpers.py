@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from care.delivery.dispatch import messages_dispatch
 from care.models import Campaign, Message, Survey
-from care.outbox.plan import messages_plan
+from care.outreach.sweep import messages_plan
 from tests.factories import CustomerFactory, TicketFactory, consent
 
 

@@ -3,8 +3,8 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from care.delivery.dispatch import messages_dispatch
-from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.models import Coupon, RecoveryCase
+from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.service.recovery import RecoveryError
 from care.service.surveys import survey_answer
 from tests.surveys.helpers import sent_survey

@@ -153,7 +153,7 @@ def test_my_cases_lists_mine_and_my_queues_unassigned_cases_by_deadline(
 
 
 def marketing_message(customer) -> Message:
-    from care.outbox.plan import messages_plan  # noqa: F401
+    from care.outreach.sweep import messages_plan  # noqa: F401
     from tests.factories import MessageFactory
 
     campaign = CampaignFactory(trigger="birthday", purpose="marketing")

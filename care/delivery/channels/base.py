@@ -1,3 +1,10 @@
+"""What every channel is: send one rendered message, or raise a typed ChannelError.
+
+A channel only talks to its provider. What an error means for the customer
+(a phone that can never receive SMS, consent withdrawn at the carrier) is
+decided by the delivery code that called it, from the error's attributes.
+"""
+
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -5,7 +12,9 @@ if TYPE_CHECKING:
 
 
 class ChannelError(Exception):
-    """A send failed. `permanent` says whether retrying could ever help.
+    """A send failed; the attributes say what kind of failure, never the text.
+
+    `permanent`: retrying can never help.
 
     `ambiguous`: the request may have reached the provider (a timeout or a 5xx
     after sending), so it must be reconciled, never retried blindly.
@@ -43,3 +52,11 @@ class ChannelBackend:
         message up at the provider (Twilio, issue 5) override this.
         """
         return None
+
+
+def recipient_phone(message: "Message") -> str:
+    """The customer's phone number; a permanent error when there is none."""
+    phone = message.customer.phone
+    if not phone:
+        raise ChannelError("the customer has no phone number", permanent=True)
+    return phone

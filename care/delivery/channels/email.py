@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 
+from care.content.links import list_unsubscribe_headers
 from care.delivery.channels.base import ChannelBackend, ChannelError
 
 if TYPE_CHECKING:
@@ -16,8 +17,6 @@ if TYPE_CHECKING:
 def _list_headers(message: "Message") -> dict[str, str]:
     if message.purpose != "marketing":
         return {}
-    from care.delivery.unsubscribe import list_unsubscribe_headers
-
     return list_unsubscribe_headers(message.customer)
 
 

@@ -3,8 +3,8 @@
 Error policy (why each class is handled as it is):
 - 429 / 20429: throttled; the outbox retries later with backoff and jitter.
 - 4xx with a code (21211 invalid number, 21614 not a mobile, 21610 the
-  recipient replied STOP...): permanent; the message fails with the reason
-  and the contact is marked (care.delivery.receipts.contact_error_effects).
+  recipient replied STOP...): permanent, with the code; dispatch fails the
+  message and marks the contact (care.delivery.provider_errors).
 - 401/403: our credentials, not the message: retried (an operator fixes them).
 - A read timeout, a dropped connection or a 5xx after the request went out:
   Twilio may have taken the message. Never retried blindly (the customer
@@ -34,8 +34,7 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from care.delivery.channels.base import ChannelBackend, ChannelError
-from care.delivery.channels.sms import _recipient
+from care.delivery.channels.base import ChannelBackend, ChannelError, recipient_phone
 
 if TYPE_CHECKING:
     from care.models import Message
@@ -121,19 +120,22 @@ def status_callback_url(message: "Message") -> str:
 
 
 def validity_period(message: "Message", now: dt.datetime) -> int | None:
-    """Seconds Twilio may keep trying; None for messages that are not time-bound."""
-    if message.expires_at is not None and message.expires_at > now:
-        seconds = int((message.expires_at - now).total_seconds())
-    elif message.trigger == "survey" or message.expires_at is not None:
-        seconds = settings.SMS_TIME_SENSITIVE_VALIDITY
-    else:
+    """Seconds Twilio may keep trying; None for messages that are not time-bound.
+
+    A message is time-bound when it has an expiry (every survey does).
+    """
+    if message.expires_at is None:
         return None
+    if message.expires_at > now:
+        seconds = int((message.expires_at - now).total_seconds())
+    else:
+        seconds = settings.SMS_TIME_SENSITIVE_VALIDITY
     return max(1, min(seconds, MAX_VALIDITY))
 
 
 def send_params(message: "Message", now: dt.datetime) -> dict:
     params = {
-        "to": _recipient(message),
+        "to": recipient_phone(message),
         "body": message.body,
         "status_callback": status_callback_url(message),
     }
@@ -195,22 +197,12 @@ class TwilioBackend(ChannelBackend):
         try:
             created = self.client.messages.create(**params)
         except (TwilioRestException, TwilioServiceException) as exc:
-            error = channel_error(exc, _retry_after(self.client))
-            self._effects(message, error)
-            raise error from exc
+            raise channel_error(exc, _retry_after(self.client)) from exc
         except requests.RequestException as exc:
             raise transport_error(exc) from exc
         except TwilioException as exc:  # e.g. an unreadable answer: may have gone
             raise ChannelError(f"Twilio: {exc}", ambiguous=True) from exc
         return created.sid
-
-    def _effects(self, message: "Message", error: ChannelError) -> None:
-        if error.permanent and error.code:
-            from care.delivery.receipts import contact_error_effects
-
-            contact_error_effects(
-                customer=message.customer, code=error.code, detail=str(error)
-            )
 
     def was_sent(self, message: "Message") -> bool | None:
         """Look the message up at Twilio: by its SID, else by number, day and body.

@@ -1,4 +1,11 @@
-"""What every trigger returns: who is due, for which occasion, from when."""
+"""What a trigger kind is: who is due (for the sweep), its settings, and its part in the send path.
+
+A kind is one entry of the registry (care.outreach.triggers.TRIGGERS). The
+send path (rendering, the send-time decision, recording) calls the entry's
+`SendHooks` without asking which kind it handles; the defaults do nothing,
+and a kind with needs of its own (the post-service survey) overrides them in
+its own module.
+"""
 
 import datetime as dt
 from collections.abc import Callable, Iterator
@@ -7,25 +14,47 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from care.outbox.plan import Due
+
 if TYPE_CHECKING:
-    from care.models import Campaign
-
-
-@dataclass(frozen=True)
-class Due:
-    customer_id: int
-    # `subject` and `occasion` make the once-only key: e.g. "asset:9" and "2026-12-01".
-    subject: str
-    occasion: str
-    send_after: dt.datetime
-    data: dict = field(default_factory=dict)
-    product_id: int | None = None
-    asset_id: int | None = None
-    ticket_id: int | None = None
-    expires_at: dt.datetime | None = None
-
+    from care.models import Campaign, Message
 
 DueFunction = Callable[["Campaign", dt.datetime, dict], Iterator[Due]]
+ParamsCheck = Callable[[dict], list[str]]
+
+
+class KindBatch:
+    """A kind's view of one dispatch batch: the last check before each of its sends.
+
+    Made once per batch (`SendHooks.batch`), so a check that needs the
+    database asks once for the whole batch, not once per message.
+    """
+
+    def check(self, message: "Message") -> str:
+        """A skip reason (care.models.Reason) when the message must not go; "" to go on."""
+        return ""
+
+    def count_sent(self, message: "Message") -> None:
+        """The message was just sent: the checks of later messages see it."""
+
+
+class SendHooks:
+    """A trigger kind's part in the send path; the defaults do nothing."""
+
+    def context(self, message: "Message") -> dict:
+        """Template variables of a message being rendered (for sending or a dry run)."""
+        return {}
+
+    def sample_context(self) -> dict:
+        """The same for a made-up customer: previews and content checks."""
+        return {}
+
+    def batch(self, messages: list["Message"], now: dt.datetime) -> KindBatch:
+        """The last check for this kind's messages of one dispatch batch."""
+        return KindBatch()
+
+    def sent(self, messages: list["Message"]) -> None:
+        """The messages were recorded as sent (inside the recording transaction)."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +64,9 @@ class TriggerSpec:
     # Names of integer settings that must be >= 0 (or >= 1 when listed in `positive`).
     integers: tuple[str, ...] = ()
     positive: tuple[str, ...] = ()
+    # Further checks of the settings (e.g. the dated trigger's date): error texts.
+    params_errors: ParamsCheck | None = None
+    hooks: SendHooks = field(default_factory=SendHooks)
 
 
 def audience_q(audience: dict, prefix: str = "") -> Q:

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from django.db.models import Q
 
+from care.outbox.plan import Due
+from care.outreach.triggers.base import audience_q, local_date_span
 from care.rules import customer_zone
-from care.outreach.triggers.base import Due, audience_q, local_date_span
 from crm.models import Customer
 
 

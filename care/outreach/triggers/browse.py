@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
 
-from care.outreach.triggers.base import Due, audience_q
+from care.models import Message
+from care.outbox.plan import Due
+from care.outreach.triggers.base import audience_q
 from crm.models import BrowseEvent, OrderLine
 
 
 def abandoned_browse_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
-    from care.models import Message
-
     since = now - dt.timedelta(days=int(params["window_days"]))
     cooldown = now - dt.timedelta(days=int(params["cooldown_days"]))
     # The last purchase of the product, compared with the first view in HAVING

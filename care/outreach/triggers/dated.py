@@ -6,9 +6,12 @@ from collections.abc import Iterator
 
 from django.db.models import CharField, Exists, OuterRef, Value
 from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext as _
 
+from care.models import Message
+from care.outbox.plan import Due
+from care.outreach.triggers.base import audience_q, local_date_span
 from care.rules import customer_zone, local_moment
-from care.outreach.triggers.base import Due, audience_q, local_date_span
 from crm.models import Customer
 
 
@@ -26,6 +29,15 @@ def parse_when(date_text: str, time_text: str) -> tuple[int | None, int, int, dt
     return year, month, day, dt.time.fromisoformat(time_text.strip())
 
 
+def dated_params_errors(params: dict) -> list[str]:
+    """The registry's check of a dated campaign's settings (care.outreach.validation)."""
+    try:
+        parse_when(str(params["date"]), str(params["time"]))
+    except (ValueError, TypeError):
+        return [_("date must be YYYY-MM-DD (once) or MM-DD (yearly), time HH:MM.")]
+    return []
+
+
 def matches(day: dt.date, year: int | None, month: int, dom: int) -> bool:
     if (month, dom) == (2, 29) and year is None and not calendar.isleap(day.year):
         dom = 28  # a yearly 29 February falls on 28 February in common years
@@ -39,8 +51,6 @@ def _already_planned(campaign, day: dt.date) -> Exists:
     minute all day; without this every run would stream the whole audience
     again just to find that nothing is new.
     """
-    from care.models import Message
-
     key = Concat(
         Value(f"{campaign.pk}/{campaign.trigger}/customer:"),
         Cast(OuterRef("pk"), CharField()),

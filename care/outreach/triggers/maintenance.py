@@ -3,8 +3,9 @@
 import datetime as dt
 from collections.abc import Iterator
 
+from care.outbox.plan import Due
+from care.outreach.triggers.base import audience_q, local_date_span
 from care.rules import customer_zone
-from care.outreach.triggers.base import Due, audience_q, local_date_span
 from crm.models import Asset
 
 

@@ -3,7 +3,8 @@
 import datetime as dt
 from collections.abc import Iterator
 
-from care.outreach.triggers.base import Due, audience_q
+from care.outbox.plan import Due
+from care.outreach.triggers.base import audience_q
 from segmentation.models import SegmentTransition
 
 

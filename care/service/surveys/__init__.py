@@ -11,9 +11,11 @@ from care.service.surveys.services import (
     survey_answer_by_sms,
     survey_context,
     survey_for_message,
+    survey_from_token,
+    survey_sample_context,
     surveys_sent,
 )
-from care.service.surveys.tokens import BadToken, survey_from_token, survey_token, survey_url
+from care.service.surveys.tokens import BadToken, survey_token, survey_url
 
 __all__ = [
     "BadToken",
@@ -24,6 +26,7 @@ __all__ = [
     "survey_context",
     "survey_for_message",
     "survey_from_token",
+    "survey_sample_context",
     "survey_token",
     "survey_url",
     "surveys_sent",

@@ -9,16 +9,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from care.models import (
+    ON_ITS_WAY,
+    SENT_LIKE,
     AnswerVia,
     Message,
-    MessageStatus,
     Reason,
     Survey,
     SurveyKind,
+    TriggerKind,
 )
 from care.rules import customer_zone
+from care.service.recovery import recovery_case_open
 from care.service.surveys.scores import is_low, parse_sms_digit
-from care.service.surveys.tokens import survey_is_expired, survey_url
+from care.service.surveys.tokens import (
+    BadToken,
+    survey_id_from_token,
+    survey_is_expired,
+    survey_url,
+)
 from crm.models import Customer
 
 PREVIEW_URL = "/s/preview"
@@ -67,14 +75,22 @@ def survey_for_message(message: Message) -> Survey:
     return survey
 
 
+def survey_sample_context() -> dict:
+    """The survey variables of a preview: a placeholder link, sent on the day."""
+    return {
+        "survey_url": f"{settings.SITE_URL}{PREVIEW_URL}",
+        "survey_yesterday": False,
+    }
+
+
 def survey_context(message: Message) -> dict:
-    """Template variables of a survey message: its link, and whether it is a day late."""
+    """Template variables of a survey message: its link, and whether it is a day late.
+
+    Creates the Survey row behind the link (the token names it).
+    """
     ticket = message.ticket
     if message.pk is None or ticket is None:  # a preview: nothing to link to yet
-        return {
-            "survey_url": f"{settings.SITE_URL}{PREVIEW_URL}",
-            "survey_yesterday": False,
-        }
+        return survey_sample_context()
     survey = survey_for_message(message)
     zone = customer_zone(message.customer.time_zone)
     now = timezone.now().astimezone(zone)
@@ -93,6 +109,29 @@ def surveys_sent(messages: list[Message]) -> None:
         Survey.objects.filter(message=message, sent_at__isnull=True).update(
             sent_at=sent, expires_at=sent + valid
         )
+
+
+def survey_from_token(token: str) -> Survey:
+    """The survey a link's token points to; raise BadToken if it is not ours."""
+    survey = (
+        Survey.objects.select_related("customer", "ticket")
+        .filter(pk=survey_id_from_token(token))
+        .first()
+    )
+    if survey is None:
+        raise BadToken("no such survey")
+    if survey.sent_at is None:
+        _stamp_if_sent(survey)
+    return survey
+
+
+def _stamp_if_sent(survey: Survey) -> None:
+    # The reaper can record a message as sent without the kind's `sent` hook:
+    # stamp the survey from its message, so its link works.
+    message = survey.message
+    if message is not None and message.status in SENT_LIKE and message.sent_at:
+        surveys_sent([message])
+        survey.refresh_from_db()
 
 
 def _validate(csat: int | None, nps: int | None, comment: str) -> None:
@@ -117,8 +156,6 @@ def survey_answer(
     now: dt.datetime | None = None,
 ) -> Survey:
     """Record the one answer a survey takes; a low one opens a recovery case."""
-    from care.service.recovery import recovery_case_open
-
     now = now or timezone.now()
     _validate(csat, nps, comment)
     with transaction.atomic():
@@ -181,8 +218,8 @@ def customers_recently_surveyed(
     since = now - dt.timedelta(days=settings.CARE_SURVEY_REPEAT_DAYS)
     rows = Message.objects.filter(
         customer_id__in=customer_ids,
-        trigger="survey",
-        status__in=(MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.SENDING),
+        trigger=TriggerKind.SURVEY,
+        status__in=ON_ITS_WAY,
         sent_at__gte=since,
     ).exclude(pk__in=exclude_ids)
     return set(rows.values_list("customer_id", flat=True))

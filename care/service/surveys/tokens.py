@@ -22,8 +22,8 @@ def survey_url(survey: Survey) -> str:
     return f"{settings.SITE_URL}/s/{survey_token(survey)}"
 
 
-def survey_from_token(token: str) -> Survey:
-    """The survey a token points to; raise BadToken if it is not ours.
+def survey_id_from_token(token: str) -> int:
+    """The survey id a token carries; raise BadToken if the token is not ours.
 
     The signature is checked with a generous max_age as a second lock; the
     7-day expiry itself is the survey's `expires_at` (see `survey_is_expired`).
@@ -37,28 +37,7 @@ def survey_from_token(token: str) -> Survey:
         raise BadToken(str(exc)) from None
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise BadToken("malformed payload")
-    survey = (
-        Survey.objects.select_related("customer", "ticket")
-        .filter(pk=payload["s"])
-        .first()
-    )
-    if survey is None:
-        raise BadToken("no such survey")
-    if survey.sent_at is None:
-        _stamp_if_sent(survey)
-    return survey
-
-
-def _stamp_if_sent(survey: Survey) -> None:
-    # The reaper can record a message as sent without dispatch's hook: stamp
-    # the survey from its message, so its link works.
-    from care.models import SENT_LIKE
-    from care.service.surveys.services import surveys_sent
-
-    message = survey.message
-    if message is not None and message.status in SENT_LIKE and message.sent_at:
-        surveys_sent([message])
-        survey.refresh_from_db()
+    return payload["s"]
 
 
 def survey_is_expired(survey: Survey, now: dt.datetime) -> bool:

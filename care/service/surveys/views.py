@@ -9,8 +9,12 @@ from django.views.decorators.http import require_http_methods
 
 from care.models import Survey
 from care.service.surveys.forms import SurveyForm
-from care.service.surveys.services import SurveyError, survey_answer
-from care.service.surveys.tokens import BadToken, survey_from_token, survey_is_expired
+from care.service.surveys.services import (
+    SurveyError,
+    survey_answer,
+    survey_from_token,
+)
+from care.service.surveys.tokens import BadToken, survey_is_expired
 
 TEMPLATES = {
     "answered": ("care/survey/answered.html", 200),
