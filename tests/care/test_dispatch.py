@@ -4,8 +4,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.utils.module_loading import import_string
 
-from care.delivery.channels import ChannelError, sms
+from care.delivery.channels import (
+    OLD_PATHS,
+    ChannelBackend,
+    ChannelError,
+    backend_path,
+    sms,
+)
 from care.delivery.dispatch import messages_claim, messages_dispatch
 from care.models import Coupon, Message, MessageStatus, Reason
 from tests.factories import (
@@ -372,3 +379,18 @@ def test_it_stops_claiming_when_the_time_budget_is_spent(settings):
     message = planned()
     messages_dispatch()
     assert status_of(message) == ("planned", "")
+
+
+def test_an_sms_backend_named_by_its_old_dotted_path_still_sends(settings, sms_outbox):
+    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
+    message = planned()
+    messages_dispatch()
+    assert status_of(message)[0] == "sent"
+    assert [m.pk for m in sms_outbox] == [message.pk]
+
+
+@pytest.mark.parametrize("old", sorted(OLD_PATHS))
+def test_every_old_sms_backend_path_resolves_to_a_backend_class(old):
+    backend = import_string(backend_path(old))
+    assert issubclass(backend, ChannelBackend)
+    assert backend.__name__ == old.rsplit(".", 1)[1]
