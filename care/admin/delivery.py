@@ -6,9 +6,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from care.admin.messages import ReadOnlyAdmin
 from care.models import DeliveryEvent, InboundMessage
-from crm.admin import CustomerAdmin, StorySection, changelist_url
+from crm.admin import CustomerAdmin, ReadOnlyAdmin, StorySection, changelist_url
 from crm.models import Customer
 
 REPLIES_SHOWN = 20

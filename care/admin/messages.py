@@ -7,18 +7,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from care.models import Coupon, Message
-from crm.admin import CustomerAdmin, StorySection
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+from crm.admin import CustomerAdmin, ReadOnlyAdmin, StorySection
 
 
 @admin.register(Message)

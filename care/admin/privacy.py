@@ -12,10 +12,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from care.admin.messages import ReadOnlyAdmin
 from care.models import ErasureRecord
 from care.privacy import ErasureBlocked, customer_erase, customer_export
-from crm.admin import CustomerAdmin, StorySection
+from crm.admin import CustomerAdmin, ReadOnlyAdmin, StorySection
 from crm.models import Customer
 
 ERASE_PERMISSION = "care.erase_customer"
