@@ -53,7 +53,13 @@ def bound_cursor() -> CursorWrapper:
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     connection.ensure_connection()
-    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+    connection.validate_thread_sharing()
+    # What connection.cursor() does with its own cursor class, through the
+    # wrapper's public methods: logged (debug) or plain.
+    raw = ServerBindingCursor(connection.connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 def among(field: str, values: list, array_type: str) -> Q:

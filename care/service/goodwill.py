@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from care.models import Campaign, CampaignStatus, CaseStatus, Goodwill, RecoveryCase
+from care.outbox.direct import message_plan_direct
 from care.service.recovery import RecoveryError
 
 GOODWILL_CAMPAIGN = "service-recovery-goodwill"
@@ -63,8 +64,6 @@ def _check_approver(goodwill: Goodwill, user) -> None:
 @transaction.atomic
 def goodwill_approve(*, goodwill: Goodwill, user, now: dt.datetime) -> Goodwill:
     """Approve and plan the coupon message (a service message, sent once)."""
-    from care.outbox.direct import message_plan_direct
-
     locked = (
         Goodwill.objects.select_for_update().select_related("case").get(pk=goodwill.pk)
     )

@@ -24,7 +24,9 @@ from care.models import (
     RecoveryCase,
     RecoveryPolicy,
     Survey,
+    TriggerKind,
 )
+from care.outbox.direct import message_plan_direct
 
 DEFAULT_POLICY = RecoveryPolicy(
     segment="", queue="care", first_response_minutes=60, resolution_minutes=24 * 60
@@ -163,7 +165,9 @@ def recovery_case_resolve(
 
 def survey_campaign() -> Campaign:
     campaign = (
-        Campaign.objects.filter(trigger="survey", status=CampaignStatus.ACTIVE)
+        Campaign.objects.filter(
+            trigger=TriggerKind.SURVEY, status=CampaignStatus.ACTIVE
+        )
         .order_by("pk")
         .first()
     )
@@ -177,8 +181,6 @@ def survey_campaign() -> Campaign:
 
 
 def _follow_up_plan(case: RecoveryCase, now: dt.datetime):
-    from care.outbox.direct import message_plan_direct
-
     ticket = case.ticket
     return message_plan_direct(
         campaign=survey_campaign(),

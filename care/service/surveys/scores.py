@@ -1,5 +1,7 @@
 """What counts as a low or a good answer (pure; thresholds from settings)."""
 
+import unicodedata
+
 from django.conf import settings
 
 
@@ -21,8 +23,6 @@ def is_good(csat: int | None, nps: int | None) -> bool:
 
 def parse_sms_digit(body: str) -> int | None:
     """A reply that is one digit 1-5 (full-width digits too, spaces ignored)."""
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", body or "").strip().rstrip(".。!！")
     if len(text) == 1 and text in "12345":
         return int(text)
