@@ -14,7 +14,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from care.delivery.provider_errors import contact_error_effects
-from care.models import SETTLEABLE, DeliveryEvent, Message, MessageStatus, Reason
+from care.models import (
+    AWAITING_RECEIPT,
+    SETTLEABLE,
+    DeliveryEvent,
+    Message,
+    MessageStatus,
+    Reason,
+)
 
 # Twilio's message statuses, in the order they can happen.
 RANK = {
@@ -29,6 +36,8 @@ RANK = {
     "canceled": 5,
     "read": 6,
 }
+# Final Twilio statuses: reached the handset, or never will.
+DELIVERED = ("delivered", "read")
 UNDELIVERED = ("undelivered", "failed", "canceled")
 
 
@@ -95,7 +104,7 @@ def _apply(message: Message, sid: str, status: str, code: str) -> None:
 
 
 def _status_fields(status: str, code: str, now: dt.datetime) -> dict:
-    if status in ("delivered", "read"):
+    if status in DELIVERED:
         return {"status": MessageStatus.DELIVERED, "delivered_at": now, "reason": ""}
     if status in UNDELIVERED:
         detail = f"Twilio {status}" + (f", error {code}" if code else "")
@@ -109,10 +118,8 @@ def _status_fields(status: str, code: str, now: dt.datetime) -> dict:
 
 def deliveries_settle(*, now: dt.datetime) -> int:
     """Bring `status` in line with receipts that arrived while a send was recorded."""
-    open_rows = Message.objects.filter(
-        status__in=(MessageStatus.SENT, MessageStatus.UNKNOWN)
-    )
-    count = open_rows.filter(provider_status__in=("delivered", "read")).update(
+    open_rows = Message.objects.filter(status__in=AWAITING_RECEIPT)
+    count = open_rows.filter(provider_status__in=DELIVERED).update(
         status=MessageStatus.DELIVERED, delivered_at=now, reason="", updated_at=now
     )
     count += open_rows.filter(provider_status__in=UNDELIVERED).update(

@@ -3,6 +3,7 @@ choices.py, reusable reads in querysets.py. Models import no services."""
 
 from care.models.campaigns import Campaign, MessageTemplate, Offer
 from care.models.choices import (
+    AWAITING_RECEIPT,
     MAYBE_SENT,
     ON_ITS_WAY,
     RETRYABLE,
@@ -28,6 +29,7 @@ from care.models.surveys import Survey
 from care.models.tickets import Ticket
 
 __all__ = [
+    "AWAITING_RECEIPT",
     "MAYBE_SENT",
     "ON_ITS_WAY",
     "RETRYABLE",

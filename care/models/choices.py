@@ -121,5 +121,7 @@ ON_ITS_WAY = (*SENT_LIKE, MessageStatus.SENDING)
 MAYBE_SENT = (*ON_ITS_WAY, MessageStatus.UNKNOWN)
 # Rows a provider receipt may still move (to delivered or failed).
 SETTLEABLE = (*SENT_LIKE, MessageStatus.UNKNOWN)
+# Rows still waiting for a receipt to say how they ended.
+AWAITING_RECEIPT = (MessageStatus.SENT, MessageStatus.UNKNOWN)
 # A ticket the helpdesk has finished with.
 TICKET_DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care.models import Ticket, TicketStatus
+from care.models import TICKET_DONE, Ticket, TicketStatus
 from crm.services.common import (
     clean_fields,
     customer_ref,
@@ -25,8 +25,6 @@ from crm.validation import (
     clean_external_id,
     clean_text,
 )
-
-_DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)
 
 
 def _ticket_cleaners() -> dict:
@@ -72,7 +70,7 @@ def _apply_status(ticket: Ticket, before: str | None) -> None:
     now = timezone.now()
     ticket.opened_at = ticket.opened_at or now
     if ticket.status == TicketStatus.OPEN:
-        if before in _DONE:
+        if before in TICKET_DONE:
             ticket.reopened_count += 1
         # An open ticket has no resolution time, whatever the helpdesk sent.
         ticket.resolved_at = None
