@@ -142,7 +142,7 @@ CARE_FREQUENCY_CAP_DAYS = env_int("CARE_FREQUENCY_CAP_DAYS", 7)
 # Send attempts before a message fails for good (0: retry transient errors forever).
 CARE_DISPATCH_MAX_ATTEMPTS = env_int("CARE_DISPATCH_MAX_ATTEMPTS", 5)
 # A row claimed longer ago than this by a worker that never reported back is
-# handed to the reaper (see care/delivery/dispatch.py). Must exceed one batch's send time.
+# handed to the reaper (see care/delivery/reconcile.py). Must exceed one batch's send time.
 CARE_DISPATCH_LEASE_SECONDS = env_int("CARE_DISPATCH_LEASE_SECONDS", 600)
 # A dispatch run stops claiming after this many seconds (keep it below Q_TIMEOUT).
 CARE_DISPATCH_TIME_BUDGET = env_int("CARE_DISPATCH_TIME_BUDGET", 240)
