@@ -152,7 +152,7 @@ def alerts_evaluate(*, now: dt.datetime) -> Evaluation:
     open_now = {i.key: i for i in Incident.objects.filter(closed_at__isnull=True)}
     result = Evaluation()
     for key, condition in found.items():
-        if key not in open_now and _open(condition, now):
+        if key not in open_now and incident_open(condition, now):
             result.opened.append(key)
     for key, incident in open_now.items():
         if key not in found and Incident.objects.filter(
@@ -163,7 +163,7 @@ def alerts_evaluate(*, now: dt.datetime) -> Evaluation:
     return result
 
 
-def _open(condition: Condition, now: dt.datetime) -> bool:
+def incident_open(condition: Condition, now: dt.datetime) -> bool:
     try:
         with transaction.atomic():
             Incident.objects.create(
@@ -183,7 +183,7 @@ def _open(condition: Condition, now: dt.datetime) -> bool:
     return True
 
 
-def _claim(pending: list[Incident], stamp: str, now: dt.datetime) -> list[Incident]:
+def incidents_claim(pending: list[Incident], stamp: str, now: dt.datetime) -> list[Incident]:
     """The incidents whose email this evaluator won (a guarded UPDATE each)."""
     return [
         incident
@@ -196,7 +196,7 @@ def _claim(pending: list[Incident], stamp: str, now: dt.datetime) -> list[Incide
 
 def _mail_opened(now: dt.datetime) -> int:
     pending = Incident.objects.filter(closed_at__isnull=True, opened_mail_at__isnull=True)
-    claimed = _claim(list(pending.order_by("opened_at", "pk")), "opened_mail_at", now)
+    claimed = incidents_claim(list(pending.order_by("opened_at", "pk")), "opened_mail_at", now)
     return _send(claimed, "opened_mail_at", opened=True)
 
 
@@ -208,7 +208,7 @@ def _mail_closed(now: dt.datetime) -> int:
         opened_mail_at__isnull=False,
         closed_mail_at__isnull=True,
     )
-    claimed = _claim(list(pending.order_by("closed_at", "pk")), "closed_mail_at", now)
+    claimed = incidents_claim(list(pending.order_by("closed_at", "pk")), "closed_mail_at", now)
     return _send(claimed, "closed_mail_at", opened=False)
 
 
@@ -263,12 +263,23 @@ def incident_title(incident: Incident) -> str:
         return _(
             "%(channel)s failing: %(failures)s of %(attempts)s tries in the last "
             "hour (%(percent)s%%)"
-        ) % detail
-    due = dt.datetime.fromisoformat(detail["due"]) if "due" in detail else None
+        ) % _facts(detail, "channel", "failures", "attempts", "percent")
+    due = detail.get("due")
     return _(
         "Recovery case #%(case)s (ticket %(ticket)s, queue %(queue)s): no first "
         "response by %(due)s"
-    ) % {**detail, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M") if due else "?"}
+    ) % {
+        **_facts(detail, "case", "ticket", "queue"),
+        "due": _local(due) if due else "?",
+    }
+
+
+def _facts(detail: dict, *names: str) -> dict:
+    return {name: detail.get(name, "?") for name in names}
+
+
+def _local(iso: str) -> str:
+    return timezone.localtime(dt.datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M")
 
 
 def _state_label(state: str) -> str:

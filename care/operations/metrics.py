@@ -23,7 +23,8 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -176,10 +177,12 @@ class DatabaseCollector:
         return family
 
 
-def metrics_text(now: dt.datetime) -> bytes:
+def metrics_text(now: dt.datetime, accept: str = "") -> tuple[bytes, str]:
+    """The exposition the scraper asked for (Accept), the text format 0.0.4 by default."""
     registry = CollectorRegistry()
     registry.register(DatabaseCollector(now))
-    return generate_latest(registry)
+    encoder, content_type = choose_encoder(accept)
+    return encoder(registry), content_type
 
 
 def _allowed_address(address: str) -> bool:
@@ -215,4 +218,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
         )
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    return HttpResponse(metrics_text(timezone.now()), content_type=CONTENT_TYPE_LATEST)
+    body, content_type = metrics_text(timezone.now(), request.headers.get("Accept", ""))
+    return HttpResponse(body, content_type=content_type)
