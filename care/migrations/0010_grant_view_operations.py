@@ -14,9 +14,14 @@ CODENAMES = ["view_operations", "view_heartbeat", "view_incident"]
 
 def grant(apps, schema_editor):
     config = apps.get_app_config("care")
-    config.models_module = True
+    # In a migration the app is a stand-in without models_module, which
+    # create_permissions needs set (it is Django's own recipe).
+    stand_in = getattr(config, "models_module", None) is None
+    if stand_in:
+        config.models_module = True
     create_permissions(config, apps=apps, verbosity=0)
-    config.models_module = None
+    if stand_in:
+        config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     group, _ = Group.objects.get_or_create(name=GROUP)

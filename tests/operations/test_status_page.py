@@ -4,14 +4,14 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from care.models import Incident, MessageStatus, Reason
 from tests.factories import MessageFactory
-from tests.operations.conftest import MORNING, beat
+from tests.operations.conftest import MORNING, beat, managers_group
 from tests.operations.helpers import (
     recovery_case,
     resolved_ticket,
@@ -146,3 +146,13 @@ def test_the_banner_is_gone_once_the_incident_closes(manager_client, frozen):
     incident.save()
     page = manager_client.get(reverse("admin:care_incident_changelist"))
     assert 'id="operations-banner"' not in page.content.decode()
+
+
+def test_the_migration_gives_managers_the_status_page_and_its_lists(db):
+    Group.objects.filter(name="managers").delete()
+    group = managers_group()
+    assert set(group.permissions.values_list("codename", flat=True)) == {
+        "view_operations",
+        "view_heartbeat",
+        "view_incident",
+    }
