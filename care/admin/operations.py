@@ -60,7 +60,10 @@ class HeartbeatAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(status_view)
-        return [path("status/", view, name="care_operations_status"), *super().get_urls()]
+        return [
+            path("status/", view, name="care_operations_status"),
+            *super().get_urls(),
+        ]
 
 
 class OpenFilter(admin.SimpleListFilter):

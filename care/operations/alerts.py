@@ -33,8 +33,8 @@ from care.operations.heartbeats import (
 )
 from care.operations.status import (
     QUIET_HOURS,
-    channel_failure_rates,
     cases_overdue,
+    channel_failure_rates,
     surveys_at_risk,
 )
 
@@ -68,7 +68,9 @@ def scheduler_conditions(now: dt.datetime) -> list[Condition]:
         return []
     return [
         Condition(
-            IncidentKind.SCHEDULER_LATE, "scheduler", {"state": status.state, "jobs": late}
+            IncidentKind.SCHEDULER_LATE,
+            "scheduler",
+            {"state": status.state, "jobs": late},
         )
     ]
 
@@ -143,7 +145,11 @@ class Evaluation:
     mailed: int = 0
 
     def summary(self) -> dict:
-        return {"opened": len(self.opened), "closed": len(self.closed), "mailed": self.mailed}
+        return {
+            "opened": len(self.opened),
+            "closed": len(self.closed),
+            "mailed": self.mailed,
+        }
 
 
 def alerts_evaluate(*, now: dt.datetime) -> Evaluation:
@@ -183,7 +189,9 @@ def incident_open(condition: Condition, now: dt.datetime) -> bool:
     return True
 
 
-def incidents_claim(pending: list[Incident], stamp: str, now: dt.datetime) -> list[Incident]:
+def incidents_claim(
+    pending: list[Incident], stamp: str, now: dt.datetime
+) -> list[Incident]:
     """The incidents whose email this evaluator won (a guarded UPDATE each)."""
     return [
         incident
@@ -195,8 +203,12 @@ def incidents_claim(pending: list[Incident], stamp: str, now: dt.datetime) -> li
 
 
 def _mail_opened(now: dt.datetime) -> int:
-    pending = Incident.objects.filter(closed_at__isnull=True, opened_mail_at__isnull=True)
-    claimed = incidents_claim(list(pending.order_by("opened_at", "pk")), "opened_mail_at", now)
+    pending = Incident.objects.filter(
+        closed_at__isnull=True, opened_mail_at__isnull=True
+    )
+    claimed = incidents_claim(
+        list(pending.order_by("opened_at", "pk")), "opened_mail_at", now
+    )
     return _send(claimed, "opened_mail_at", opened=True)
 
 
@@ -208,7 +220,9 @@ def _mail_closed(now: dt.datetime) -> int:
         opened_mail_at__isnull=False,
         closed_mail_at__isnull=True,
     )
-    claimed = incidents_claim(list(pending.order_by("closed_at", "pk")), "closed_mail_at", now)
+    claimed = incidents_claim(
+        list(pending.order_by("closed_at", "pk")), "closed_mail_at", now
+    )
     return _send(claimed, "closed_mail_at", opened=False)
 
 
@@ -225,7 +239,9 @@ def _send(incidents: list[Incident], stamp: str, *, opened: bool) -> int:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     except Exception:  # given back: the next evaluation tries again
         log.exception("could not mail %s incidents", len(incidents))
-        Incident.objects.filter(pk__in=[i.pk for i in incidents]).update(**{stamp: None})
+        Incident.objects.filter(pk__in=[i.pk for i in incidents]).update(
+            **{stamp: None}
+        )
         return 0
     return 1
 

@@ -67,7 +67,7 @@ def broker_check() -> HealthCheck:
 
 
 def heartbeat_problem() -> str:
-    """"" when the scheduler is alive; else which jobs are late and for how long."""
+    """ "" when the scheduler is alive; else which jobs are late and for how long."""
     status = scheduler_status(timezone.now())
     if status.state == ALIVE:
         return ""

@@ -24,13 +24,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
     Metric,
 )
+from prometheus_client.exposition import choose_encoder
 
 from care.models import (
     DURATION_BUCKETS,
@@ -86,7 +86,9 @@ class DatabaseCollector:
     def _queue(self) -> Iterator[Metric]:
         status = queue_status(self.now)
         yield GaugeMetricFamily(
-            "care_due_messages", "Messages due now, waiting for dispatch.", status.due_now
+            "care_due_messages",
+            "Messages due now, waiting for dispatch.",
+            status.due_now,
         )
         yield GaugeMetricFamily(
             "care_due_oldest_age_seconds",
@@ -206,7 +208,9 @@ def _bearer_ok(request: HttpRequest) -> bool:
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not (_bearer_ok(request) or _allowed_address(request.META.get("REMOTE_ADDR", ""))):
+    if not (
+        _bearer_ok(request) or _allowed_address(request.META.get("REMOTE_ADDR", ""))
+    ):
         if not (settings.METRICS_TOKEN or settings.METRICS_ALLOWED_IPS):
             return HttpResponse(
                 "metrics are off: set METRICS_TOKEN or METRICS_ALLOWED_IPS\n",

@@ -15,7 +15,12 @@ from django.conf import settings
 
 from care.models import Heartbeat, Incident
 from care.operations.alerts import incident_title
-from care.operations.heartbeats import SchedulerStatus, beat_state, last_seen, scheduler_status
+from care.operations.heartbeats import (
+    SchedulerStatus,
+    beat_state,
+    last_seen,
+    scheduler_status,
+)
 from care.operations.status import (
     QUIET_HOURS,
     ChannelRate,

@@ -223,7 +223,9 @@ def surveys_at_risk(now: dt.datetime) -> list[SurveyRisk]:
             survey_reason=Subquery(survey.values("reason")[:1]),
         )
         .order_by("resolved_at", "pk")
-        .values_list("pk", "external_id", "resolved_at", "survey_status", "survey_reason")
+        .values_list(
+            "pk", "external_id", "resolved_at", "survey_status", "survey_reason"
+        )
     )
     found = []
     for pk, ref, resolved_at, status, reason in rows[: LIST_LIMIT * 5]:

@@ -5,18 +5,17 @@ import threading
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Group, User
-
-from care.models import Heartbeat, Incident, MessageStatus, Reason
+from django.contrib.auth.models import User
 from django.utils import timezone
 
+from care.models import Heartbeat, Incident, MessageStatus, Reason
 from care.operations.alerts import (
     Condition,
-    incidents_claim,
-    incident_open,
     alert_recipients,
     alerts_evaluate,
     alerts_run,
+    incident_open,
+    incidents_claim,
 )
 from tests.care.test_concurrency import in_threads
 from tests.factories import MessageFactory
@@ -32,7 +31,9 @@ pytestmark = pytest.mark.django_db
 
 
 def open_keys() -> set[str]:
-    return set(Incident.objects.filter(closed_at__isnull=True).values_list("key", flat=True))
+    return set(
+        Incident.objects.filter(closed_at__isnull=True).values_list("key", flat=True)
+    )
 
 
 def test_a_stopped_scheduler_mails_once_then_once_more_when_it_is_back(
@@ -74,7 +75,9 @@ def test_a_survey_past_45_minutes_alerts_naming_the_ticket(
     assert quiet.external_id not in email.body
 
 
-def test_many_new_incidents_travel_in_one_email(frozen, scheduler_alive, manager, outbox):
+def test_many_new_incidents_travel_in_one_email(
+    frozen, scheduler_alive, manager, outbox
+):
     survey_campaign()
     tickets = [resolved_ticket(50) for _ in range(3)]
     alerts_evaluate(now=MORNING)
@@ -144,7 +147,9 @@ def test_an_incident_already_open_is_neither_opened_nor_mailed_again(
     # wrote its row: the partial unique key refuses its copy.
     condition = Condition("case_overdue", f"case:{case.pk}", {})
     assert incident_open(condition, MORNING) is False
-    assert incidents_claim(list(Incident.objects.all()), "opened_mail_at", MORNING) == []
+    assert (
+        incidents_claim(list(Incident.objects.all()), "opened_mail_at", MORNING) == []
+    )
     assert Incident.objects.count() == 1 and len(outbox) == 1
 
 
@@ -163,7 +168,10 @@ def test_evaluators_racing_in_threads_open_and_mail_each_incident_once(
         alerts_evaluate(now=timezone.now())
 
     in_threads(evaluate, 4)
-    assert Incident.objects.count() == 3 and Incident.objects.filter(opened_mail_at=None).count() == 0
+    assert (
+        Incident.objects.count() == 3
+        and Incident.objects.filter(opened_mail_at=None).count() == 0
+    )
     # Each incident in exactly one email (evaluators may share the batch out).
     bodies = "".join(email.body for email in outbox)
     assert all(bodies.count(f"Recovery case #{case.pk} ") == 1 for case in cases)
@@ -195,9 +203,9 @@ def test_an_incident_that_ended_before_anyone_was_told_sends_no_all_clear(
 
 def test_managers_and_the_listed_addresses_are_mailed(manager, settings):
     settings.CARE_ALERT_EMAILS = ["oncall@care.example"]
-    User.objects.create_user("gone", email="gone@care.example", is_active=False).groups.add(
-        managers_group()
-    )
+    User.objects.create_user(
+        "gone", email="gone@care.example", is_active=False
+    ).groups.add(managers_group())
     User.objects.create_user("carl", email="carl@care.example")
     assert alert_recipients() == ["mona@care.example", "oncall@care.example"]
 

@@ -91,7 +91,9 @@ def wait_for(condition: Callable[[], bool], what: str, log: Path) -> None:
     deadline = time.monotonic() + WAIT
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"no {what} after {WAIT}s; cluster log:\n{log.read_text()}")
+            raise AssertionError(
+                f"no {what} after {WAIT}s; cluster log:\n{log.read_text()}"
+            )
         time.sleep(0.2)
 
 
@@ -147,7 +149,9 @@ def test_the_real_cluster_stops_is_noticed_once_and_recovers(
 
         response = client.get("/healthz")
         assert response.status_code == 503
-        assert response.json()["heartbeat"].startswith("Unavailable: scheduler late: sweep")
+        assert response.json()["heartbeat"].startswith(
+            "Unavailable: scheduler late: sweep"
+        )
         alerts_evaluate(now=timezone.now())  # a second evaluator: no second mail
         client.get("/healthz")
         assert len(outbox) == 1

@@ -26,19 +26,29 @@ def test_it_answers_503_naming_the_heartbeat_when_the_scheduler_stopped(
     response = client.get("/healthz", HTTP_ACCEPT="text/html")
     assert response.status_code == 503
     body = response.json()
-    assert body["heartbeat"].startswith("Unavailable: scheduler stopped: sweep 1200s ago")
-    assert {k for k, v in body.items() if v == "OK"} == {"database", "broker", "due_queue"}
+    assert body["heartbeat"].startswith(
+        "Unavailable: scheduler stopped: sweep 1200s ago"
+    )
+    assert {k for k, v in body.items() if v == "OK"} == {
+        "database",
+        "broker",
+        "due_queue",
+    }
 
 
 def test_it_answers_503_naming_the_queue_when_a_due_message_waits_too_long(
     client, scheduler_alive, settings
 ):
     settings.CARE_HEALTH_DUE_AGE_SECONDS = 600
-    customer_phone = MessageFactory(send_after=MORNING - dt.timedelta(minutes=11)).customer
+    customer_phone = MessageFactory(
+        send_after=MORNING - dt.timedelta(minutes=11)
+    ).customer
     response = client.get("/healthz")
     assert response.status_code == 503
     text = response.content.decode()
-    assert "oldest due message waiting 660s (limit 600s)" in response.json()["due_queue"]
+    assert (
+        "oldest due message waiting 660s (limit 600s)" in response.json()["due_queue"]
+    )
     assert customer_phone.phone not in text and customer_phone.email not in text
 
 
@@ -66,4 +76,6 @@ def test_the_broker_check_pings_redis_when_it_is_the_broker(
     settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens there
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["broker"].startswith("Unavailable: Unable to connect to Redis")
+    assert response.json()["broker"].startswith(
+        "Unavailable: Unable to connect to Redis"
+    )

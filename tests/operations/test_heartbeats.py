@@ -106,7 +106,10 @@ def test_any_dispatcher_keeps_dispatch_alive_and_each_shows_separately(frozen):
     beat("dispatch:host-b:12", MORNING)
     job = scheduler_status(MORNING).job("dispatch")
     assert job.state == ALIVE
-    assert sorted(b.name for b in job.beats) == ["dispatch:host-a:11", "dispatch:host-b:12"]
+    assert sorted(b.name for b in job.beats) == [
+        "dispatch:host-a:11",
+        "dispatch:host-b:12",
+    ]
 
 
 def test_processes_gone_for_a_week_are_forgotten_but_scheduled_jobs_are_kept(frozen):

@@ -147,14 +147,20 @@ def test_each_outcome_has_a_line_with_its_id_campaign_channel_and_reason(
             assert any(key in l["by_channel_status_reason"] for l in planned)
     failed = Message.objects.get(status=MessageStatus.FAILED)
     (line,) = [
-        l for l in lines if l.get("message_id") == failed.pk and l["event"] == "message_failed"
+        l
+        for l in lines
+        if l.get("message_id") == failed.pk and l["event"] == "message_failed"
     ]
     assert (line["campaign_id"], line["channel"], line["reason"]) == (
         failed.campaign_id,
         "sms",
         "permanent_error",
     )
-    assert line["level"] == "WARNING" and "time" in line and line["logger"] == "care.messages"
+    assert (
+        line["level"] == "WARNING"
+        and "time" in line
+        and line["logger"] == "care.messages"
+    )
     deferred = [l for l in lines if l.get("event") == "message_deferred"]
     assert [l["reason"] for l in deferred] == ["quiet_hours"] * len(deferred) != []
     assert sum(l["planned"] for l in planned) == Message.objects.count() - sum(

@@ -29,7 +29,9 @@ def scrape(client) -> dict:
     response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
-    return {f.name: f for f in text_string_to_metric_families(response.content.decode())}
+    return {
+        f.name: f for f in text_string_to_metric_families(response.content.decode())
+    }
 
 
 def samples(family, suffix: str = "") -> dict[tuple, float]:
@@ -65,7 +67,9 @@ def test_webhook_requests_are_counted_by_outcome(client, metrics_token, frozen):
     params = {"MessageSid": sent.provider_id, "MessageStatus": "delivered"}
     signed_post(client, "/webhooks/twilio/status", params)
     signed_post(client, "/webhooks/twilio/status", params)  # a repeat: still a request
-    signed_post(client, "/webhooks/twilio/status", {"MessageSid": "x"})  # no status: 400
+    signed_post(
+        client, "/webhooks/twilio/status", {"MessageSid": "x"}
+    )  # no status: 400
     client.post("/webhooks/twilio/inbound", {"From": "+8613800000000", "Body": "STOP"})
     counts = samples(scrape(client)["care_webhook_requests"], "_total")
     assert counts == {

@@ -27,7 +27,7 @@ from tests.operations.helpers import (
 )
 
 pytestmark = pytest.mark.django_db
-AGO = lambda **kw: MORNING - dt.timedelta(**kw)  # noqa: E731
+AGO = lambda **kw: MORNING - dt.timedelta(**kw)
 
 
 def test_it_counts_what_is_due_and_how_long_the_oldest_has_waited(frozen):

@@ -31,7 +31,9 @@ def trouble(rows: int) -> None:
         MessageFactory(send_after=MORNING - dt.timedelta(minutes=n + 1))
         MessageFactory(status=MessageStatus.DEFERRED, reason=Reason.QUIET_HOURS)
         MessageFactory(
-            status=MessageStatus.FAILED, reason=Reason.PERMANENT_ERROR, error_code="21211"
+            status=MessageStatus.FAILED,
+            reason=Reason.PERMANENT_ERROR,
+            error_code="21211",
         )
         MessageFactory(status=MessageStatus.SENT, sent_at=MORNING)
         survey_message(campaign, resolved_ticket(50), MessageStatus.PLANNED)
@@ -45,7 +47,12 @@ def trouble(rows: int) -> None:
             kind="case_overdue",
             subject=f"case:{n}",
             key=f"case_overdue:case:{n}",
-            detail={"case": n, "ticket": "T1", "queue": "care", "due": MORNING.isoformat()},
+            detail={
+                "case": n,
+                "ticket": "T1",
+                "queue": "care",
+                "due": MORNING.isoformat(),
+            },
             opened_at=MORNING,
         )
 
