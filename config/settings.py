@@ -125,6 +125,8 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [
     BASE_DIR / "locale",
     BASE_DIR / "care" / "service" / "surveys" / "locale",
+    # care/operations/locale: the operations pages, alerts and their emails.
+    BASE_DIR / "care" / "operations" / "locale",
 ]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")

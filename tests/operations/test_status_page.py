@@ -163,3 +163,16 @@ def test_the_migration_gives_managers_the_status_page_and_its_lists(db):
         "view_heartbeat",
         "view_incident",
     }
+
+
+def test_the_page_and_the_alert_titles_speak_chinese(manager_client, frozen):
+    Incident.objects.create(
+        kind="scheduler_late",
+        subject="scheduler",
+        key="scheduler_late:scheduler",
+        detail={"state": "late", "jobs": [{"job": "sweep", "minutes": 7}]},
+        opened_at=MORNING,
+    )
+    page = manager_client.get(STATUS, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "运行状态" in page and "可能超过一小时未发出的回访" in page
+    assert "调度器延迟：扫描（计划消息） 已 7 分钟未运行" in page
