@@ -33,6 +33,7 @@ from care.operations.heartbeats import (
 )
 from care.operations.status import (
     QUIET_HOURS,
+    survey_why,
     cases_overdue,
     channel_failure_rates,
     surveys_at_risk,
@@ -273,7 +274,11 @@ def incident_title(incident: Incident) -> str:
         ) % {
             "ticket": detail.get("ticket", incident.subject),
             "minutes": settings.CARE_ALERT_SURVEY_LATE_MINUTES,
-            "why": _survey_why(detail),
+            "why": survey_why(
+                detail.get("why", ""),
+                detail.get("status", ""),
+                detail.get("reason", ""),
+            ),
         }
     if incident.kind == IncidentKind.CHANNEL_FAILING:
         return _(
@@ -310,20 +315,6 @@ def _job_line(job: dict) -> str:
     return _("%(job)s not seen for %(minutes)s min") % {
         "job": label,
         "minutes": job["minutes"],
-    }
-
-
-def _survey_why(detail: dict) -> str:
-    why = detail.get("why")
-    if why == "not_planned":
-        return _("not planned: is the sweep running?")
-    if why == "expired":
-        return _("expired unsent")
-    if why == "failed":
-        return _("failed: %(reason)s") % {"reason": detail.get("reason", "")}
-    return _("still %(status)s: %(reason)s") % {
-        "status": detail.get("status", ""),
-        "reason": detail.get("reason") or "-",
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import CharField, Count, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext as _
 
 from care.models import (
     SENT_LIKE,
@@ -165,8 +166,25 @@ class SurveyRisk:
     def explained_by_quiet_hours(self) -> bool:
         return self.kind == QUIET_HOURS
 
-    def minutes_late(self, now: dt.datetime) -> int:
-        return int((now - self.resolved_at).total_seconds() // 60)
+    @property
+    def why(self) -> str:
+        return survey_why(self.kind, self.status, self.reason)
+
+
+def survey_why(kind: str, status: str, reason: str) -> str:
+    """Why a survey is not out, in words (the status page and the alert)."""
+    if kind == NOT_PLANNED:
+        return _("not planned: is the sweep running?")
+    if kind == EXPIRED:
+        return _("expired unsent")
+    if kind == FAILED:
+        return _("failed: %(reason)s") % {"reason": reason}
+    if kind == QUIET_HOURS:
+        return _("waiting for the end of quiet hours")
+    return _("still %(status)s: %(reason)s") % {
+        "status": status,
+        "reason": reason or "-",
+    }
 
 
 def survey_kind(status: str | None, reason: str) -> str | None:
