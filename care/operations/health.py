@@ -13,6 +13,7 @@ use the request's database connection, not one left open per pool thread.
 import asyncio
 import dataclasses
 import logging
+from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -78,17 +79,6 @@ def heartbeat_problem() -> str:
     return f"scheduler {status.state}: {jobs}"
 
 
-@dataclasses.dataclass
-class HeartbeatCheck(HealthCheck):
-    def __repr__(self) -> str:
-        return "heartbeat"
-
-    async def run(self) -> None:
-        problem = await sync_to_async(heartbeat_problem, thread_sensitive=True)()
-        if problem:
-            raise ServiceUnavailable(problem)
-
-
 def due_queue_problem() -> str:
     age = oldest_due_age(timezone.now())
     limit = settings.CARE_HEALTH_DUE_AGE_SECONDS
@@ -98,12 +88,17 @@ def due_queue_problem() -> str:
 
 
 @dataclasses.dataclass
-class DueQueueCheck(HealthCheck):
+class ProblemCheck(HealthCheck):
+    """One of our checks: `problem()` says what is wrong ("" when nothing is)."""
+
+    name: str
+    problem: Callable[[], str] = dataclasses.field(repr=False)
+
     def __repr__(self) -> str:
-        return "due_queue"
+        return self.name
 
     async def run(self) -> None:
-        problem = await sync_to_async(due_queue_problem, thread_sensitive=True)()
+        problem = await sync_to_async(self.problem, thread_sensitive=True)()
         if problem:
             raise ServiceUnavailable(problem)
 
@@ -112,7 +107,12 @@ class HealthzView(HealthCheckView):
     """Every check, as JSON, 200 or 503; then the alerts, if no one evaluated them lately."""
 
     def get_checks(self):
-        yield from (DatabaseCheck(), broker_check(), HeartbeatCheck(), DueQueueCheck())
+        yield from (
+            DatabaseCheck(),
+            broker_check(),
+            ProblemCheck("heartbeat", heartbeat_problem),
+            ProblemCheck("due_queue", due_queue_problem),
+        )
 
     async def get(self, request: HttpRequest, *args, **kwargs) -> JsonResponse:
         with self.get_executor() as executor:

@@ -103,14 +103,18 @@ def secrets(customers) -> list[str]:
     return found + texts
 
 
-def test_a_whole_run_logs_no_phone_email_name_or_text(
-    client, fake_twilio, captured, settings
-):
+@pytest.fixture
+def run(client, fake_twilio, captured, settings):
+    """The whole run, done: (customers, formatted streams, raw records)."""
     settings.SITE_URL = "https://care.example.com"
     settings.TWILIO_AUTH_TOKEN = "test-auth-token"
-    streams, records = captured
     with time_machine.travel(MORNING, tick=False):
         customers = whole_run(client, fake_twilio)
+    return customers, *captured
+
+
+def test_a_whole_run_logs_no_phone_email_name_or_text(run):
+    customers, streams, records = run
     output = streams["text"].getvalue() + streams["json"].getvalue()
     raw = "\n".join(
         f"{r.getMessage()} {r.exc_text or ''} {r.__dict__}" for r in records
@@ -121,14 +125,8 @@ def test_a_whole_run_logs_no_phone_email_name_or_text(
     assert len(records) > 10
 
 
-def test_each_outcome_has_a_line_with_its_id_campaign_channel_and_reason(
-    client, fake_twilio, captured, settings
-):
-    settings.SITE_URL = "https://care.example.com"
-    settings.TWILIO_AUTH_TOKEN = "test-auth-token"
-    streams, _ = captured
-    with time_machine.travel(MORNING, tick=False):
-        whole_run(client, fake_twilio)
+def test_each_outcome_has_a_line_with_its_id_campaign_channel_and_reason(run):
+    _, streams, _ = run
     lines = [json.loads(line) for line in streams["json"].getvalue().splitlines()]
     events = {}
     for line in lines:

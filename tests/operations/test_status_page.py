@@ -57,6 +57,16 @@ def trouble(rows: int) -> None:
         )
 
 
+def scheduler_incident(state: str, minutes: int) -> Incident:
+    return Incident.objects.create(
+        kind="scheduler_late",
+        subject="scheduler",
+        key="scheduler_late:scheduler",
+        detail={"state": state, "jobs": [{"job": "sweep", "minutes": minutes}]},
+        opened_at=MORNING,
+    )
+
+
 def queries(client, url: str) -> int:
     client.get(url)
     with CaptureQueriesContext(connection) as captured:
@@ -126,13 +136,7 @@ def test_an_operator_given_the_permission_sees_it(client, frozen):
 
 
 def test_the_index_panel_shows_the_scheduler_and_open_alerts(manager_client, frozen):
-    Incident.objects.create(
-        kind="scheduler_late",
-        subject="scheduler",
-        key="scheduler_late:scheduler",
-        detail={"state": "stopped", "jobs": [{"job": "sweep", "minutes": 20}]},
-        opened_at=MORNING,
-    )
+    scheduler_incident("stopped", 20)
     index = manager_client.get(reverse("admin:index")).content.decode()
     assert 'id="operations-panel"' in index
     assert "Scheduler stopped: Sweep (planning) not seen for 20 min" in index
@@ -166,13 +170,7 @@ def test_the_migration_gives_managers_the_status_page_and_its_lists(db):
 
 
 def test_the_page_and_the_alert_titles_speak_chinese(manager_client, frozen):
-    Incident.objects.create(
-        kind="scheduler_late",
-        subject="scheduler",
-        key="scheduler_late:scheduler",
-        detail={"state": "late", "jobs": [{"job": "sweep", "minutes": 7}]},
-        opened_at=MORNING,
-    )
+    scheduler_incident("late", 7)
     page = manager_client.get(STATUS, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "运行状态" in page and "可能超过一小时未发出的回访" in page
     assert "调度器延迟：扫描（计划消息） 已 7 分钟未运行" in page
