@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 
 from care.models import Heartbeat, Incident, IncidentKind, Job
 from care.operations.heartbeats import (
+    ALIVE,
+    LATE,
     heartbeat_beat,
     heartbeats_prune,
     scheduler_status,
@@ -67,11 +69,11 @@ def scheduler_conditions(now: dt.datetime) -> list[Condition]:
     ]
     if not late:
         return []
+    # The per-minute jobs may be alive while the nightly RFM run is late.
+    state = LATE if status.state == ALIVE else status.state
     return [
         Condition(
-            IncidentKind.SCHEDULER_LATE,
-            "scheduler",
-            {"state": status.state, "jobs": late},
+            IncidentKind.SCHEDULER_LATE, "scheduler", {"state": state, "jobs": late}
         )
     ]
 

@@ -228,3 +228,11 @@ def test_the_alert_task_is_scheduled_and_beats(frozen, scheduler_alive):
     assert "care.tasks.alerts_evaluate_task" in funcs
     assert alerts_evaluate_task() == {"opened": 0, "closed": 0, "mailed": 0}
     assert Heartbeat.objects.get(name="alerts").finished_at == MORNING
+
+
+def test_a_nightly_rfm_run_missed_is_a_late_scheduler_too(
+    frozen, scheduler_alive, manager, outbox
+):
+    beat("rfm", MORNING - dt.timedelta(days=2))
+    alerts_evaluate(now=MORNING)
+    assert "Scheduler late: RFM scoring not seen for 2880 min" in outbox[0].body
