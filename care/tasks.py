@@ -1,22 +1,21 @@
 """django-q2 tasks: thin, id-free wrappers (the outbox rows say what is due).
 
-Each run writes its heartbeat (care/operations/heartbeats.py): when it
-started and finished, and what it did.
+Each run writes its heartbeat under its schedule's name (care/operations/
+heartbeat.py): when it started and finished, and what it did.
 """
 
 from django.utils import timezone
 
 from care.delivery.dispatch import messages_dispatch
 from care.delivery.reconcile import messages_reap, messages_reconcile
-from care.models import Job
 from care.operations.alerts import alerts_run
-from care.operations.heartbeats import heartbeat_run
+from care.operations.heartbeat import heartbeat_run
 from care.outreach.sweep import campaigns_sweep
 from segmentation.services import rfm_run
 
 
 def campaigns_sweep_task() -> dict[str, int]:
-    with heartbeat_run(Job.SWEEP) as run:
+    with heartbeat_run("care-sweep") as run:
         results = campaigns_sweep(now=timezone.now())
         planned = {r.campaign.slug: r.planned + r.skipped for r in results}
         run.summary = {
@@ -29,14 +28,14 @@ def campaigns_sweep_task() -> dict[str, int]:
 
 
 def messages_dispatch_task() -> dict[str, int]:
-    with heartbeat_run(Job.DISPATCH) as run:
+    with heartbeat_run("care-dispatch") as run:
         run.summary = messages_dispatch().counts
     return run.summary
 
 
-def messages_reap_task() -> dict[str, int]:
+def messages_reconcile_task() -> dict[str, int]:
     """Rows a dead worker left in `sending`, and messages in doubt (docs/delivery.md)."""
-    with heartbeat_run(Job.REAPER) as run:
+    with heartbeat_run("care-reconcile") as run:
         now = timezone.now()
         run.summary = {
             "reaped": messages_reap(now=now),
@@ -47,7 +46,7 @@ def messages_reap_task() -> dict[str, int]:
 
 def rfm_score_task(window_days: int = 365) -> int:
     """The nightly RFM run; returns the run id (kept in django-q2's task result)."""
-    with heartbeat_run(Job.RFM) as run:
+    with heartbeat_run("rfm-nightly") as run:
         rfm = rfm_run(window_days=window_days)
         run.summary = {
             "run": rfm.pk,

@@ -5,7 +5,7 @@ thin task), schedule_type ("I" every `minutes`, "C" cron), minutes or cron, and
 optional args (tuple) / kwargs (dict).
 A task only says "look now": the database rows are the truth, so a run that
 is skipped, repeated or late does no harm. Every task writes a heartbeat
-(care/operations/heartbeats.py); its expected interval is in JOB_INTERVALS there.
+under the entry's name (care/operations/heartbeat.py, which knows each one's interval).
 """
 
 SCHEDULES: list[dict] = [
@@ -22,8 +22,9 @@ SCHEDULES: list[dict] = [
         "minutes": 1,
     },
     {
-        "name": "care-reaper",
-        "func": "care.tasks.messages_reap_task",
+        # The reaper and the reconciliation (dispatch runs them too).
+        "name": "care-reconcile",
+        "func": "care.tasks.messages_reconcile_task",
         "schedule_type": "I",
         "minutes": 1,
     },

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from care.models import Heartbeat, Incident
 from care.operations.alerts import incident_title
-from care.operations.heartbeats import beat_state, last_seen
+from care.operations.heartbeat import beat_state, last_seen
 from care.operations.overview import operations_overview
 from crm.admin import ReadOnlyAdmin
 

@@ -31,20 +31,23 @@ class IncidentKind(models.TextChoices):
 class Heartbeat(models.Model):
     """The latest run of one job in one place: when, how long, what it did.
 
-    One row per name: "sweep", "reaper", "rfm", "alerts" for scheduled jobs,
-    "dispatch" for the scheduled dispatch and "dispatch:<host>[:<pid>]" for
-    each dispatch process, so several dispatchers show separately.
+    One row per name: a scheduled task's schedule name ("care-sweep",
+    "care-reconcile", "rfm-nightly", "care-alerts"), and "dispatch@<host>" or
+    a given name for each dispatch process, so several dispatchers show
+    separately. A row whose `finished_at` stops moving is a process or a
+    cluster that stopped: a fact kept in the database, which outlives the
+    process that wrote it.
     """
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
-    job = models.CharField(_("job"), max_length=10, choices=Job.choices)
-    host = models.CharField(_("host"), max_length=100, blank=True)
-    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
     # A run under way has started_at after finished_at (or no finished_at yet).
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     duration_s = models.FloatField(_("duration (s)"), null=True, blank=True)
-    summary = models.JSONField(_("what it did"), default=dict, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    job = models.CharField(_("job"), max_length=10, choices=Job.choices, blank=True)
+    host = models.CharField(_("host"), max_length=100, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
     # The last run that did something (a non-empty summary): "no work" shows
     # as a fresh heartbeat with an old last_work_at.
     last_work_at = models.DateTimeField(_("last did work at"), null=True, blank=True)
@@ -59,7 +62,7 @@ class Heartbeat(models.Model):
     class Meta:
         verbose_name = _("heartbeat")
         verbose_name_plural = _("heartbeats")
-        ordering = ["job", "name"]
+        ordering = ["name"]
         permissions = [
             ("view_operations", _("Can view the operations status and alerts"))
         ]

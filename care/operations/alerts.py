@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from care.models import Heartbeat, Incident, IncidentKind, Job
-from care.operations.heartbeats import (
+from care.operations.heartbeat import (
     ALIVE,
     LATE,
     heartbeat_beat,
@@ -44,6 +44,7 @@ from care.operations.status import (
 log = logging.getLogger(__name__)
 
 MAIL_LIMIT = 50  # incidents listed in one email; the rest are counted
+ALERTS_HEARTBEAT = "care-alerts"  # the schedule's name; its row is also the claim
 
 
 @dataclass(frozen=True)
@@ -355,7 +356,7 @@ def alerts_run(*, force: bool = False) -> Evaluation | None:
     result = alerts_evaluate(now=started)
     heartbeats_prune(now=started)
     heartbeat_beat(
-        name=Job.ALERTS,
+        name=ALERTS_HEARTBEAT,
         started_at=started,
         finished_at=timezone.now(),
         summary=result.summary(),
@@ -365,11 +366,11 @@ def alerts_run(*, force: bool = False) -> Evaluation | None:
 
 def _claim_turn(now: dt.datetime) -> bool:
     every = dt.timedelta(seconds=settings.CARE_ALERTS_EVERY_SECONDS)
-    if Heartbeat.objects.filter(name=Job.ALERTS, started_at__lte=now - every).update(
-        started_at=now
-    ):
+    if Heartbeat.objects.filter(
+        name=ALERTS_HEARTBEAT, started_at__lte=now - every
+    ).update(started_at=now):
         return True
     _, created = Heartbeat.objects.get_or_create(
-        name=Job.ALERTS, defaults={"job": Job.ALERTS, "started_at": now}
+        name=ALERTS_HEARTBEAT, defaults={"job": Job.ALERTS, "started_at": now}
     )
     return created

@@ -28,7 +28,7 @@ from health_check.views import HealthCheckView
 from redis.asyncio import Redis as RedisClient
 
 from care.operations.alerts import alerts_run
-from care.operations.heartbeats import ALIVE, scheduler_status
+from care.operations.heartbeat import ALIVE, scheduler_status
 from care.operations.status import oldest_due_age
 
 log = logging.getLogger(__name__)

@@ -41,7 +41,7 @@ from care.models import (
     SurveyKind,
     WebhookTally,
 )
-from care.operations.heartbeats import ALIVE, last_seen, scheduler_status
+from care.operations.heartbeat import ALIVE, last_seen, scheduler_status
 from care.operations.status import queue_status
 
 # Minutes from a ticket's resolution to its survey's send, as seconds.

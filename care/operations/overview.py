@@ -15,7 +15,7 @@ from django.conf import settings
 
 from care.models import Heartbeat, Incident
 from care.operations.alerts import incident_title
-from care.operations.heartbeats import (
+from care.operations.heartbeat import (
     SchedulerStatus,
     beat_state,
     last_seen,

@@ -103,7 +103,7 @@ def test_setup_schedules_is_idempotent_and_removes_stale_entries_of_ours():
     assert names == {
         "care-sweep",
         "care-dispatch",
-        "care-reaper",
+        "care-reconcile",
         "care-alerts",
         "rfm-nightly",
         "someone else",

@@ -19,7 +19,7 @@ from care.operations.alerts import (
 )
 from tests.care.test_concurrency import in_threads
 from tests.factories import MessageFactory
-from tests.operations.conftest import MORNING, beat, managers_group
+from tests.operations.conftest import MORNING, PULSE_NAMES, beat, managers_group
 from tests.operations.helpers import (
     recovery_case,
     resolved_ticket,
@@ -51,8 +51,8 @@ def test_a_stopped_scheduler_mails_once_then_once_more_when_it_is_back(
     assert open_keys() == {"scheduler_late:scheduler"}
 
     back = MORNING + dt.timedelta(minutes=22)
-    for job in ("sweep", "dispatch", "reaper"):
-        beat(job, back)
+    for name in PULSE_NAMES:
+        beat(name, back)
     alerts_evaluate(now=back)
     alerts_evaluate(now=back + dt.timedelta(minutes=1))
     assert len(outbox) == 2 and "Resolved" in outbox[1].subject
@@ -158,8 +158,8 @@ def test_evaluators_racing_in_threads_open_and_mail_each_incident_once(
     postgres_only, manager, outbox, settings
 ):
     settings.CARE_QUIET_HOURS = ""
-    for job in ("sweep", "dispatch", "reaper"):
-        beat(job, timezone.now())
+    for name in PULSE_NAMES:
+        beat(name, timezone.now())
     cases = [recovery_case(first_due_minutes=-1) for _ in range(3)]
     barrier = threading.Barrier(4)
 
@@ -217,7 +217,7 @@ def test_alerts_are_evaluated_at_most_once_a_minute_across_callers(
     assert alerts_run() is None
     frozen.shift(dt.timedelta(seconds=61))
     assert alerts_run() is not None
-    assert Heartbeat.objects.get(name="alerts").runs == 2
+    assert Heartbeat.objects.get(name="care-alerts").runs == 2
 
 
 def test_the_alert_task_is_scheduled_and_beats(frozen, scheduler_alive):
@@ -227,12 +227,12 @@ def test_the_alert_task_is_scheduled_and_beats(frozen, scheduler_alive):
     funcs = {entry["func"] for entry in SCHEDULES}
     assert "care.tasks.alerts_evaluate_task" in funcs
     assert alerts_evaluate_task() == {"opened": 0, "closed": 0, "mailed": 0}
-    assert Heartbeat.objects.get(name="alerts").finished_at == MORNING
+    assert Heartbeat.objects.get(name="care-alerts").finished_at == MORNING
 
 
 def test_a_nightly_rfm_run_missed_is_a_late_scheduler_too(
     frozen, scheduler_alive, manager, outbox
 ):
-    beat("rfm", MORNING - dt.timedelta(days=2))
+    beat("rfm-nightly", MORNING - dt.timedelta(days=2))
     alerts_evaluate(now=MORNING)
     assert "Scheduler late: RFM scoring not seen for 2880 min" in outbox[0].body

@@ -8,7 +8,7 @@ from django.utils import timezone
 from care.models import MessageStatus, Reason
 from care.operations.alerts import alerts_evaluate
 from tests.admin.test_browser import chromium_page, pytestmark  # noqa: F401
-from tests.operations.conftest import beat
+from tests.operations.conftest import PULSE_NAMES, beat
 from tests.operations.helpers import resolved_ticket, survey_campaign, survey_message
 
 
@@ -17,8 +17,8 @@ def test_a_manager_sees_the_alert_follows_it_and_reads_the_late_survey(
     live_server, manager
 ):
     now = timezone.now()
-    for job in ("sweep", "dispatch", "reaper"):
-        beat(job, now - dt.timedelta(minutes=20))  # the cluster stopped
+    for name in PULSE_NAMES:
+        beat(name, now - dt.timedelta(minutes=20))  # the cluster stopped
     campaign = survey_campaign()
     late = resolved_ticket(50)
     quiet = resolved_ticket(50)

@@ -80,20 +80,20 @@ def test_webhook_requests_are_counted_by_outcome(client, metrics_token, frozen):
 
 
 def test_job_durations_are_histograms_per_heartbeat(client, metrics_token, frozen):
-    beat("sweep", MORNING, took=0.3)
-    beat("sweep", MORNING, took=45)
-    beat("dispatch:host-a:7", MORNING, took=2)
+    beat("care-sweep", MORNING, took=0.3)
+    beat("care-sweep", MORNING, took=45)
+    beat("dispatch@host-a", MORNING, took=2)
     family = scrape(client)["care_job_duration_seconds"]
-    sweep = (("heartbeat", "sweep"), ("job", "sweep"))
+    sweep = (("heartbeat", "care-sweep"), ("job", "sweep"))
     buckets = {
         s.labels["le"]: s.value
         for s in family.samples
-        if s.name.endswith("_bucket") and s.labels["heartbeat"] == "sweep"
+        if s.name.endswith("_bucket") and s.labels["heartbeat"] == "care-sweep"
     }
     assert (buckets["0.5"], buckets["60.0"], buckets["+Inf"]) == (1.0, 2.0, 2.0)
     assert samples(family, "_count")[sweep] == 2.0
     assert samples(family, "_sum")[sweep] == pytest.approx(45.3)
-    assert (("heartbeat", "dispatch:host-a:7"), ("job", "dispatch")) in samples(
+    assert (("heartbeat", "dispatch@host-a"), ("job", "dispatch")) in samples(
         family, "_count"
     )
 

@@ -42,7 +42,7 @@ def trouble(rows: int) -> None:
         )
         resolved_ticket(55)
         recovery_case(first_due_minutes=-5)
-        beat(f"dispatch:host:{n}", MORNING)
+        beat(f"dispatch@host-{n}", MORNING)
         Incident.objects.create(
             kind="case_overdue",
             subject=f"case:{n}",
@@ -105,8 +105,8 @@ def test_a_manager_sees_the_queue_surveys_and_cases(manager_client, frozen):
         status=MessageStatus.FAILED, reason=Reason.PERMANENT_ERROR, error_code="21610"
     )
     MessageFactory(send_after=MORNING - dt.timedelta(minutes=12))
-    beat("sweep", MORNING, {"planned": 0})
-    beat("reaper", MORNING, {})
+    beat("care-sweep", MORNING, {"planned": 0})
+    beat("care-reconcile", MORNING, {})
     response = manager_client.get(STATUS)
     page = response.content.decode()
     o = response.context["o"]

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from care.delivery.dispatch import messages_dispatch
 from care.models import Job
 from care.operations.alerts import alerts_run
-from care.operations.heartbeats import heartbeat_run, host_heartbeat_name
+from care.operations.heartbeat import dispatcher_heartbeat_name, heartbeat_run
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
                 "--batch-size must be at least 1 and --max-batches at least 0."
             )
         # Each dispatcher beats on its own row, so several show separately.
-        with heartbeat_run(host_heartbeat_name(Job.DISPATCH), job=Job.DISPATCH) as run:
+        with heartbeat_run(dispatcher_heartbeat_name(), job=Job.DISPATCH) as run:
             result = messages_dispatch(batch_size=batch_size, max_batches=max_batches)
             run.summary = result.counts
         evaluate_alerts()

@@ -5,6 +5,11 @@ From them the admin, /healthz and the alerts tell the scheduler's state: alive
 has), and tell "no work" (fresh heartbeats, empty summaries) from "no
 cluster" (old heartbeats). A job's last sign of life is its last finish, or
 the start of a run still under way.
+
+Names: a scheduled task beats under its schedule's name (config/schedules.py:
+"care-sweep", "care-reconcile", "rfm-nightly"...), a dispatch process as
+"dispatch@<host>" or the name it was given (`dispatch --loop --name`), so
+several dispatchers show separately. The job kind is read from the name.
 """
 
 import datetime as dt
@@ -23,23 +28,37 @@ from care.models import DURATION_BUCKETS, Heartbeat, Job
 
 log = logging.getLogger(__name__)
 
+# Heartbeat names of the scheduled tasks (their schedules' names) -> job kind.
+SCHEDULED = {
+    "care-sweep": Job.SWEEP,
+    "care-dispatch": Job.DISPATCH,
+    "care-reconcile": Job.REAPER,
+    "rfm-nightly": Job.RFM,
+    "care-alerts": Job.ALERTS,
+}
 # Seconds between two runs of each job when all is well (config/schedules.py;
 # dispatch also runs as `dispatch` processes, each beating on its own row).
 JOB_INTERVALS = {Job.SWEEP: 60, Job.DISPATCH: 60, Job.REAPER: 60, Job.RFM: 86_400}
 # The jobs that run every minute: the scheduler's pulse.
 PULSE = (Job.SWEEP, Job.DISPATCH, Job.REAPER)
+# Summary keys that say who ran, not what was done.
+NOT_WORK = {"pid"}
 
 ALIVE, LATE, STOPPED, NEVER = "alive", "late", "stopped", "never"
 
 
-def host_heartbeat_name(job: str) -> str:
-    """The heartbeat of a job run by hand or by cron on this host: `<job>:<host>`."""
-    return f"{job}:{socket.gethostname()[:80]}"
+def job_of(name: str) -> str:
+    """The job kind of a heartbeat name ("care-sweep" -> sweep, "dispatch@h" -> dispatch)."""
+    if name in SCHEDULED:
+        return SCHEDULED[name]
+    if name.startswith(Job.DISPATCH):
+        return Job.DISPATCH
+    return name[:10]
 
 
-def process_heartbeat_name(job: str) -> str:
-    """The heartbeat of a long-running process (a dispatch loop): `<job>:<host>:<pid>`."""
-    return f"{host_heartbeat_name(job)}:{os.getpid()}"
+def dispatcher_heartbeat_name(name: str = "") -> str:
+    """A dispatch process's heartbeat: the name it was given, else `dispatch@<host>`."""
+    return name or f"dispatch@{socket.gethostname()[:80]}"
 
 
 @dataclass
@@ -54,7 +73,7 @@ def heartbeat_start(*, name: str, started_at: dt.datetime, job: str = "") -> Non
     updated = Heartbeat.objects.filter(name=name).update(started_at=started_at)
     if not updated:
         Heartbeat.objects.get_or_create(
-            name=name, defaults={"job": job or _job(name), "started_at": started_at}
+            name=name, defaults={"job": job or job_of(name), "started_at": started_at}
         )
 
 
@@ -63,23 +82,36 @@ def heartbeat_beat(
     name: str,
     started_at: dt.datetime,
     finished_at: dt.datetime,
-    summary: dict,
+    summary: dict | None = None,
     error: str = "",
     job: str = "",
 ) -> Heartbeat:
-    """Record one finished run: its times, what it did, its duration in the histogram."""
+    """Record a run of `name`: its times, what it did, its duration in the histogram.
+
+    A run is known by its start: a process that beats again and again for
+    the same start (a dispatch loop) updates its row, and its run is counted
+    in the histogram once.
+    """
+    summary = summary or {}
     duration = max((finished_at - started_at).total_seconds(), 0.0)
     with transaction.atomic():
         beat, _ = Heartbeat.objects.select_for_update().get_or_create(
-            name=name, defaults={"job": job or _job(name), "started_at": started_at}
+            name=name[:100],
+            defaults={"job": job or job_of(name), "started_at": started_at},
         )
+        again = (
+            beat.started_at == started_at
+            and beat.finished_at is not None
+            and beat.finished_at >= started_at
+        )
+        if not again:
+            beat.runs += 1
+            beat.duration_sum += duration
+            beat.duration_buckets = _count_in(beat.duration_buckets, duration)
         beat.host, beat.pid = socket.gethostname()[:100], os.getpid()
         beat.started_at, beat.finished_at = started_at, finished_at
         beat.duration_s, beat.summary = duration, summary
-        beat.runs += 1
-        beat.duration_sum += duration
-        beat.duration_buckets = _count_in(beat.duration_buckets, duration)
-        if any(summary.values()):
+        if any(v for k, v in summary.items() if k not in NOT_WORK):
             beat.last_work_at = finished_at
         if error:
             beat.failures += 1
@@ -88,8 +120,14 @@ def heartbeat_beat(
     return beat
 
 
-def _job(name: str) -> str:
-    return name.split(":", 1)[0]
+def heartbeat_age(name: str, now: dt.datetime) -> dt.timedelta | None:
+    """How long ago `name` last finished; None when it never did."""
+    finished = (
+        Heartbeat.objects.filter(name=name)
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return None if finished is None else now - finished
 
 
 def _count_in(buckets: list[int], duration: float) -> list[int]:
@@ -139,7 +177,7 @@ def _finish(name: str, job: str, started: dt.datetime, run: Run, error: str) -> 
         extra={
             "event": "job_failed" if error else "job_finished",
             "heartbeat": name,
-            "job": job or _job(name),
+            "job": job or job_of(name),
             "duration_s": round((finished - started).total_seconds(), 3),
             "summary": run.summary,
         },
@@ -223,5 +261,7 @@ def scheduler_status(now: dt.datetime) -> SchedulerStatus:
 def heartbeats_prune(*, now: dt.datetime) -> int:
     """Forget dispatch processes gone for CARE_HEARTBEAT_KEEP_DAYS (one row per process)."""
     before = now - dt.timedelta(days=settings.CARE_HEARTBEAT_KEEP_DAYS)
-    stale = Heartbeat.objects.filter(name__contains=":", started_at__lt=before)
+    stale = Heartbeat.objects.filter(job=Job.DISPATCH, started_at__lt=before).exclude(
+        name__in=SCHEDULED
+    )
     return stale.delete()[0]
