@@ -130,6 +130,9 @@ def _refused(message: Message, recorder: Recorder, exc: ChannelError) -> str:
         reason_detail=str(exc)[:500],
         last_error=str(exc),
         attempts=message.attempts + 1,
+        # The provider's code, for the operations page (failed by code). No
+        # callback can race it: a refused message has no provider id.
+        error_code=str(exc.code)[:10],
     )
     return MessageStatus.FAILED
 

@@ -22,6 +22,7 @@ from care.models import (
     MessageStatus,
     Reason,
 )
+from care.outbox.log import message_event_log
 
 # Twilio's message statuses, in the order they can happen.
 RANK = {
@@ -96,7 +97,9 @@ def _apply(message: Message, sid: str, status: str, code: str) -> None:
         # Proves the request reached Twilio (an ambiguous send, or a send whose
         # outcome is still being written: dispatch writes the same id).
         Message.objects.filter(pk=message.pk, provider_id="").update(provider_id=sid)
-    settled.update(**_status_fields(status, code, now))
+    fields = _status_fields(status, code, now)
+    if settled.update(**fields) and status in (*DELIVERED, *UNDELIVERED):
+        message_event_log(message, fields["status"], fields["reason"], error_code=code)
     if status in UNDELIVERED and code:
         contact_error_effects(
             customer=message.customer, channel=message.channel, code=code

@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from care.models import Coupon, Message, MessageStatus
+from care.outbox.log import outcomes_log
 from care.outreach.triggers import send_hooks
 
 RECORD_EVERY = 50
@@ -45,6 +46,7 @@ class Recorder:
             for message, code in self._live(self.coupons):
                 _coupon_issue(message, code)
             self._sent_hooks()
+        outcomes_log(self.pending)  # one line per outcome (issue 13)
         self.pending, self.coupons = [], []
 
     def _sent_hooks(self) -> None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from care.models import Campaign, Message, MessageStatus
 from care.outbox.bulk import among, as_messages, messages_insert, rows_fetch
 from care.outbox.contacts import choose_channel, contacts_fetch
+from care.outbox.log import plan_log
 
 # Due rows handled per round of queries (lookup, contacts, insert).
 CHUNK = 5000
@@ -108,3 +109,5 @@ def dues_plan(
         result.rows.extend(as_messages(campaign, rows))
     else:
         messages_insert(campaign, rows, CHUNK)
+        if rows:
+            plan_log(campaign.pk, campaign.trigger, rows, len(existing))
