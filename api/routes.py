@@ -6,6 +6,8 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from api import present
+from audit.models import Action
+from audit.services import audit_customer
 from api.schemas import (
     AssetIn,
     AssetOut,
@@ -64,6 +66,7 @@ def get_customer(request: HttpRequest, external_id: str):
     )
     if customer is None:
         raise Http404(_("Unknown customer %(id)r.") % {"id": external_id[:64]})
+    audit_customer(action=Action.CUSTOMER_VIEW, external_id=customer.external_id)
     return Status(200, present.customer_out(customer))
 
 

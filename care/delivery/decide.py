@@ -1,6 +1,6 @@
 """The send-time decision for one claimed message: go, wait, or skip (and why).
 
-Order: campaign still running, the trigger kind's own last check (a survey
+Order: campaign content still the approved one, campaign still running, the trigger kind's own last check (a survey
 whose ticket reopened, say), not expired, address, consent, care before
 marketing, frequency cap, quiet hours (defer), holdout. Everything the rules
 need for a batch is loaded in a handful of queries up front, so the cost per
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from care.models import MAYBE_SENT, Message, MessageStatus, Reason
+from care.outreach.approval import campaigns_hold_unapproved
 from care.outreach.campaigns import campaign_is_live
 from care.outreach.triggers import KindBatch, send_hooks
 from care.rules import (
@@ -51,6 +52,8 @@ class BatchContext:
     cap_limit: int
     # Trigger kind -> its own last check for this batch (care.outreach.triggers).
     kinds: dict[str, KindBatch] = field(default_factory=dict)
+    # Campaigns whose content changed since approval: their rows wait.
+    held: set[int] = field(default_factory=set)
 
     @classmethod
     def load(cls, messages: list[Message], now: dt.datetime) -> "BatchContext":
@@ -66,6 +69,7 @@ class BatchContext:
             quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
             cap_limit=settings.CARE_FREQUENCY_CAP,
             kinds=_kinds(messages, now),
+            held=campaigns_hold_unapproved({m.campaign for m in messages}),
         )
 
     def kind(self, message: Message) -> KindBatch:
@@ -125,6 +129,8 @@ def _recent_marketing(
 def _before_rules(
     message: Message, context: BatchContext, now: dt.datetime
 ) -> Outcome | None:
+    if message.campaign_id in context.held:
+        return Outcome(MessageStatus.DEFERRED, Reason.AWAITING_APPROVAL, "", now)
     if not campaign_is_live(message.campaign, now):
         return _skip(Reason.CAMPAIGN_ENDED)
     reason = context.kind(message).check(message)

@@ -25,6 +25,7 @@ from care.models.delivery import DeliveryEvent, InboundMessage
 from care.models.messages import Coupon, Message
 from care.models.privacy import ErasureRecord
 from care.models.recovery import Goodwill, RecoveryCase, RecoveryPolicy
+from care.models.staff import StaffProfile
 from care.models.surveys import Survey
 from care.models.tickets import Ticket
 
@@ -54,6 +55,7 @@ __all__ = [
     "Reason",
     "RecoveryCase",
     "RecoveryPolicy",
+    "StaffProfile",
     "Survey",
     "SurveyKind",
     "Ticket",
