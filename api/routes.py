@@ -6,8 +6,6 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from api import present
-from audit.models import Action
-from audit.services import audit_customer
 from api.schemas import (
     AssetIn,
     AssetOut,
@@ -23,6 +21,8 @@ from api.schemas import (
     TicketIn,
     TicketOut,
 )
+from audit.models import Action
+from audit.services import audit_customer
 from care.outreach.offers import order_received
 from care.service.tickets import ticket_upsert
 from crm.models import Customer

@@ -12,7 +12,15 @@ from audit.models import AuditEntry
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["at", "actor", "ip", "action", "target_type", "target_id", "target_label"]
+    list_display = [
+        "at",
+        "actor",
+        "ip",
+        "action",
+        "target_type",
+        "target_id",
+        "target_label",
+    ]
     list_filter = ["action", "target_type", ("at", admin.DateFieldListFilter)]
     search_fields = ["=target_id", "actor", "=ip"]
     search_help_text = _(

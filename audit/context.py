@@ -1,4 +1,4 @@
-"""Who is acting right now: set once per request (middleware) or command, read by writers.
+"""Who is acting now: set once per request (middleware) or command, read by writers.
 
 Services deep down (a consent change inside an API upsert, say) record audit
 entries without a request in hand; the actor travels in a context variable

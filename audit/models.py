@@ -70,7 +70,9 @@ class AuditEntry(models.Model):
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_id[:12]}"
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target_id[:12]}"
+        )
 
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None:

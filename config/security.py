@@ -22,11 +22,14 @@ def secret_key_problem(*, debug: bool, key: str) -> str:
     if not key or key.startswith(DEVELOPMENT_PREFIX):
         return (
             "SECRET_KEY is not set while DEBUG is off: set SECRET_KEY to a long "
-            "random value (python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
-            "or DEBUG=1 for local development only."
+            "random value (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'), or DEBUG=1 for local development only."
         )
     if len(key) < MIN_LENGTH:
-        return f"SECRET_KEY is shorter than {MIN_LENGTH} characters: set a long random value."
+        return (
+            f"SECRET_KEY is shorter than {MIN_LENGTH} characters: "
+            "set a long random value."
+        )
     return ""
 
 

@@ -39,32 +39,98 @@ def unguard(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, verbose_name='when')),
-                ('actor', models.CharField(help_text='a username, api:<token name>, command:<name> or system', max_length=150, verbose_name='who')),
-                ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='user id')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='from (IP)')),
-                ('action', models.CharField(choices=[('customer_view', 'customer viewed'), ('customer_export', 'customer exported'), ('customer_erase', 'customer erased'), ('consent_change', 'consent changed'), ('campaign_submit', 'campaign submitted'), ('campaign_approve', 'campaign approved'), ('campaign_pause', 'campaign paused'), ('campaign_resume', 'campaign resumed'), ('campaign_archive', 'campaign archived'), ('campaign_edit', 'approved campaign edited'), ('goodwill_propose', 'goodwill proposed'), ('goodwill_approve', 'goodwill approved')], db_index=True, max_length=32, verbose_name='what')),
-                ('target_type', models.CharField(max_length=32, verbose_name='kind of record')),
-                ('target_id', models.CharField(db_index=True, help_text='customers: the SHA-256 hash of the external id', max_length=64, verbose_name='record')),
-                ('target_label', models.CharField(blank=True, help_text='never personal data', max_length=200, verbose_name='label')),
-                ('detail', models.JSONField(blank=True, default=dict, verbose_name='detail')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, verbose_name="when")),
+                (
+                    "actor",
+                    models.CharField(
+                        help_text="a username, api:<token name>, command:<name> or system",
+                        max_length=150,
+                        verbose_name="who",
+                    ),
+                ),
+                (
+                    "actor_id",
+                    models.BigIntegerField(
+                        blank=True, null=True, verbose_name="user id"
+                    ),
+                ),
+                (
+                    "ip",
+                    models.GenericIPAddressField(
+                        blank=True, null=True, verbose_name="from (IP)"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("customer_view", "customer viewed"),
+                            ("customer_export", "customer exported"),
+                            ("customer_erase", "customer erased"),
+                            ("consent_change", "consent changed"),
+                            ("campaign_submit", "campaign submitted"),
+                            ("campaign_approve", "campaign approved"),
+                            ("campaign_pause", "campaign paused"),
+                            ("campaign_resume", "campaign resumed"),
+                            ("campaign_archive", "campaign archived"),
+                            ("campaign_edit", "approved campaign edited"),
+                            ("goodwill_propose", "goodwill proposed"),
+                            ("goodwill_approve", "goodwill approved"),
+                        ],
+                        db_index=True,
+                        max_length=32,
+                        verbose_name="what",
+                    ),
+                ),
+                (
+                    "target_type",
+                    models.CharField(max_length=32, verbose_name="kind of record"),
+                ),
+                (
+                    "target_id",
+                    models.CharField(
+                        db_index=True,
+                        help_text="customers: the SHA-256 hash of the external id",
+                        max_length=64,
+                        verbose_name="record",
+                    ),
+                ),
+                (
+                    "target_label",
+                    models.CharField(
+                        blank=True,
+                        help_text="never personal data",
+                        max_length=200,
+                        verbose_name="label",
+                    ),
+                ),
+                (
+                    "detail",
+                    models.JSONField(blank=True, default=dict, verbose_name="detail"),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-id'],
-                'default_permissions': ('view',),
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-id"],
+                "default_permissions": ("view",),
             },
         ),
         migrations.RunPython(guard, unguard),

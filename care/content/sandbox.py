@@ -1,4 +1,4 @@
-"""The template language marketers write in: Django's, minus everything that reaches out.
+"""The template language marketers write: Django's, minus all that reaches out.
 
 A template is text from the admin, so it is treated as untrusted. It gets
 the plain tags (if, for, with, translate ...) and the text filters, and

@@ -1,4 +1,4 @@
-"""Every variable a message template can use: its name, what it means (en, zh-hans), a sample.
+"""Every variable a message template can use: name, meaning (en, zh-hans), sample.
 
 Templates see data, never objects: each variable is a plain value (text, a
 number, a date, yes/no) safe to show the customer it is about. There is no way
@@ -30,7 +30,7 @@ PLAIN = (str, int, float, bool, Decimal, dt.date, type(None))
 
 @dataclass(frozen=True)
 class Variable:
-    """A template variable: `name` as written between {{ }}, e.g. customer.first_name."""
+    """A template variable: `name` as written in {{ }}, e.g. customer.first_name."""
 
     name: str
     description: str  # lazily translated: str(v.description) in the active language
@@ -42,7 +42,10 @@ CUSTOMER_NAME = Variable(
 )
 CUSTOMER_FIRST_NAME = Variable(
     "customer.first_name",
-    _("The first word of the name; the whole name when it has no spaces (Chinese names)."),
+    _(
+        "The first word of the name; the whole name when it has no spaces "
+        "(Chinese names)."
+    ),
     "Alex",
 )
 OFFER_NAME = Variable("offer.name", _("The offer's name."), "Birthday gift 20% off")
@@ -57,7 +60,9 @@ COUPON_CODE = Variable(
     _("The customer's own single-use coupon code (empty without an offer)."),
     "BDAY7K3MQ2XP",
 )
-SITE_URL = Variable("site_url", _("Our web address (SITE_URL)."), "https://care.example.com")
+SITE_URL = Variable(
+    "site_url", _("Our web address (SITE_URL)."), "https://care.example.com"
+)
 COMMON: tuple[Variable, ...] = (
     CUSTOMER_NAME,
     CUSTOMER_FIRST_NAME,
@@ -80,7 +85,9 @@ DUE_ON = Variable(
 )
 ASSET_NAME = Variable("asset.name", _("The vehicle or appliance's name."), "Model Y")
 ASSET_KIND = Variable(
-    "asset.kind", _("Vehicle, appliance or other, in the customer's language."), "Vehicle"
+    "asset.kind",
+    _("Vehicle, appliance or other, in the customer's language."),
+    "Vehicle",
 )
 PRODUCT_NAME = Variable("product.name", _("The product's name."), "Air purifier X2")
 PRODUCT_CATEGORY = Variable(
@@ -90,7 +97,9 @@ DAYS_VIEWED = Variable(
     "occasion.days_viewed", _("On how many days the customer looked at it."), 3
 )
 TICKET_SUBJECT = Variable(
-    "ticket.subject", _("The subject of the customer's ticket."), "Washing machine leaks"
+    "ticket.subject",
+    _("The subject of the customer's ticket."),
+    "Washing machine leaks",
 )
 SURVEY_URL = Variable(
     "survey_url",
@@ -120,9 +129,7 @@ class KindContext:
     """
 
     allowed: frozenset[str]
-    values: Callable[[Message], Mapping[str, Any]] = field(
-        default=lambda message: {}
-    )
+    values: Callable[[Message], Mapping[str, Any]] = field(default=lambda message: {})
 
 
 COMMON_ONLY = KindContext(frozenset(v.name for v in COMMON))
@@ -161,7 +168,10 @@ def _subject_values(message: Message) -> dict[str, Any]:
         values |= {"product.name": product.name, "product.category": product.category}
     if message.asset_id:
         asset = message.asset
-        values |= {"asset.name": asset.name, "asset.kind": str(asset.get_kind_display())}
+        values |= {
+            "asset.name": asset.name,
+            "asset.kind": str(asset.get_kind_display()),
+        }
     if message.ticket_id:
         values["ticket.subject"] = message.ticket.subject
     return values

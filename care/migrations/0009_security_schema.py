@@ -6,55 +6,163 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0008_merge_erasure_and_indexes'),
+        ("care", "0008_merge_erasure_and_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='campaign',
-            options={'ordering': ['name'], 'permissions': [('approve_campaign', 'Can approve campaigns')], 'verbose_name': 'campaign', 'verbose_name_plural': 'campaigns'},
+            name="campaign",
+            options={
+                "ordering": ["name"],
+                "permissions": [("approve_campaign", "Can approve campaigns")],
+                "verbose_name": "campaign",
+                "verbose_name_plural": "campaigns",
+            },
         ),
         migrations.AlterModelOptions(
-            name='erasurerecord',
-            options={'ordering': ['-erased_at', '-id'], 'permissions': [('erase_customer', "Can erase a customer's personal data"), ('export_customer', "Can export a customer's personal data")], 'verbose_name': 'erasure record', 'verbose_name_plural': 'erasure records'},
+            name="erasurerecord",
+            options={
+                "ordering": ["-erased_at", "-id"],
+                "permissions": [
+                    ("erase_customer", "Can erase a customer's personal data"),
+                    ("export_customer", "Can export a customer's personal data"),
+                ],
+                "verbose_name": "erasure record",
+                "verbose_name_plural": "erasure records",
+            },
         ),
         migrations.AlterModelOptions(
-            name='recoverycase',
-            options={'ordering': ['resolution_due', 'id'], 'permissions': [('approve_goodwill', 'Can approve goodwill coupons'), ('work_all_queues', 'Can see and work the cases of every queue')], 'verbose_name': 'recovery case', 'verbose_name_plural': 'recovery cases'},
+            name="recoverycase",
+            options={
+                "ordering": ["resolution_due", "id"],
+                "permissions": [
+                    ("approve_goodwill", "Can approve goodwill coupons"),
+                    ("work_all_queues", "Can see and work the cases of every queue"),
+                ],
+                "verbose_name": "recovery case",
+                "verbose_name_plural": "recovery cases",
+            },
         ),
         migrations.AlterModelOptions(
-            name='survey',
-            options={'ordering': ['-sent_at', '-id'], 'permissions': [('view_reports', 'Can see the care reports')], 'verbose_name': 'survey', 'verbose_name_plural': 'surveys'},
+            name="survey",
+            options={
+                "ordering": ["-sent_at", "-id"],
+                "permissions": [("view_reports", "Can see the care reports")],
+                "verbose_name": "survey",
+                "verbose_name_plural": "surveys",
+            },
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='approved_hash',
-            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='approved content'),
+            model_name="campaign",
+            name="approved_hash",
+            field=models.CharField(
+                blank=True,
+                editable=False,
+                max_length=64,
+                verbose_name="approved content",
+            ),
         ),
         migrations.AddField(
-            model_name='campaign',
-            name='edited_by',
-            field=models.ForeignKey(blank=True, help_text='may not approve the campaign', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='last edited by'),
+            model_name="campaign",
+            name="edited_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="may not approve the campaign",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="last edited by",
+            ),
         ),
         migrations.AlterField(
-            model_name='message',
-            name='reason',
-            field=models.CharField(blank=True, choices=[('no_consent', 'No consent for this channel and purpose'), ('no_address', 'No phone or email for the channel'), ('quiet_hours', "Quiet hours in the customer's time zone"), ('frequency_cap', 'Marketing frequency cap reached'), ('care_first', 'Open ticket or recovery case: care before marketing'), ('ticket_reopened', 'Ticket reopened before the survey went out'), ('recent_survey', 'Another survey reached the customer in the last 7 days'), ('expired', 'Too late to be useful'), ('campaign_ended', 'Campaign archived or past its end'), ('awaiting_approval', 'Campaign changed after its approval: waits for a new one'), ('no_template', 'No template for the channel'), ('render_error', 'Template could not be rendered'), ('transient_error', 'Temporary channel error: retrying'), ('permanent_error', 'Channel refused the message'), ('max_attempts', 'Gave up after the maximum number of attempts'), ('lease_expired', 'Worker stopped mid-send: outcome unknown'), ('retry_not_sent', 'Worker stopped; the channel confirms it was not sent'), ('not_attempted', 'Worker stopped before trying: queued again'), ('ambiguous', 'Provider timed out or failed after the request: reconciling'), ('throttled', 'Provider asked us to slow down: retrying'), ('undelivered', 'The carrier could not deliver it'), ('contact_unusable', 'The phone number cannot receive SMS')], max_length=20, verbose_name='reason'),
+            model_name="message",
+            name="reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("no_consent", "No consent for this channel and purpose"),
+                    ("no_address", "No phone or email for the channel"),
+                    ("quiet_hours", "Quiet hours in the customer's time zone"),
+                    ("frequency_cap", "Marketing frequency cap reached"),
+                    (
+                        "care_first",
+                        "Open ticket or recovery case: care before marketing",
+                    ),
+                    ("ticket_reopened", "Ticket reopened before the survey went out"),
+                    (
+                        "recent_survey",
+                        "Another survey reached the customer in the last 7 days",
+                    ),
+                    ("expired", "Too late to be useful"),
+                    ("campaign_ended", "Campaign archived or past its end"),
+                    (
+                        "awaiting_approval",
+                        "Campaign changed after its approval: waits for a new one",
+                    ),
+                    ("no_template", "No template for the channel"),
+                    ("render_error", "Template could not be rendered"),
+                    ("transient_error", "Temporary channel error: retrying"),
+                    ("permanent_error", "Channel refused the message"),
+                    ("max_attempts", "Gave up after the maximum number of attempts"),
+                    ("lease_expired", "Worker stopped mid-send: outcome unknown"),
+                    (
+                        "retry_not_sent",
+                        "Worker stopped; the channel confirms it was not sent",
+                    ),
+                    ("not_attempted", "Worker stopped before trying: queued again"),
+                    (
+                        "ambiguous",
+                        "Provider timed out or failed after the request: reconciling",
+                    ),
+                    ("throttled", "Provider asked us to slow down: retrying"),
+                    ("undelivered", "The carrier could not deliver it"),
+                    ("contact_unusable", "The phone number cannot receive SMS"),
+                ],
+                max_length=20,
+                verbose_name="reason",
+            ),
         ),
         migrations.CreateModel(
-            name='StaffProfile',
+            name="StaffProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('phone', models.CharField(blank=True, help_text='E.164', max_length=20, verbose_name='phone')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_profile', to=settings.AUTH_USER_MODEL, verbose_name='user')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.164",
+                        max_length=20,
+                        verbose_name="phone",
+                    ),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="updated"),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_profile",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="user",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff profile',
-                'verbose_name_plural': 'staff profiles',
+                "verbose_name": "staff profile",
+                "verbose_name_plural": "staff profiles",
             },
         ),
     ]

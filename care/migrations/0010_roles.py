@@ -1,4 +1,4 @@
-"""The staff roles as auth groups with their permissions, and approvals bound to content.
+"""Staff roles as auth groups with their permissions; approvals bound to content.
 
 Roles (docs/admin.md has the table; `add_staff --role` puts people in them):
 - care:     care staff: customers, tickets, recovery cases, surveys, reports.
@@ -153,7 +153,9 @@ def approvals_bind(apps, schema_editor) -> None:
     running = Campaign.objects.filter(status__in=["active", "paused"], approved_hash="")
     for campaign in running.select_related("offer"):
         templates = MessageTemplate.objects.filter(campaign_id=campaign.pk)
-        campaign.approved_hash = _hash(_fingerprint(campaign, templates, campaign.offer))
+        campaign.approved_hash = _hash(
+            _fingerprint(campaign, templates, campaign.offer)
+        )
         campaign.save(update_fields=["approved_hash"])
 
 

@@ -15,7 +15,9 @@ class StaffProfile(models.Model):
         related_name="staff_profile",
         verbose_name=_("user"),
     )
-    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164"))
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, help_text=_("E.164")
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

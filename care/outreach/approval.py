@@ -124,13 +124,11 @@ def campaign_audit(campaign: Campaign, action: str, **detail) -> None:
 def _hold(campaigns: QuerySet[Campaign]) -> None:
     for campaign in campaigns:
         campaign_audit(campaign, Action.CAMPAIGN_EDIT, held="content not approved")
-    campaigns.update(
-        status=CampaignStatus.AWAITING_APPROVAL, updated_at=timezone.now()
-    )
+    campaigns.update(status=CampaignStatus.AWAITING_APPROVAL, updated_at=timezone.now())
 
 
 def campaign_edited(*, campaign: Campaign, editor) -> bool:
-    """Record the editor; an approved campaign whose content changed needs a new approval.
+    """Record the editor; an approved campaign whose content changed needs approval.
 
     Returns whether it does. An active campaign goes back to "awaiting
     approval" at once; a paused one stays paused and cannot be resumed (it can
@@ -150,7 +148,7 @@ def campaign_edited(*, campaign: Campaign, editor) -> bool:
 
 
 def offer_edited(*, offer: Offer, editor) -> int:
-    """An offer changed: every campaign using it counts as edited. Returns how many need approval."""
+    """An offer changed: each campaign using it was edited. How many need approval?"""
     campaigns = Campaign.objects.filter(offer=offer).exclude(
         status__in=[CampaignStatus.ARCHIVED]
     )
