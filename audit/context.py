@@ -7,11 +7,13 @@ instead of through every signature. Outside a request or command the actor is
 """
 
 import getpass
+import ipaddress
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.http import HttpRequest
 
 
@@ -57,6 +59,21 @@ def command_actor(name: str) -> Actor:
     return Actor(f"command:{name} ({login_name()})"[:150])
 
 
+def client_ip(request: HttpRequest) -> str | None:
+    """REMOTE_ADDR, or behind a proxy the last address of AUDIT_IP_HEADER.
+
+    The last one is the address your proxy saw (a client can only prepend to
+    X-Forwarded-For). Anything that is not an IP address is kept as none.
+    """
+    header = getattr(settings, "AUDIT_IP_HEADER", "")
+    raw = request.META.get(header, "") if header else ""
+    raw = raw.split(",")[-1].strip() or request.META.get("REMOTE_ADDR", "")
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        return None
+
+
 def actor_from_request(request: HttpRequest) -> Actor:
     """The staff user or API client behind a request, with its address.
 
@@ -64,7 +81,7 @@ def actor_from_request(request: HttpRequest) -> Actor:
     webhook) keep no address: a customer's IP is their personal data, and the
     trail must hold none.
     """
-    ip = request.META.get("REMOTE_ADDR") or None
+    ip = client_ip(request)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return Actor(user.get_username()[:150], user.pk, ip)

@@ -223,6 +223,9 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# The audit trail's "from where": REMOTE_ADDR, or behind a proxy the header it
+# sets, as a META key (e.g. HTTP_X_FORWARDED_FOR; its last address is used).
+AUDIT_IP_HEADER = env_str("AUDIT_IP_HEADER", "")
 
 LOGGING = {
     "version": 1,
