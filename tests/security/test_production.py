@@ -1,4 +1,4 @@
-"""Production settings: a readable key stops the server; check --deploy passes as documented."""
+"""Production: a readable key stops the server; check --deploy passes as documented."""
 
 import os
 import re

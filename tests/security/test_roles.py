@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from audit.models import AuditEntry
 from care.models import RecoveryCase
 from care.service.surveys import survey_answer
-from audit.models import AuditEntry
 from tests.factories import CustomerFactory, campaign_with_templates
 from tests.security.conftest import act
 from tests.surveys.helpers import sent_survey
