@@ -7,13 +7,10 @@ a role shows up here as it would for a person.
 """
 
 import datetime as dt
-import importlib
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.apps import apps
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
@@ -22,19 +19,6 @@ from care.service.staff import staff_add
 
 PASSWORD = "a long passphrase 4 tests"
 NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-
-
-@pytest.fixture
-def roles(db, settings):
-    """The role groups as migration care 0010 leaves them.
-
-    Synced again because a transactional test elsewhere empties the tables.
-    A fast password hasher: the login is real, its cost is not the point.
-    """
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    migration = importlib.import_module("care.migrations.0010_roles")
-    if Group.objects.filter(name__in=migration.ROLES).count() < len(migration.ROLES):
-        migration.roles_sync(apps)
 
 
 @pytest.fixture
