@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from care.models import MAYBE_SENT, Message, MessageStatus, Reason
-from care.outreach.approval import campaigns_hold_unapproved
+from care.outreach.approval import campaigns_hold_unapproved, campaigns_unapproved
 from care.outreach.campaigns import campaign_is_live
 from care.outreach.triggers import KindBatch, send_hooks
 from care.rules import (
@@ -56,7 +56,11 @@ class BatchContext:
     held: set[int] = field(default_factory=set)
 
     @classmethod
-    def load(cls, messages: list[Message], now: dt.datetime) -> "BatchContext":
+    def load(
+        cls, messages: list[Message], now: dt.datetime, *, hold: bool = True
+    ) -> "BatchContext":
+        """With `hold` off (a dry run) nothing is written: changed campaigns are
+        only reported, not sent back for approval."""
         if not messages:
             return cls({}, {}, Counter(), None, 0)
         marketing = {m.customer_id for m in messages if m.purpose == Purpose.MARKETING}
@@ -69,7 +73,9 @@ class BatchContext:
             quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
             cap_limit=settings.CARE_FREQUENCY_CAP,
             kinds=_kinds(messages, now),
-            held=campaigns_hold_unapproved({m.campaign for m in messages}),
+            held=(campaigns_hold_unapproved if hold else campaigns_unapproved)(
+                {m.campaign for m in messages}
+            ),
         )
 
     def kind(self, message: Message) -> KindBatch:

@@ -92,11 +92,9 @@ def _hashes(campaigns: list[Campaign]) -> dict[int, str]:
     }
 
 
-def campaigns_hold_unapproved(campaigns: Iterable[Campaign]) -> set[int]:
-    """The ids of active campaigns changed since their approval, sent back to approval.
+def campaigns_unapproved(campaigns: Iterable[Campaign]) -> set[int]:
+    """The ids of campaigns whose content changed since their approval (reads only).
 
-    The last line of defence for changes that bypassed the admin (a shell, a
-    script): the sweep plans nothing for them and dispatch sends nothing.
     Campaigns never approved through the lifecycle (no hash at all, as test
     factories and raw writes make them) are not judged here.
     """
@@ -104,7 +102,16 @@ def campaigns_hold_unapproved(campaigns: Iterable[Campaign]) -> set[int]:
     if not bound:
         return set()
     current = _hashes(list(bound.values()))
-    changed = {pk for pk, c in bound.items() if current[pk] != c.approved_hash}
+    return {pk for pk, c in bound.items() if current[pk] != c.approved_hash}
+
+
+def campaigns_hold_unapproved(campaigns: Iterable[Campaign]) -> set[int]:
+    """The same, and those still active go back to "awaiting approval".
+
+    The last line of defence for changes that bypassed the admin (a shell, a
+    script): the sweep plans nothing for them and dispatch sends nothing.
+    """
+    changed = campaigns_unapproved(campaigns)
     if changed:
         _hold(Campaign.objects.filter(pk__in=changed, status=CampaignStatus.ACTIVE))
     return changed

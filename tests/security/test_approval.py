@@ -19,6 +19,7 @@ from care.models import Campaign, Message, MessageTemplate, Reason
 from care.outreach.approval import campaign_content_hash, content_fingerprint
 from care.outreach.campaigns import campaign_approve
 from care.outreach.sweep import messages_plan
+from care.studio.dry_run import sweep_preview
 from tests.factories import (
     CustomerFactory,
     MessageFactory,
@@ -201,6 +202,19 @@ def test_the_sweep_plans_nothing_for_a_campaign_changed_after_approval(roles):
     assert not Message.objects.exists()
     campaign.refresh_from_db()
     assert campaign.status == "awaiting_approval"
+
+
+def test_a_dry_run_reports_a_changed_campaign_without_writing(roles):
+    campaign = approved(
+        campaign_with_templates(status="active", trigger="birthday", purpose="service")
+    )
+    consent(CustomerFactory(birthday=timezone.localdate()), "sms", "service")
+    MessageTemplate.objects.filter(campaign=campaign).update(body="Changed")
+    [(_result, [line])] = sweep_preview(now=timezone.now())
+    assert (line.outcome, line.reason) == ("deferred", Reason.AWAITING_APPROVAL)
+    campaign.refresh_from_db()
+    assert campaign.status == "active"
+    assert not AuditEntry.objects.exists() and not Message.objects.exists()
 
 
 def test_the_migrations_frozen_fingerprint_matches_the_live_one(roles):
