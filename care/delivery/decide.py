@@ -1,8 +1,9 @@
 """The send-time decision for one claimed message: go, wait, or skip (and why).
 
-Order: campaign content still the approved one, campaign still running, the trigger kind's own last check (a survey
-whose ticket reopened, say), not expired, address, consent, care before
-marketing, frequency cap, quiet hours (defer), holdout. Everything the rules
+Order: campaign content still the approved one (else wait), campaign still
+running, the trigger kind's own last check (a survey whose ticket reopened,
+say), not expired, address, consent, care before marketing, frequency cap,
+quiet hours (defer), holdout. Everything the rules
 need for a batch is loaded in a handful of queries up front, so the cost per
 message stays flat.
 """
