@@ -64,13 +64,19 @@ def new_campaign(client) -> Campaign:
     return Campaign.objects.get(slug="birthday")
 
 
-def test_a_marketer_drafts_and_submits_and_a_manager_approves(marketer, manager):
-    author, author_client = marketer
-    approver, approver_client = manager
+def approved_through_the_admin(author_client, approver_client) -> Campaign:
+    """Drafted and submitted by the author, approved by the approver: active."""
     campaign = new_campaign(author_client)
     act(author_client, "submit_for_approval", campaign)
     act(approver_client, "approve", campaign)
     campaign.refresh_from_db()
+    return campaign
+
+
+def test_a_marketer_drafts_and_submits_and_a_manager_approves(marketer, manager):
+    author, author_client = marketer
+    approver, approver_client = manager
+    campaign = approved_through_the_admin(author_client, approver_client)
     assert (campaign.status, campaign.edited_by, campaign.approved_by) == (
         "active",
         author,
@@ -129,9 +135,7 @@ def test_nobody_approves_their_own_edit(as_role, manager):
 def test_pause_edit_resume_does_not_bypass_the_approval(marketer, manager):
     author, author_client = marketer
     approver, approver_client = manager
-    campaign = new_campaign(author_client)
-    act(author_client, "submit_for_approval", campaign)
-    act(approver_client, "approve", campaign)
+    campaign = approved_through_the_admin(author_client, approver_client)
     act(approver_client, "pause", campaign)
     campaign_change(author_client, Campaign.objects.get(pk=campaign.pk), "Changed!")
     for client in (author_client, approver_client):
@@ -150,9 +154,7 @@ def test_pause_edit_resume_does_not_bypass_the_approval(marketer, manager):
 def test_editing_an_active_campaign_sends_it_back_for_approval(marketer, manager):
     author, author_client = marketer
     _approver, approver_client = manager
-    campaign = new_campaign(author_client)
-    act(author_client, "submit_for_approval", campaign)
-    act(approver_client, "approve", campaign)
+    campaign = approved_through_the_admin(author_client, approver_client)
     page = campaign_change(author_client, campaign, "New text {{ customer.name }}")
     assert "waits for a new approval" in page.text
     campaign.refresh_from_db()

@@ -123,11 +123,16 @@ def test_the_trail_survives_an_erasure_without_the_persons_data(as_role, custome
     assert all(e["target_id"] == subject_hash("VIP-1") for e in kept)
 
 
-def test_an_entry_cannot_be_changed_or_deleted_through_the_orm(customer):
+@pytest.fixture
+def one_entry(customer) -> AuditEntry:
     consent_record(
         customer=customer, channel="sms", purpose="service", granted=True, source="x"
     )
-    entry = AuditEntry.objects.get()
+    return AuditEntry.objects.get()
+
+
+def test_an_entry_cannot_be_changed_or_deleted_through_the_orm(one_entry):
+    entry = one_entry
     entry.actor = "someone else"
     with pytest.raises(AppendOnly):
         entry.save()
@@ -139,29 +144,22 @@ def test_an_entry_cannot_be_changed_or_deleted_through_the_orm(customer):
         AuditEntry.objects.all().delete()
 
 
-def test_the_database_refuses_to_change_an_entry(customer):
-    consent_record(
-        customer=customer, channel="sms", purpose="service", granted=True, source="x"
-    )
+def refused_by_the_database(sql: str) -> None:
     with (
         pytest.raises(DatabaseError),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
-        cursor.execute("UPDATE audit_auditentry SET actor = 'someone else'")
+        cursor.execute(sql)
+
+
+def test_the_database_refuses_to_change_an_entry(one_entry):
+    refused_by_the_database("UPDATE audit_auditentry SET actor = 'someone else'")
     assert AuditEntry.objects.get().actor == "system"
 
 
-def test_the_database_refuses_to_delete_an_entry_on_postgres(postgres_only, customer):
-    consent_record(
-        customer=customer, channel="sms", purpose="service", granted=True, source="x"
-    )
-    with (
-        pytest.raises(DatabaseError),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("DELETE FROM audit_auditentry")
+def test_the_database_refuses_to_delete_an_entry_on_postgres(postgres_only, one_entry):
+    refused_by_the_database("DELETE FROM audit_auditentry")
     assert AuditEntry.objects.count() == 1
 
 

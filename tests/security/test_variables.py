@@ -1,4 +1,4 @@
-"""The one list of template variables: complete, described in both languages, documented."""
+"""The one list of template variables: complete, in both languages, documented."""
 
 import re
 from pathlib import Path
