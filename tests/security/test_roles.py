@@ -11,7 +11,7 @@ from django.urls import reverse
 from audit.models import AuditEntry
 from care.models import RecoveryCase
 from care.service.surveys import survey_answer
-from tests.factories import CustomerFactory, campaign_with_templates
+from tests.factories import CustomerFactory, approved, campaign_with_templates
 from tests.security.conftest import act
 from tests.surveys.helpers import sent_survey
 
@@ -153,3 +153,37 @@ def test_only_senior_care_and_managers_work_the_senior_queue(as_role, senior_cas
     senior_client.post(mine, {"case": senior_case.pk, "action": "take"})
     senior_case.refresh_from_db()
     assert senior_case.assignee == senior
+
+
+# action: (status before, status after when allowed, roles allowed)
+ACTIONS = {
+    "submit_for_approval": ("draft", "awaiting_approval", {"marketer"}),
+    "approve": ("awaiting_approval", "active", {"manager"}),
+    "pause": ("active", "paused", {"marketer", "manager"}),
+    "activate": ("paused", "active", {"marketer", "manager"}),
+    "archive": ("draft", "archived", {"marketer", "manager"}),
+    "test_send": ("draft", "draft", {"marketer", "manager"}),
+}
+ACTION_CASES = [
+    pytest.param(role, action, role in ACTIONS[action][2], id=f"{role}-{action}")
+    for action in ACTIONS
+    for role in ROLES
+]
+
+
+@pytest.mark.parametrize(("role", "action", "allowed"), ACTION_CASES)
+def test_it_offers_and_runs_each_campaign_action_by_role(
+    as_role, mailoutbox, role, action, allowed
+):
+    author, _ = as_role("marketer", "author")
+    before, after, _roles = ACTIONS[action]
+    campaign = approved(
+        campaign_with_templates(status=before, created_by=author, edited_by=author)
+    )
+    _user, client = as_role(role)
+    listing = client.get(reverse("admin:care_campaign_changelist")).text
+    assert (f'<option value="{action}">' in listing) is allowed
+    act(client, action, campaign)
+    campaign.refresh_from_db()
+    assert campaign.status == (after if allowed else before)
+    assert len(mailoutbox) == (1 if allowed and action == "test_send" else 0)
