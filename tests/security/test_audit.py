@@ -198,3 +198,12 @@ def test_goodwill_is_proposed_by_care_and_approved_by_a_manager_on_record(as_rol
         (Action.GOODWILL_PROPOSE, agent.username),
         (Action.GOODWILL_APPROVE, manager.username),
     ]
+
+
+def test_behind_a_proxy_it_keeps_the_address_the_proxy_saw(as_role, customer, settings):
+    settings.AUDIT_IP_HEADER = "HTTP_X_FORWARDED_FOR"
+    _user, client = as_role("care")
+    url = reverse("admin:crm_customer_change", args=[customer.pk])
+    client.get(url, HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    client.get(url, HTTP_X_FORWARDED_FOR="not an address", REMOTE_ADDR="")
+    assert [e.ip for e in entries(Action.CUSTOMER_VIEW)] == ["203.0.113.9", None]
