@@ -30,7 +30,8 @@ pids+=($!)
 cat <<MSG
 
   Proactive Care is running.
-    Admin:    http://$HOST:$PORT/admin/   (login: admin / admin — local demo only)
+    Admin:    http://$HOST:$PORT/admin/   (local demo only: admin / admin, and one login per role,
+              care / care, senior / senior, marketer / marketer, manager / manager; docs/demo.md)
     API docs: http://$HOST:$PORT/api/v1/docs
     Emails:   written to $EMAIL_FILE_PATH, SMS to this terminal; every message is in the admin's message log.
   Press Ctrl-C to stop the web server and the scheduler.
