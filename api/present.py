@@ -19,13 +19,14 @@ def _money(value: Any) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def customer_out(customer: Customer) -> dict[str, Any]:
+def customer_out(customer: Customer, *, created: bool = False) -> dict[str, Any]:
+    """The customer; one just created has no scores or messages to look up yet."""
     consents = (
         Consent.objects.filter(customer=customer)
         .latest_per_topic()
         .order_by("channel", "purpose")
     )
-    rfm = customer_rfm(customer)
+    rfm = None if created else customer_rfm(customer)
     return {
         "external_id": customer.external_id,
         "name": customer.name,
@@ -48,7 +49,7 @@ def customer_out(customer: Customer) -> dict[str, Any]:
         ],
         "rfm": rfm,
         "segment": rfm.get("segment") if isinstance(rfm, dict) else None,
-        "recent_messages": customer_recent_messages(customer),
+        "recent_messages": [] if created else customer_recent_messages(customer),
     }
 
 

@@ -1,11 +1,21 @@
 """The endpoints: parse, call one service, report. Upserts answer 201 or 200."""
 
+from typing import Any
+
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 from ninja.errors import HttpError
 
 from api import present
+from api.batches import (
+    AssetBatchIn,
+    BatchOut,
+    CustomerBatchIn,
+    OrderBatchIn,
+    batch_out,
+)
+from api.fields import Id
 from api.schemas import (
     AssetIn,
     AssetOut,
@@ -23,76 +33,113 @@ from api.schemas import (
 )
 from care.offers import order_received
 from care.services import ticket_upsert
-from crm.models import Customer
+from crm.models import Customer, Order
 from crm.services import (
     MAX_BATCH,
     asset_upsert,
     browse_events_record,
     customer_upsert,
+    customers_upsert_batch,
     order_upsert,
     product_upsert,
+    upsert_each,
 )
 
 router = Router()
-ERRORS = {code: ErrorOut for code in (400, 401, 409, 413, 415, 422)}
+# Every error an operation can answer, each with the one error body.
+_COMMON = {code: ErrorOut for code in (400, 401, 409, 413, 415, 422, 503)}
+
+
+def _write(out: type) -> dict:
+    return {200: out, 201: out, **_COMMON}
 
 
 def _status(created: bool) -> int:
     return 201 if created else 200
 
 
-@router.put(
-    "/customers/{external_id}", response={200: CustomerOut, 201: CustomerOut, **ERRORS}
-)
-def put_customer(request: HttpRequest, external_id: str, payload: CustomerIn):
+def _too_many(count: int, field: str) -> None:
+    if count > MAX_BATCH:
+        raise HttpError(
+            413,
+            _("At most %(max)d %(field)s per batch (got %(got)d): split the batch.")
+            % {"max": MAX_BATCH, "field": field, "got": count},
+        )
+
+
+@router.put("/customers/{external_id}", response=_write(CustomerOut))
+def put_customer(request: HttpRequest, external_id: Id, payload: CustomerIn):
     """Create or update a customer; consents add to the history only when they change."""
     fields = payload.model_dump(exclude_unset=True)
     customer, created = customer_upsert(
         external_id=external_id, consent_source=f"api:{request.auth.name}", **fields
     )
-    return Status(_status(created), present.customer_out(customer))
+    return Status(_status(created), present.customer_out(customer, created=created))
 
 
 @router.get(
     "/customers/{external_id}",
-    response={200: CustomerOut, 404: ErrorOut, 401: ErrorOut},
+    response={
+        200: CustomerOut,
+        **{code: ErrorOut for code in (401, 404, 422, 503)},
+    },
 )
-def get_customer(request: HttpRequest, external_id: str):
+def get_customer(request: HttpRequest, external_id: Id):
     """The profile, current consents, RFM scores and segment, and recent messages."""
     customer = (
         Customer.objects.select_related("rfm").filter(external_id=external_id).first()
     )
     if customer is None:
-        raise Http404(_("Unknown customer %(id)r.") % {"id": external_id[:64]})
+        raise Http404(_("Unknown customer %(id)r.") % {"id": external_id})
     return Status(200, present.customer_out(customer))
 
 
-@router.put("/products/{sku}", response={200: ProductOut, 201: ProductOut, **ERRORS})
-def put_product(request: HttpRequest, sku: str, payload: ProductIn):
+@router.post("/customers/batch", response={200: BatchOut, **_COMMON})
+def post_customers(request: HttpRequest, payload: CustomerBatchIn):
+    """Upsert up to 1,000 customers; answered per index, each item on its own."""
+    _too_many(len(payload.items), "items")
+    items = [item.model_dump(exclude_unset=True) for item in payload.items]
+    results = customers_upsert_batch(
+        items=items, consent_source=f"api:{request.auth.name}"
+    )
+    return Status(200, batch_out(results))
+
+
+@router.put("/products/{sku}", response=_write(ProductOut))
+def put_product(request: HttpRequest, sku: Id, payload: ProductIn):
     product, created = product_upsert(sku=sku, **payload.model_dump(exclude_unset=True))
     return Status(_status(created), present.product_out(product))
 
 
-@router.put("/orders/{external_id}", response={200: OrderOut, 201: OrderOut, **ERRORS})
-def put_order(request: HttpRequest, external_id: str, payload: OrderIn):
+def _order_upsert(**fields: Any) -> tuple[Order, bool]:
+    order, created = order_upsert(**fields)
+    order_received(order)  # redeems the order's coupon, once
+    return order, created
+
+
+@router.put("/orders/{external_id}", response=_write(OrderOut))
+def put_order(request: HttpRequest, external_id: Id, payload: OrderIn):
     """Create or update an order; `items`, when given, replaces every line."""
-    order, created = order_upsert(
+    order, created = _order_upsert(
         external_id=external_id, **payload.model_dump(exclude_unset=True)
     )
-    order_received(order)  # redeems the order's coupon, once
     return Status(_status(created), present.order_out(order))
 
 
-@router.post("/events", response={200: EventBatchOut, **ERRORS})
+@router.post("/orders/batch", response={200: BatchOut, **_COMMON})
+def post_orders(request: HttpRequest, payload: OrderBatchIn):
+    """Upsert up to 1,000 orders; answered per index, each item on its own."""
+    _too_many(len(payload.items), "items")
+    items = [item.model_dump(exclude_unset=True) for item in payload.items]
+    return Status(200, batch_out(upsert_each(items=items, upsert=_order_upsert)))
+
+
+@router.post("/events", response={200: EventBatchOut, **_COMMON})
 def post_events(request: HttpRequest, payload: EventBatchIn):
     """Record up to 1,000 events; valid ones are written, each invalid one is reported."""
-    if len(payload.events) > MAX_BATCH:
-        raise HttpError(
-            413,
-            _("At most %(max)d events per batch (got %(got)d): split the batch.")
-            % {"max": MAX_BATCH, "got": len(payload.events)},
-        )
-    result = browse_events_record(events=payload.events)
+    _too_many(len(payload.events), "events")
+    events = [event.model_dump() for event in payload.events]
+    result = browse_events_record(events=events)
     return Status(
         200,
         {
@@ -105,8 +152,8 @@ def post_events(request: HttpRequest, payload: EventBatchIn):
     )
 
 
-@router.put("/assets/{external_id}", response={200: AssetOut, 201: AssetOut, **ERRORS})
-def put_asset(request: HttpRequest, external_id: str, payload: AssetIn):
+@router.put("/assets/{external_id}", response=_write(AssetOut))
+def put_asset(request: HttpRequest, external_id: Id, payload: AssetIn):
     """Create or update an asset; its next service date follows from the last one."""
     asset, created = asset_upsert(
         external_id=external_id, **payload.model_dump(exclude_unset=True)
@@ -114,10 +161,16 @@ def put_asset(request: HttpRequest, external_id: str, payload: AssetIn):
     return Status(_status(created), present.asset_out(asset))
 
 
-@router.put(
-    "/tickets/{external_id}", response={200: TicketOut, 201: TicketOut, **ERRORS}
-)
-def put_ticket(request: HttpRequest, external_id: str, payload: TicketIn):
+@router.post("/assets/batch", response={200: BatchOut, **_COMMON})
+def post_assets(request: HttpRequest, payload: AssetBatchIn):
+    """Upsert up to 1,000 assets; answered per index, each item on its own."""
+    _too_many(len(payload.items), "items")
+    items = [item.model_dump(exclude_unset=True) for item in payload.items]
+    return Status(200, batch_out(upsert_each(items=items, upsert=asset_upsert)))
+
+
+@router.put("/tickets/{external_id}", response=_write(TicketOut))
+def put_ticket(request: HttpRequest, external_id: Id, payload: TicketIn):
     """Create or update a helpdesk ticket (open, resolved or closed)."""
     ticket, created = ticket_upsert(
         external_id=external_id, **payload.model_dump(exclude_unset=True)

@@ -2,11 +2,12 @@
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models
+from django.db import DataError, IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +15,29 @@ from crm.models import Customer, Product
 from crm.validation import FieldErrors, clean_datetime, clean_external_id
 
 M = TypeVar("M", bound=models.Model)
+
+
+@dataclass
+class ItemResult:
+    """The answer for one item of a batch."""
+
+    index: int
+    external_id: Any
+    status: int  # 201 created, 200 updated, 422 rejected
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    obj: Any = None
+
+
+def rejected(
+    index: int, external_id: Any, errors: Mapping[str, list[str]]
+) -> ItemResult:
+    return ItemResult(index, external_id, 422, dict(errors))
+
+
+def first_error(result: ItemResult) -> ValidationError:
+    """The single endpoint's error for a rejected item."""
+    return ValidationError(result.errors or {"__all__": [_("Rejected.")]})
+
 
 # Clocks of shops and helpdesks drift; more than this ahead is a wrong date.
 FUTURE_SKEW = dt.timedelta(minutes=10)
@@ -117,3 +141,33 @@ def retry_on_conflict(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(**kwargs)
 
     return wrapper
+
+
+def upsert_each(
+    *, items: Sequence[Mapping[str, Any]], upsert: Callable[..., tuple[Any, bool]]
+) -> list[Any]:
+    """Run upsert(external_id=..., **fields) for each item, each in a savepoint.
+
+    Answer per index (crm.services.customer_batch.ItemResult): 201, 200, or 422
+    with the item's errors. A rejected item is rolled back to its savepoint, so
+    it writes nothing, and the items around it still go in.
+    """
+    results = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            fields = dict(item)
+            external_id = fields.pop("external_id", None)
+            try:
+                with transaction.atomic():
+                    obj, created = upsert(external_id=external_id, **fields)
+            except ValidationError as error:
+                errors = FieldErrors()
+                errors.merge(error)
+                results.append(ItemResult(index, external_id, 422, errors.errors))
+            except DataError:
+                message = _("A value is out of range for its field.")
+                results.append(ItemResult(index, external_id, 422, {"body": [message]}))
+            else:
+                status = 201 if created else 200
+                results.append(ItemResult(index, external_id, status, obj=obj))
+    return results
