@@ -12,21 +12,21 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
-from api.fields import Id
+from api.fields import ResourceId
 from api.schemas import AssetIn, CustomerIn, FieldErrorOut, OrderIn
 from crm.services import MAX_BATCH, ItemResult
 
 
 class CustomerBatchItem(CustomerIn):
-    external_id: Id
+    external_id: ResourceId
 
 
 class OrderBatchItem(OrderIn):
-    external_id: Id
+    external_id: ResourceId
 
 
 class AssetBatchItem(AssetIn):
-    external_id: Id
+    external_id: ResourceId
 
 
 def _batch_of() -> Any:

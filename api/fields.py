@@ -7,12 +7,14 @@ state (a reference must exist, a phone number must be real, a time must not be
 in the future) is checked by the services, and refused per field with 422.
 """
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     StrictStr,
     StringConstraints,
@@ -70,21 +72,35 @@ def _one_of(value: str, options: list[str]) -> None:
         raise ValidationError(f"Expected one of {', '.join(options)}.")
 
 
-Id = Annotated[
-    StrictStr,
-    AfterValidator(_checked(v.clean_external_id)),
-    WithJsonSchema(
-        {
-            "type": "string",
-            "minLength": 1,
-            "maxLength": v.ID_MAX_LENGTH,
-            "pattern": v.ID_PATTERN,
-            "description": "1-64 characters; no whitespace, slash or control "
-            "character; not . or ..",
-            "example": "C1001",
-        }
-    ),
-]
+def _id_type(pattern: str, description: str) -> Any:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> None:
+        v.clean_external_id(value)
+        if not compiled.match(value):
+            raise ValidationError(f"{value!r} is reserved: choose another id.")
+
+    return Annotated[
+        StrictStr,
+        AfterValidator(_checked(check)),
+        WithJsonSchema(
+            {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": v.ID_MAX_LENGTH,
+                "pattern": pattern,
+                "description": description,
+                "example": "C1001",
+            }
+        ),
+    ]
+
+
+_ID_RULE = "1-64 characters; no whitespace, slash or control character; not . or .."
+# A reference, or the id of a product or ticket.
+Id = _id_type(v.ID_PATTERN, _ID_RULE)
+# The id of a customer, order or asset: "batch" names their batch endpoints.
+ResourceId = _id_type(v.RESOURCE_ID_PATTERN, _ID_RULE + " or batch")
 
 DateText = Annotated[
     StrictStr,
@@ -157,8 +173,22 @@ Amount = Annotated[
 ]
 
 
+def _whole(value: Any) -> int:
+    # JSON Schema counts 3.0 as an integer; true and "3" are not.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("Expected a whole number.")
+    return value
+
+
 def whole_number(minimum: int, maximum: int) -> Any:
-    return Annotated[int, Field(strict=True, ge=minimum, le=maximum)]
+    return Annotated[
+        Any,
+        BeforeValidator(_whole),
+        Field(ge=minimum, le=maximum),
+        WithJsonSchema({"type": "integer", "minimum": minimum, "maximum": maximum}),
+    ]
 
 
 TimeZone = Annotated[

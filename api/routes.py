@@ -15,7 +15,7 @@ from api.batches import (
     OrderBatchIn,
     batch_out,
 )
-from api.fields import Id
+from api.fields import Id, ResourceId
 from api.schemas import (
     AssetIn,
     AssetOut,
@@ -46,6 +46,8 @@ from crm.services import (
 )
 
 router = Router()
+# The batch endpoints are declared first: /customers/batch must win over
+# /customers/{external_id} (whose ids may not be "batch").
 # Every error an operation can answer, each with the one error body.
 _COMMON = {code: ErrorOut for code in (400, 401, 409, 413, 415, 422, 503)}
 
@@ -67,8 +69,41 @@ def _too_many(count: int, field: str) -> None:
         )
 
 
+def _order_upsert(**fields: Any) -> tuple[Order, bool]:
+    order, created = order_upsert(**fields)
+    order_received(order)  # redeems the order's coupon, once
+    return order, created
+
+
+@router.post("/customers/batch", response={200: BatchOut, **_COMMON})
+def post_customers(request: HttpRequest, payload: CustomerBatchIn):
+    """Upsert up to 1,000 customers; answered per index, each item on its own."""
+    _too_many(len(payload.items), "items")
+    items = [item.model_dump(exclude_unset=True) for item in payload.items]
+    results = customers_upsert_batch(
+        items=items, consent_source=f"api:{request.auth.name}"
+    )
+    return Status(200, batch_out(results))
+
+
+@router.post("/orders/batch", response={200: BatchOut, **_COMMON})
+def post_orders(request: HttpRequest, payload: OrderBatchIn):
+    """Upsert up to 1,000 orders; answered per index, each item on its own."""
+    _too_many(len(payload.items), "items")
+    items = [item.model_dump(exclude_unset=True) for item in payload.items]
+    return Status(200, batch_out(upsert_each(items=items, upsert=_order_upsert)))
+
+
+@router.post("/assets/batch", response={200: BatchOut, **_COMMON})
+def post_assets(request: HttpRequest, payload: AssetBatchIn):
+    """Upsert up to 1,000 assets; answered per index, each item on its own."""
+    _too_many(len(payload.items), "items")
+    items = [item.model_dump(exclude_unset=True) for item in payload.items]
+    return Status(200, batch_out(upsert_each(items=items, upsert=asset_upsert)))
+
+
 @router.put("/customers/{external_id}", response=_write(CustomerOut))
-def put_customer(request: HttpRequest, external_id: Id, payload: CustomerIn):
+def put_customer(request: HttpRequest, external_id: ResourceId, payload: CustomerIn):
     """Create or update a customer; consents add to the history only when they change."""
     fields = payload.model_dump(exclude_unset=True)
     customer, created = customer_upsert(
@@ -84,7 +119,7 @@ def put_customer(request: HttpRequest, external_id: Id, payload: CustomerIn):
         **{code: ErrorOut for code in (401, 404, 422, 503)},
     },
 )
-def get_customer(request: HttpRequest, external_id: Id):
+def get_customer(request: HttpRequest, external_id: ResourceId):
     """The profile, current consents, RFM scores and segment, and recent messages."""
     customer = (
         Customer.objects.select_related("rfm").filter(external_id=external_id).first()
@@ -94,44 +129,19 @@ def get_customer(request: HttpRequest, external_id: Id):
     return Status(200, present.customer_out(customer))
 
 
-@router.post("/customers/batch", response={200: BatchOut, **_COMMON})
-def post_customers(request: HttpRequest, payload: CustomerBatchIn):
-    """Upsert up to 1,000 customers; answered per index, each item on its own."""
-    _too_many(len(payload.items), "items")
-    items = [item.model_dump(exclude_unset=True) for item in payload.items]
-    results = customers_upsert_batch(
-        items=items, consent_source=f"api:{request.auth.name}"
-    )
-    return Status(200, batch_out(results))
-
-
 @router.put("/products/{sku}", response=_write(ProductOut))
 def put_product(request: HttpRequest, sku: Id, payload: ProductIn):
     product, created = product_upsert(sku=sku, **payload.model_dump(exclude_unset=True))
     return Status(_status(created), present.product_out(product))
 
 
-def _order_upsert(**fields: Any) -> tuple[Order, bool]:
-    order, created = order_upsert(**fields)
-    order_received(order)  # redeems the order's coupon, once
-    return order, created
-
-
 @router.put("/orders/{external_id}", response=_write(OrderOut))
-def put_order(request: HttpRequest, external_id: Id, payload: OrderIn):
+def put_order(request: HttpRequest, external_id: ResourceId, payload: OrderIn):
     """Create or update an order; `items`, when given, replaces every line."""
     order, created = _order_upsert(
         external_id=external_id, **payload.model_dump(exclude_unset=True)
     )
     return Status(_status(created), present.order_out(order))
-
-
-@router.post("/orders/batch", response={200: BatchOut, **_COMMON})
-def post_orders(request: HttpRequest, payload: OrderBatchIn):
-    """Upsert up to 1,000 orders; answered per index, each item on its own."""
-    _too_many(len(payload.items), "items")
-    items = [item.model_dump(exclude_unset=True) for item in payload.items]
-    return Status(200, batch_out(upsert_each(items=items, upsert=_order_upsert)))
 
 
 @router.post("/events", response={200: EventBatchOut, **_COMMON})
@@ -153,20 +163,12 @@ def post_events(request: HttpRequest, payload: EventBatchIn):
 
 
 @router.put("/assets/{external_id}", response=_write(AssetOut))
-def put_asset(request: HttpRequest, external_id: Id, payload: AssetIn):
+def put_asset(request: HttpRequest, external_id: ResourceId, payload: AssetIn):
     """Create or update an asset; its next service date follows from the last one."""
     asset, created = asset_upsert(
         external_id=external_id, **payload.model_dump(exclude_unset=True)
     )
     return Status(_status(created), present.asset_out(asset))
-
-
-@router.post("/assets/batch", response={200: BatchOut, **_COMMON})
-def post_assets(request: HttpRequest, payload: AssetBatchIn):
-    """Upsert up to 1,000 assets; answered per index, each item on its own."""
-    _too_many(len(payload.items), "items")
-    items = [item.model_dump(exclude_unset=True) for item in payload.items]
-    return Status(200, batch_out(upsert_each(items=items, upsert=asset_upsert)))
 
 
 @router.put("/tickets/{external_id}", response=_write(TicketOut))

@@ -125,24 +125,14 @@ class EventBatchIn(BaseModel):
         return {"events": data} if isinstance(data, list) else data
 
     @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        events = {
-            "type": "array",
-            "maxItems": MAX_BATCH,
-            "items": {"$ref": "#/components/schemas/EventIn"},
-        }
-        return {
-            "title": "EventBatchIn",
-            "anyOf": [
-                {
-                    "type": "object",
-                    "properties": {"events": events},
-                    "required": ["events"],
-                    "additionalProperties": False,
-                },
-                events,
-            ],
-        }
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # Describe both accepted forms, and the batch limit the endpoint enforces.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        as_object = {key: schema.pop(key) for key in list(schema) if key != "title"}
+        events = as_object["properties"]["events"]
+        events["maxItems"] = MAX_BATCH
+        schema["anyOf"] = [as_object, dict(events)]
+        return schema
 
 
 class AssetIn(Body):

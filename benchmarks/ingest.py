@@ -65,7 +65,12 @@ def customer_body(index: int, prefix: str) -> dict:
         "name": f"Bench {index}",
         "phone": f"+86139{index % 100_000_000:08d}",
         "consents": [
-            {"channel": "sms", "purpose": "marketing", "granted": True, "source": prefix}
+            {
+                "channel": "sms",
+                "purpose": "marketing",
+                "granted": True,
+                "source": prefix,
+            }
         ],
     }
 
@@ -154,9 +159,7 @@ def floor_figures(count: int, batch_count: int) -> dict:
             body = customer_body(i, "bench")
             params += [f"{prefix}-{i}", body["name"], body["phone"], now, now]
         with connection.cursor() as cursor:
-            cursor.execute(
-                customer_sql.format(", ".join([row] * len(indexes))), params
-            )
+            cursor.execute(customer_sql.format(", ".join([row] * len(indexes))), params)
             ids = [r[0] for r in cursor.fetchall()]
             consent_params: list = []
             for pk in ids:
@@ -244,7 +247,11 @@ def main() -> None:
         quiet = io.StringIO()
         seed_s = timed(
             lambda: call_command(
-                "seed_demo", customers=args.customers, seed=42, verbosity=0, stdout=quiet
+                "seed_demo",
+                customers=args.customers,
+                seed=42,
+                verbosity=0,
+                stdout=quiet,
             )
         )
         figures["seed_demo_s"] = round(seed_s, 3)

@@ -36,6 +36,9 @@ REQUIRED_TEXT_PATTERN = rf"^[^{CONTROL_CHARS}]*[^\s{CONTROL_CHARS}][^{CONTROL_CH
 ID_MAX_LENGTH = 64
 ID_PATTERN = r"^(?![\s\S]*[\s/\x00-\x1f\x7f])(?!\.{1,2}$)"
 _ID = re.compile(ID_PATTERN)
+# In the API's paths, "batch" names the batch endpoint of its resource.
+BATCH_SEGMENT = "batch"
+RESOURCE_ID_PATTERN = ID_PATTERN + rf"(?!{BATCH_SEGMENT}$)"
 # Amounts as text: ASCII digits, at most 10 before the point and 2 after.
 AMOUNT_PATTERN = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN)
