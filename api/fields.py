@@ -154,7 +154,7 @@ DateOrDateTimeText = Annotated[
 
 Amount = Annotated[
     Any,  # text or a number: clean_decimal checks the type (and refuses bools)
-    AfterValidator(_checked(v.clean_decimal)),
+    AfterValidator(_checked(v.clean_amount)),
     WithJsonSchema(
         {
             "anyOf": [

@@ -343,6 +343,16 @@ def clean_decimal(value: Any, *, max_digits: int = 12, places: int = 2) -> Decim
     return amount.quantize(Decimal(1).scaleb(-places)) + 0
 
 
+def clean_amount(value: Any) -> Decimal:
+    """An amount as the API takes it: a number, or text exactly as AMOUNT_PATTERN."""
+    if isinstance(value, str) and not _AMOUNT.match(value):
+        raise ValidationError(
+            _("Expected an amount such as 199.00 (ASCII digits, at most 2 decimals)."),
+            code="invalid",
+        )
+    return clean_decimal(value)
+
+
 def _float_text(value: float, places: int) -> str:
     """A float's decimal text; one within rounding noise of `places` decimals is
     read as that decimal (0.1 + 0.2 is 0.30), the rest as they are."""
