@@ -9,8 +9,7 @@ its index and writes nothing; the other items go in.
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.fields import ResourceId
 from api.schemas import AssetIn, CustomerIn, FieldErrorOut, OrderIn
@@ -37,7 +36,7 @@ def _batch_of() -> Any:
     )
 
 
-class _Batch(Schema):
+class _Batch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -53,7 +52,7 @@ class AssetBatchIn(_Batch):
     items: list[AssetBatchItem] = _batch_of()
 
 
-class ItemOut(Schema):
+class ItemOut(BaseModel):
     index: int
     external_id: str
     status: Literal[200, 201, 422] = Field(
@@ -62,7 +61,7 @@ class ItemOut(Schema):
     errors: list[FieldErrorOut]
 
 
-class BatchOut(Schema):
+class BatchOut(BaseModel):
     created: int
     updated: int
     rejected: int

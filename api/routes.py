@@ -38,8 +38,8 @@ from crm.services import (
     MAX_BATCH,
     asset_upsert,
     browse_events_record,
-    customer_upsert,
     customers_upsert_batch,
+    first_error,
     order_upsert,
     product_upsert,
     upsert_each,
@@ -105,11 +105,13 @@ def post_assets(request: HttpRequest, payload: AssetBatchIn):
 @router.put("/customers/{external_id}", response=_write(CustomerOut))
 def put_customer(request: HttpRequest, external_id: ResourceId, payload: CustomerIn):
     """Create or update a customer; consents add to the history only when they change."""
-    fields = payload.model_dump(exclude_unset=True)
-    customer, created = customer_upsert(
-        external_id=external_id, consent_source=f"api:{request.auth.name}", **fields
+    item = {"external_id": external_id, **payload.model_dump(exclude_unset=True)}
+    [result] = customers_upsert_batch(
+        items=[item], consent_source=f"api:{request.auth.name}"
     )
-    return Status(_status(created), present.customer_out(customer, created=created))
+    if result.status == 422:
+        raise first_error(result)
+    return Status(result.status, present.customer_written(result))
 
 
 @router.get(

@@ -7,7 +7,7 @@ from crm.services.catalog import (
     order_upsert,
     product_upsert,
 )
-from crm.services.common import ItemResult, upsert_each
+from crm.services.common import ItemResult, first_error, upsert_each
 from crm.services.customers import (
     MAX_CONSENTS,
     consent_record,
@@ -30,6 +30,7 @@ __all__ = [
     "customer_phone_mark_unusable",
     "customer_upsert",
     "customers_upsert_batch",
+    "first_error",
     "order_upsert",
     "product_upsert",
     "upsert_each",

@@ -26,6 +26,8 @@ class ItemResult:
     status: int  # 201 created, 200 updated, 422 rejected
     errors: dict[str, list[str]] = field(default_factory=dict)
     obj: Any = None
+    # A customer's current consent decisions, when the write already knows them.
+    consents: list | None = None
 
 
 def rejected(

@@ -74,7 +74,7 @@ def _write_round(items: list[CustomerItem]) -> list[ItemResult]:
     now = timezone.now()
     with transaction.atomic():
         known = locked_customers([i.external_id for i in items])
-        results, new, changed = [], [], []
+        results, new, known_items = [], [], []
         for item in items:
             customer = known.get(item.external_id) or Customer(
                 external_id=item.external_id
@@ -83,19 +83,20 @@ def _write_round(items: list[CustomerItem]) -> list[ItemResult]:
             results.append(result)
             if result.status == 201:
                 new.append(customer)
-            elif result.status == 200 and (_changed(customer) or item.decisions):
-                changed.append(customer)
+            elif result.status == 200:
+                known_items.append(customer)
         Customer.objects.bulk_create(new)
-        if changed:
-            for customer in changed:
-                customer.updated_at = now
-            Customer.objects.bulk_update(changed, _COLUMNS)
         accepted = [
             (i, r.obj, r.status == 201)
             for i, r in zip(items, results, strict=True)
             if r.status != 422
         ]
-        _consents_write(accepted, now)
+        consented = _consents_write(accepted, now, results)
+        # A resend that changes nothing writes nothing.
+        changed = [c for c in known_items if _changed(c) or c.pk in consented]
+        for customer in changed:
+            customer.updated_at = now
+        Customer.objects.bulk_update(changed, _COLUMNS, batch_size=100)
     return results
 
 
@@ -135,11 +136,16 @@ def _changed(customer: Customer) -> bool:
 Accepted = list[tuple[CustomerItem, Customer, bool]]
 
 
-def _consents_write(accepted: Accepted, now: dt.datetime) -> None:
-    """Add each decision that is news, by the rules of consent_record."""
+def _consents_write(
+    accepted: Accepted, now: dt.datetime, results: list[ItemResult]
+) -> set[int]:
+    """Add each decision that is news, by the rules of consent_record.
+
+    Return the ids of the customers who got a new row. Each result of a
+    customer whose decisions are now all known (a new one, or one that sent
+    some) gets them in `consents`, so the answer need not read them again.
+    """
     with_decisions = [a for a in accepted if a[0].decisions]
-    if not with_decisions:
-        return
     current, on_file = _consents_on_file(with_decisions)
     rows = []
     for item, customer, _created in with_decisions:
@@ -149,34 +155,40 @@ def _consents_write(accepted: Accepted, now: dt.datetime) -> None:
             if recorded_at is not None and (topic, granted, recorded_at) in on_file:
                 continue  # a resend of a decision already on file
             latest = current.get(topic)
-            if latest is not None and latest[0] == granted:
+            if latest is not None and latest.granted == granted:
                 continue  # the current decision already says so
             row = Consent(customer=customer, **decision)
             row.recorded_at = recorded_at or now
             rows.append(row)
             on_file.add((topic, granted, row.recorded_at))
-            if latest is None or row.recorded_at >= latest[1]:
-                current[topic] = (granted, row.recorded_at)
+            if latest is None or row.recorded_at >= latest.recorded_at:
+                current[topic] = row
     Consent.objects.bulk_create(rows)
+    _attach(results, current, {c.pk for i, c, _n in with_decisions})
+    return {row.customer_id for row in rows}
 
 
-def _consents_on_file(
-    accepted: Accepted,
-) -> tuple[dict[Topic, tuple[bool, dt.datetime]], set]:
+def _attach(results: list[ItemResult], current: dict, informed: set[int]) -> None:
+    by_customer: dict[int, list[Consent]] = {}
+    for topic in sorted(current):
+        by_customer.setdefault(topic[0], []).append(current[topic])
+    for result in results:
+        if result.status == 201 or (result.obj and result.obj.pk in informed):
+            result.consents = by_customer.get(result.obj.pk, [])
+
+
+def _consents_on_file(accepted: Accepted) -> tuple[dict[Topic, Consent], set]:
     """The current decision per topic, and the (topic, granted, time) rows sent again.
 
     Customers created in this round have none: only the others are looked up.
     """
     known = [c.pk for _i, c, created in accepted if not created]
-    current: dict[Topic, tuple[bool, dt.datetime]] = {}
+    current: dict[Topic, Consent] = {}
     on_file: set = set()
     if not known:
         return current, on_file
-    latest = Consent.objects.filter(customer_id__in=known).latest_per_topic()
-    for customer_id, channel, purpose, granted, recorded_at in latest.values_list(
-        "customer_id", "channel", "purpose", "granted", "recorded_at"
-    ):
-        current[(customer_id, channel, purpose)] = (granted, recorded_at)
+    for row in Consent.objects.filter(customer_id__in=known).latest_per_topic():
+        current[(row.customer_id, row.channel, row.purpose)] = row
     times = {
         d["recorded_at"]
         for item, _c, created in accepted

@@ -175,3 +175,28 @@ def test_the_schema_lists_every_answer_of_every_operation(schema):
             assert error["schema"]["$ref"] == "#/components/schemas/ErrorOut"
     get = schema["paths"]["/api/v1/customers/{external_id}"]["get"]
     assert "404" in get["responses"]
+
+
+def test_a_new_customers_answer_is_what_get_answers(api):
+    consents = [
+        {"channel": "sms", "purpose": "marketing", "granted": True},
+        {
+            "channel": "sms",
+            "purpose": "marketing",
+            "granted": False,
+            "recorded_at": "2025-01-01T00:00:00Z",
+        },
+        {"channel": "email", "purpose": "service", "granted": False},
+    ]
+    put = api.put("/customers/C1", {"name": "Li", "consents": consents})
+    assert put.status_code == 201
+    assert put.json() == api.get("/customers/C1").json()
+
+
+def test_an_updated_customers_answer_is_what_get_answers(api):
+    sms = {"channel": "sms", "purpose": "marketing", "granted": True}
+    api.put("/customers/C1", {"consents": [sms, {**sms, "purpose": "service"}]})
+    put = api.put("/customers/C1", {"consents": [{**sms, "granted": False}]})
+    assert put.status_code == 200
+    assert put.json() == api.get("/customers/C1").json()
+    assert [c["granted"] for c in put.json()["consents"]] == [False, True]
