@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Annotated, Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -69,7 +70,9 @@ def choice(values: Iterable[str], description: str = "") -> Any:
 
 def _one_of(value: str, options: list[str]) -> None:
     if value not in options:
-        raise ValidationError(f"Expected one of {', '.join(options)}.")
+        raise ValidationError(
+            _("Expected one of %(options)s.") % {"options": ", ".join(options)}
+        )
 
 
 def _id_type(pattern: str, description: str) -> Any:
@@ -78,7 +81,9 @@ def _id_type(pattern: str, description: str) -> Any:
     def check(value: str) -> None:
         v.clean_external_id(value)
         if not compiled.match(value):
-            raise ValidationError(f"{value!r} is reserved: choose another id.")
+            raise ValidationError(
+                _("%(id)r is reserved: choose another id.") % {"id": value}
+            )
 
     return Annotated[
         StrictStr,
@@ -178,7 +183,8 @@ def _whole(value: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("Expected a whole number.")
+        # pydantic reports a ValueError as the field's error (a TypeError escapes).
+        raise ValueError(_("Expected a whole number."))  # noqa: TRY004
     return value
 
 

@@ -133,7 +133,7 @@ def test_it_upserts_assets_with_their_dates_in_the_customers_zone(api):
     items = [
         {"external_id": "A1", "customer": "C1", "last_serviced_at": serviced, **base},
         {"external_id": "A2", "customer": "C2", "last_serviced_at": serviced, **base},
-        {"external_id": "A3", "customer": "C2", **{**base, "name": None}},
+        {"external_id": "A3", "customer": "C2", **base, "name": None},
     ]
     response = api.post("/assets/batch", {"items": items})
     assert response.status_code == 422  # name is not nullable: the schema says so

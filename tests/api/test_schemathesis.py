@@ -68,7 +68,13 @@ def test_it_passes_every_schemathesis_check_against_a_live_server(
     }
     started = time.monotonic()
     done = subprocess.run(
-        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+        command,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     elapsed = time.monotonic() - started
     print(f"schemathesis: {elapsed:.1f} s", done.stdout[-3000:], sep="\n")
