@@ -37,12 +37,13 @@ from crm.models import Customer, Order
 from crm.services import (
     MAX_BATCH,
     asset_upsert,
+    assets_upsert_batch,
     browse_events_record,
     customers_upsert_batch,
     first_error,
     order_upsert,
+    orders_upsert_batch,
     product_upsert,
-    upsert_each,
 )
 
 router = Router()
@@ -91,7 +92,11 @@ def post_orders(request: HttpRequest, payload: OrderBatchIn):
     """Upsert up to 1,000 orders; answered per index, each item on its own."""
     _too_many(len(payload.items), "items")
     items = [item.model_dump(exclude_unset=True) for item in payload.items]
-    return Status(200, batch_out(upsert_each(items=items, upsert=_order_upsert)))
+    results = orders_upsert_batch(items=items)
+    for result in results:
+        if result.obj is not None:
+            order_received(result.obj)  # redeems the order's coupon, once
+    return Status(200, batch_out(results))
 
 
 @router.post("/assets/batch", response={200: BatchOut, **_COMMON})
@@ -99,7 +104,7 @@ def post_assets(request: HttpRequest, payload: AssetBatchIn):
     """Upsert up to 1,000 assets; answered per index, each item on its own."""
     _too_many(len(payload.items), "items")
     items = [item.model_dump(exclude_unset=True) for item in payload.items]
-    return Status(200, batch_out(upsert_each(items=items, upsert=asset_upsert)))
+    return Status(200, batch_out(assets_upsert_batch(items=items)))
 
 
 @router.put("/customers/{external_id}", response=_write(CustomerOut))

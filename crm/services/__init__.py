@@ -1,13 +1,14 @@
 """Writes with a rule for customer data: every upsert and record lives here."""
 
-from crm.services.assets import asset_upsert
+from crm.services.assets import asset_upsert, assets_upsert_batch
 from crm.services.catalog import (
     MAX_LINES,
     MAX_QUANTITY,
     order_upsert,
+    orders_upsert_batch,
     product_upsert,
 )
-from crm.services.common import ItemResult, first_error, upsert_each
+from crm.services.common import ItemResult, first_error
 from crm.services.customers import (
     MAX_CONSENTS,
     consent_record,
@@ -25,6 +26,7 @@ __all__ = [
     "EventBatchResult",
     "ItemResult",
     "asset_upsert",
+    "assets_upsert_batch",
     "browse_events_record",
     "consent_record",
     "customer_phone_mark_unusable",
@@ -32,6 +34,6 @@ __all__ = [
     "customers_upsert_batch",
     "first_error",
     "order_upsert",
+    "orders_upsert_batch",
     "product_upsert",
-    "upsert_each",
 ]

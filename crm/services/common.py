@@ -2,12 +2,12 @@
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,11 +88,15 @@ def optional(cleaner: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else cleaner(value)
 
 
-def customer_ref(value: Any) -> Customer:
+def customer_ref(value: Any, known: Mapping[str, Customer] | None = None) -> Customer:
+    """The customer an item names; `known`: the customers already looked up by id."""
     if isinstance(value, Customer):
         return value
     external_id = clean_external_id(value)
-    customer = Customer.objects.filter(external_id=external_id).first()
+    if known is not None:
+        customer = known.get(external_id)
+    else:
+        customer = Customer.objects.filter(external_id=external_id).first()
     if customer is None:
         raise ValidationError(
             _(
@@ -143,33 +147,3 @@ def retry_on_conflict(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(**kwargs)
 
     return wrapper
-
-
-def upsert_each(
-    *, items: Sequence[Mapping[str, Any]], upsert: Callable[..., tuple[Any, bool]]
-) -> list[Any]:
-    """Run upsert(external_id=..., **fields) for each item, each in a savepoint.
-
-    Answer per index (crm.services.customer_batch.ItemResult): 201, 200, or 422
-    with the item's errors. A rejected item is rolled back to its savepoint, so
-    it writes nothing, and the items around it still go in.
-    """
-    results = []
-    with transaction.atomic():
-        for index, item in enumerate(items):
-            fields = dict(item)
-            external_id = fields.pop("external_id", None)
-            try:
-                with transaction.atomic():
-                    obj, created = upsert(external_id=external_id, **fields)
-            except ValidationError as error:
-                errors = FieldErrors()
-                errors.merge(error)
-                results.append(ItemResult(index, external_id, 422, errors.errors))
-            except DataError:
-                message = _("A value is out of range for its field.")
-                results.append(ItemResult(index, external_id, 422, {"body": [message]}))
-            else:
-                status = 201 if created else 200
-                results.append(ItemResult(index, external_id, status, obj=obj))
-    return results
