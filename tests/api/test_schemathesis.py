@@ -24,7 +24,7 @@ from tests.factories import CustomerFactory, ProductFactory
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 # Enough for a few hundred generated requests per phase; about a minute.
-MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "20")
+MAX_EXAMPLES = os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "15")
 SEED = os.environ.get("SCHEMATHESIS_SEED", "20261130")
 
 
