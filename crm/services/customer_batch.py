@@ -2,9 +2,12 @@
 
 One PUT /customers is a batch of one, so the single and the batch endpoints
 share every rule. An item that fails validation writes nothing and its
-neighbours still go in. Each round writes with a handful of statements (lock
-the known rows, insert the new ones, update the changed ones, insert the new
-consent rows), which is what makes a batch of 1,000 fast.
+neighbours still go in. Each round first reads the customers it names, without
+a lock: an item that would change nothing (a periodic sync resends mostly
+those) is answered from that read, with no transaction and no lock. The others
+are written with a handful of statements whatever their number: lock the
+existing rows, insert the new ones, update the changed ones, insert the new
+consent rows.
 """
 
 import datetime as dt
@@ -17,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from crm.models import Consent, Customer
+from crm.services.bulk import in_rounds
 from crm.services.common import ItemResult
 from crm.validation import FieldErrors
 
@@ -47,33 +51,64 @@ class CustomerItem:
 
 
 Topic = tuple[int, str, str]
+# (item, customer, whether the customer is new in this round)
+Accepted = list[tuple[CustomerItem, Customer, bool]]
 
 
 def customers_write(items: Sequence[CustomerItem]) -> list[ItemResult]:
     """Write cleaned items; a repeated external id is applied after the earlier one."""
-    rounds: list[list[CustomerItem]] = []
-    seen: dict[str, int] = {}
-    for item in items:
-        depth = seen.get(item.external_id, 0)
-        seen[item.external_id] = depth + 1
-        if depth == len(rounds):
-            rounds.append([])
-        rounds[depth].append(item)
     results = []
-    for round_items in rounds:
+    for round_items in in_rounds(items, lambda item: item.external_id):
+        unchanged, rest, existing = _unchanged(round_items)
+        results += unchanged
+        if not rest:
+            continue
         try:
-            results += _write_round(round_items)
+            # Only rows seen to exist can be locked; the unique index guards
+            # the insert of the others.
+            results += _write_round(rest, existing)
         except IntegrityError:
             # Another request created one of these customers first: run again,
             # the lock now finds the row and updates it.
-            results += _write_round(round_items)
+            results += _write_round(rest, [i.external_id for i in rest])
     return sorted(results, key=lambda r: r.index)
 
 
-def _write_round(items: list[CustomerItem]) -> list[ItemResult]:
+def _unchanged(
+    items: list[CustomerItem],
+) -> tuple[list[ItemResult], list[CustomerItem], list[str]]:
+    """Answer the items that would change nothing.
+
+    Return their results, the other items, and the ids that exist.
+    """
+    known = {
+        c.external_id: c
+        for c in Customer.objects.filter(external_id__in=[i.external_id for i in items])
+    }
+    pairs = [(i, known[i.external_id], False) for i in items if i.external_id in known]
+    pairs = [(i, c, n) for i, c, n in pairs if not _differs(c, i.values)]
+    if not pairs:
+        return [], items, list(known)
+    current, on_file = _consents_on_file(pairs)
+    adding = {row.customer_id for row in _news(pairs, current, on_file, timezone.now())}
+    results = [
+        ItemResult(item.index, item.external_id, 200, obj=customer)
+        for item, customer, _new in pairs
+        if customer.pk not in adding
+    ]
+    _attach(results, current, {c.pk for i, c, _n in pairs if i.decisions})
+    done = {r.index for r in results}
+    return results, [item for item in items if item.index not in done], list(known)
+
+
+def _differs(customer: Customer, values: dict[str, Any]) -> bool:
+    return any(getattr(customer, name) != value for name, value in values.items())
+
+
+def _write_round(items: list[CustomerItem], existing: list[str]) -> list[ItemResult]:
     now = timezone.now()
     with transaction.atomic():
-        known = locked_customers([i.external_id for i in items])
+        known = locked_customers(existing) if existing else {}
         results, new, known_items = [], [], []
         for item in items:
             customer = known.get(item.external_id) or Customer(
@@ -124,16 +159,12 @@ def _apply(item: CustomerItem, customer: Customer, now: dt.datetime) -> ItemResu
         return ItemResult(item.index, item.external_id, 422, errors.errors)
     if created:
         customer.created_at = customer.updated_at = now
-    return ItemResult(
-        item.index, item.external_id, 201 if created else 200, obj=customer
-    )
+    status = 201 if created else 200
+    return ItemResult(item.index, item.external_id, status, obj=customer)
 
 
 def _changed(customer: Customer) -> bool:
     return any(getattr(customer, n) != v for n, v in customer._before.items())
-
-
-Accepted = list[tuple[CustomerItem, Customer, bool]]
 
 
 def _consents_write(
@@ -147,8 +178,18 @@ def _consents_write(
     """
     with_decisions = [a for a in accepted if a[0].decisions]
     current, on_file = _consents_on_file(with_decisions)
+    rows = _news(with_decisions, current, on_file, now)
+    Consent.objects.bulk_create(rows)
+    _attach(results, current, {c.pk for i, c, _n in with_decisions})
+    return {row.customer_id for row in rows}
+
+
+def _news(
+    accepted: Accepted, current: dict[Topic, Consent], on_file: set, now: dt.datetime
+) -> list[Consent]:
+    """The consent rows the decisions add; `current` is brought up to date."""
     rows = []
-    for item, customer, _created in with_decisions:
+    for item, customer, _created in accepted:
         for decision in item.decisions:
             topic = (customer.pk, decision["channel"], decision["purpose"])
             granted, recorded_at = decision["granted"], decision["recorded_at"]
@@ -163,9 +204,7 @@ def _consents_write(
             on_file.add((topic, granted, row.recorded_at))
             if latest is None or row.recorded_at >= latest.recorded_at:
                 current[topic] = row
-    Consent.objects.bulk_create(rows)
-    _attach(results, current, {c.pk for i, c, _n in with_decisions})
-    return {row.customer_id for row in rows}
+    return rows
 
 
 def _attach(results: list[ItemResult], current: dict, informed: set[int]) -> None:
@@ -182,7 +221,7 @@ def _consents_on_file(accepted: Accepted) -> tuple[dict[Topic, Consent], set]:
 
     Customers created in this round have none: only the others are looked up.
     """
-    known = [c.pk for _i, c, created in accepted if not created]
+    known = [c.pk for item, c, created in accepted if not created and item.decisions]
     current: dict[Topic, Consent] = {}
     on_file: set = set()
     if not known:
