@@ -47,8 +47,6 @@ from crm.services import (
 )
 
 router = Router()
-# The batch endpoints are declared first: /customers/batch must win over
-# /customers/{external_id} (whose ids may not be "batch").
 # Every error an operation can answer, each with the one error body.
 _COMMON = {code: ErrorOut for code in (400, 401, 409, 413, 415, 422, 503)}
 
@@ -76,6 +74,8 @@ def _order_upsert(**fields: Any) -> tuple[Order, bool]:
     return order, created
 
 
+# The batch endpoints are declared first: /customers/batch must win over
+# /customers/{external_id} (whose ids may not be "batch").
 @router.post("/customers/batch", response={200: BatchOut, **_COMMON})
 def post_customers(request: HttpRequest, payload: CustomerBatchIn):
     """Upsert up to 1,000 customers; answered per index, each item on its own."""
