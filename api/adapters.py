@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from care import selectors as care_selectors
+from care.outbox import selectors as care_selectors
 from crm.models import Customer
 from segmentation import selectors as segmentation_selectors
 

@@ -31,8 +31,8 @@ from api.schemas import (
     TicketIn,
     TicketOut,
 )
-from care.offers import order_received
-from care.services import ticket_upsert
+from care.outreach.offers import order_received
+from care.service.tickets import ticket_upsert
 from crm.models import Customer, Order
 from crm.services import (
     MAX_BATCH,

@@ -21,17 +21,17 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from _fixtures import due_service_sms, service_sms_campaign
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BASE_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
-TWILIO = "care.channels.sms.TwilioBackend"
-LOCMEM = "care.channels.sms.LocmemBackend"
+TWILIO = "care.delivery.channels.twilio_sms.TwilioBackend"
+LOCMEM = "care.delivery.channels.sms.LocmemBackend"
 
 
 def log(message: str) -> None:
@@ -103,7 +103,7 @@ def child_dispatch(count: int) -> dict:
     from django.conf import settings
     from django.db import connection
 
-    from care.dispatch import messages_dispatch
+    from care.delivery.dispatch import messages_dispatch
 
     _prepare(count)
     start = time.perf_counter()

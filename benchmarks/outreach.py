@@ -21,9 +21,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from _fixtures import due_service_sms, service_sms_campaign
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,7 +46,7 @@ def child(args: list[str], url: str) -> dict:
         "DATABASE_URL": url,
         "CARE_VAR_DIR": str(ROOT / "var" / "bench"),
         "CARE_QUIET_HOURS": "",
-        "SMS_BACKEND": "care.channels.sms.LocmemBackend",
+        "SMS_BACKEND": "care.delivery.channels.sms.LocmemBackend",
         # The provider's sending-rate limit (issue 5) would cap the dispatch
         # figure at 60 messages; what is measured here is our own throughput.
         "SMS_RATE_PER_SECOND": "0",  # 0: no limit
@@ -216,7 +216,7 @@ def _sweep(campaign) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from care.outbox import messages_plan
+    from care.outreach.sweep import messages_plan
 
     with CaptureQueriesContext(connection) as queries:
         start = time.perf_counter()
@@ -307,8 +307,8 @@ def child_dispatch(count: int) -> dict:
     from django.db import connection
     from django.utils import timezone
 
-    from care.channels import sms
-    from care.dispatch import messages_dispatch
+    from care.delivery.channels import sms
+    from care.delivery.dispatch import messages_dispatch
     from crm.models import Customer
 
     call_command("migrate", verbosity=0)

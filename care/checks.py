@@ -1,7 +1,10 @@
-"""System checks that refuse scheduler configurations causing duplicate runs."""
+"""System checks: scheduler set-ups that would run twice, Twilio set-ups that cannot work,
+and SMS_BACKEND paths from before care's packages."""
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Warning, register
+
+from care.delivery.channels import OLD_PATHS
 
 
 @register()
@@ -34,14 +37,30 @@ def q_cluster_errors(q: dict, engine: str) -> list[Error]:
 
 
 @register()
+def check_sms_backend_path(app_configs, **kwargs) -> list[Warning]:
+    return sms_backend_warnings(settings.SMS_BACKEND)
+
+
+def sms_backend_warnings(path: str) -> list[Warning]:
+    """An old dotted path still works (care.delivery.channels.OLD_PATHS), but say the new one."""
+    if path not in OLD_PATHS:
+        return []
+    return [
+        Warning(
+            f"SMS_BACKEND names {path}, the path from before care's packages.",
+            hint=f"It still works; set SMS_BACKEND={OLD_PATHS[path]} instead.",
+            id="care.W104",
+        )
+    ]
+
+
+@register()
 def check_twilio(app_configs, **kwargs) -> list:
     return twilio_warnings(settings)
 
 
 def twilio_warnings(conf) -> list:
     """Warn about a Twilio set-up that cannot send or cannot hear back."""
-    from django.core.checks import Warning
-
     if not conf.SMS_BACKEND.endswith("TwilioBackend"):
         return []
     warnings = []

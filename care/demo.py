@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from care.models import CaseStatus, RecoveryCase, Survey, Ticket, TicketStatus
-from care.recovery import (
+from care.models import TICKET_DONE, CaseStatus, RecoveryCase, Survey, Ticket
+from care.rules import customer_zone, parse_quiet_hours, quiet_until
+from care.service.recovery import (
     recovery_case_open,
     recovery_case_resolve,
     recovery_case_respond,
 )
-from care.rules import customer_zone, parse_quiet_hours, quiet_until
-from care.surveys.scores import is_low
+from care.service.surveys.scores import is_low
 
 PREFIX = "DEMO-"
 HISTORY_DAYS = 365
@@ -120,7 +120,7 @@ def _tickets(now: dt.datetime):
     return (
         Ticket.objects.filter(
             external_id__startswith=PREFIX,
-            status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED),
+            status__in=TICKET_DONE,
             resolved_at__gte=now - dt.timedelta(days=HISTORY_DAYS),
             resolved_at__lt=now - dt.timedelta(hours=1),
             surveys__isnull=True,

@@ -1,14 +1,13 @@
-"""The rules checked on every send.
+"""The rules checked on every send, as pure functions: no ORM, no database.
 
-Pure functions (quiet-hours arithmetic, holdout hash, cap decision, opt-out
-text) plus one database hook, `customers_in_care`, which the surveys and
-recovery issue extends with open recovery cases and low survey scores.
+Quiet-hours and local-date arithmetic, the holdout hash, the cap decision,
+the opt-out text and the retry delays. Who is "in care" (open tickets and
+cases) is a query, in care.service.care_first.
 """
 
 import datetime as dt
 import hashlib
 import random
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -117,29 +116,3 @@ def throttle_delay(
     base = min(5 * 2 ** max(attempts - 1, 0), 600)
     share = 0.5 + (random.random() if jitter is None else jitter) / 2
     return dt.timedelta(seconds=max(retry_after, base * share))
-
-
-def customers_in_care(customer_ids: Iterable[int], now: dt.datetime) -> set[int]:
-    """Customers who must not get marketing now: care comes first."""
-    return set(care_first_details(customer_ids, now))
-
-
-def care_first_details(customer_ids: Iterable[int], now: dt.datetime) -> dict[int, str]:
-    """Customers who must not get marketing now, each with why (shown to staff).
-
-    An open ticket, an open recovery case, or a low survey score within
-    CARE_LOW_SCORE_DAYS (14).
-    """
-    from django.utils.translation import gettext
-
-    from care.models import Ticket, TicketStatus
-    from care.recovery import customers_in_recovery
-
-    ids = list(customer_ids)
-    if not ids:
-        return {}
-    found = customers_in_recovery(ids, now)
-    open_tickets = Ticket.objects.filter(customer_id__in=ids, status=TicketStatus.OPEN)
-    for customer_id in open_tickets.values_list("customer_id", flat=True):
-        found.setdefault(customer_id, gettext("open ticket"))
-    return found

@@ -2,8 +2,8 @@
 
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
-from care.outbox import campaigns_sweep
+from care.delivery.dispatch import messages_dispatch
+from care.outreach.sweep import campaigns_sweep
 
 
 def campaigns_sweep_task() -> dict[str, int]:

@@ -120,8 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
-# care/surveys/locale: the surveys and recovery strings, in a catalog of their own.
-LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "care" / "surveys" / "locale"]
+# care/service/surveys/locale: the surveys and recovery strings, in a catalog of their own.
+LOCALE_PATHS = [
+    BASE_DIR / "locale",
+    BASE_DIR / "care" / "service" / "surveys" / "locale",
+]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 USE_TZ = True
@@ -139,7 +142,7 @@ CARE_FREQUENCY_CAP_DAYS = env_int("CARE_FREQUENCY_CAP_DAYS", 7)
 # Send attempts before a message fails for good (0: retry transient errors forever).
 CARE_DISPATCH_MAX_ATTEMPTS = env_int("CARE_DISPATCH_MAX_ATTEMPTS", 5)
 # A row claimed longer ago than this by a worker that never reported back is
-# handed to the reaper (see care/dispatch.py). Must exceed one batch's send time.
+# handed to the reaper (see care/delivery/reconcile.py). Must exceed one batch's send time.
 CARE_DISPATCH_LEASE_SECONDS = env_int("CARE_DISPATCH_LEASE_SECONDS", 600)
 # A dispatch run stops claiming after this many seconds (keep it below Q_TIMEOUT).
 CARE_DISPATCH_TIME_BUDGET = env_int("CARE_DISPATCH_TIME_BUDGET", 240)
@@ -180,9 +183,9 @@ SMS_RATE_WINDOW_SECONDS = env_int("SMS_RATE_WINDOW_SECONDS", 60)
 SMS_MAX_SEGMENTS = env_int("SMS_MAX_SEGMENTS", 4)
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
-    "care.channels.sms.TwilioBackend"
+    "care.delivery.channels.twilio_sms.TwilioBackend"
     if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN
-    else "care.channels.sms.ConsoleBackend",
+    else "care.delivery.channels.sms.ConsoleBackend",
 )
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

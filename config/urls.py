@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.urls import path
 
 from api.api import api
-from care.surveys.views import survey_page
-from care.unsubscribe import unsubscribe
-from care.webhooks import twilio_inbound, twilio_status
+from care.delivery.unsubscribe import unsubscribe
+from care.delivery.webhooks import twilio_inbound, twilio_status
+from care.service.surveys.views import survey_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -2,6 +2,20 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 
 
+def latest_consent(channel: str, purpose: str, customer=OuterRef("pk")) -> Subquery:
+    """The latest decision (granted: True/False; None if never asked) as a subquery.
+
+    The one definition of "current consent": the newest row for the customer,
+    channel and purpose wins. `customer` is the outer column holding its id.
+    """
+    from crm.models import Consent
+
+    newest = Consent.objects.filter(
+        customer=customer, channel=channel, purpose=purpose
+    ).order_by("-recorded_at", "-id")
+    return Subquery(newest.values("granted")[:1])
+
+
 class ConsentQuerySet(models.QuerySet):
     def latest_per_topic(self) -> "ConsentQuerySet":
         """The current decision for each (customer, channel, purpose): the newest row."""
@@ -16,12 +30,7 @@ class ConsentQuerySet(models.QuerySet):
 class CustomerQuerySet(models.QuerySet):
     def with_consent(self, channel: str, purpose: str) -> "CustomerQuerySet":
         """Annotate `consented`: the latest decision for channel and purpose (None if never asked)."""
-        from crm.models import Consent
-
-        latest = Consent.objects.filter(
-            customer=OuterRef("pk"), channel=channel, purpose=purpose
-        ).order_by("-recorded_at", "-id")
-        return self.annotate(consented=Subquery(latest.values("granted")[:1]))
+        return self.annotate(consented=latest_consent(channel, purpose))
 
     def reachable_by(self, channel: str, purpose: str) -> "CustomerQuerySet":
         """Customers with an address for the channel whose latest consent is a grant."""

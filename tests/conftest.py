@@ -3,7 +3,7 @@ import os
 import pytest
 from django.core.cache import cache
 
-from care.channels import sms
+from care.delivery.channels import sms
 
 
 def _database_vendor() -> str:
@@ -29,12 +29,12 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    """Every test: SMS into care.channels.sms.outbox (email: Django's locmem outbox).
+    """Every test: SMS into care.delivery.channels.sms.outbox (email: Django's locmem outbox).
 
     Quiet hours and the zone are pinned, and the per-sender rate limit is off (a
     cache counter that frozen time would never refill; tests/delivery covers it).
     """
-    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.sms.LocmemBackend"
     settings.CARE_QUIET_HOURS = "21:00-08:00"
     settings.TIME_ZONE = "Asia/Shanghai"
     settings.SMS_RATE_PER_SECOND = 0

@@ -1,41 +1,50 @@
-from care.models.campaigns import (
-    Campaign,
-    CampaignStatus,
-    MessageTemplate,
-    Offer,
-    TriggerKind,
-)
-from care.models.delivery import DeliveryEvent, InboundKind, InboundMessage
-from care.models.messages import (
+"""The care app's models: fields, Meta and __str__ only; choices and status sets in
+choices.py, reusable reads in querysets.py. Models import no services."""
+
+from care.models.campaigns import Campaign, MessageTemplate, Offer
+from care.models.choices import (
+    AWAITING_RECEIPT,
+    MAYBE_SENT,
+    ON_ITS_WAY,
     RETRYABLE,
     SENT_LIKE,
-    Coupon,
+    SETTLEABLE,
+    TICKET_DONE,
+    AnswerVia,
+    CampaignStatus,
+    CaseStatus,
     CouponStatus,
-    Message,
+    InboundKind,
     MessageStatus,
     Reason,
+    SurveyKind,
+    TicketStatus,
+    TriggerKind,
 )
+from care.models.delivery import DeliveryEvent, InboundMessage
+from care.models.messages import Coupon, Message
 from care.models.privacy import ErasureRecord
-from care.models.recovery import CaseStatus, Goodwill, RecoveryCase, RecoveryPolicy
-from care.models.surveys import AnswerVia, Survey, SurveyKind
-from care.models.tickets import Ticket, TicketStatus
+from care.models.recovery import Goodwill, RecoveryCase, RecoveryPolicy
+from care.models.surveys import Survey
+from care.models.tickets import Ticket
 
 __all__ = [
-    "AnswerVia",
-    "CaseStatus",
-    "Goodwill",
-    "RecoveryCase",
-    "RecoveryPolicy",
-    "Survey",
-    "SurveyKind",
+    "AWAITING_RECEIPT",
+    "MAYBE_SENT",
+    "ON_ITS_WAY",
     "RETRYABLE",
     "SENT_LIKE",
+    "SETTLEABLE",
+    "TICKET_DONE",
+    "AnswerVia",
     "Campaign",
     "CampaignStatus",
+    "CaseStatus",
     "Coupon",
     "CouponStatus",
     "DeliveryEvent",
     "ErasureRecord",
+    "Goodwill",
     "InboundKind",
     "InboundMessage",
     "Message",
@@ -43,6 +52,10 @@ __all__ = [
     "MessageTemplate",
     "Offer",
     "Reason",
+    "RecoveryCase",
+    "RecoveryPolicy",
+    "Survey",
+    "SurveyKind",
     "Ticket",
     "TicketStatus",
     "TriggerKind",

@@ -1,31 +1,11 @@
 """Campaigns: what to say, to whom, when, over which channels."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care.models.choices import CampaignStatus, TriggerKind
 from crm.models import Channel, Locale, Purpose
-
-
-class TriggerKind(models.TextChoices):
-    BIRTHDAY = "birthday", _("Birthday gift")
-    MAINTENANCE = "maintenance", _("Maintenance reminder")
-    ABANDONED_BROWSE = "abandoned_browse", _("Abandoned browse")
-    SURVEY = "survey", _("Post-service survey")
-    WIN_BACK = "win_back", _("Win-back")
-    NEW_PRODUCT = "new_product", _("New product")
-    DATED = "dated", _("Dated campaign")
-    # Sent by the care team's services (goodwill coupons), never by the sweep.
-    GOODWILL = "goodwill", _("Goodwill coupon (service recovery)")
-
-
-class CampaignStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
-    ACTIVE = "active", _("Active")
-    PAUSED = "paused", _("Paused")
-    ARCHIVED = "archived", _("Archived")
 
 
 class Offer(models.Model):
@@ -126,13 +106,6 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def clean(self) -> None:
-        from care.campaigns import campaign_errors
-
-        errors = campaign_errors(self)
-        if errors:
-            raise ValidationError(errors)
 
     @property
     def holdout_share(self) -> float:

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care.models.choices import InboundKind
 from care.models.messages import Message
 from crm.models import Customer
 
@@ -38,14 +39,6 @@ class DeliveryEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider_id} {self.status}"
-
-
-class InboundKind(models.TextChoices):
-    STOP = "stop", _("Opt-out")
-    START = "start", _("Opt-in")
-    HELP = "help", _("Help")
-    SURVEY = "survey", _("Survey answer")
-    OTHER = "other", _("Other reply")
 
 
 class InboundMessage(models.Model):

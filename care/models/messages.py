@@ -4,59 +4,10 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care.models.campaigns import Campaign, Offer
+from care.models.choices import CouponStatus, MessageStatus, Reason
+from care.models.querysets import MessageQuerySet
 from care.models.tickets import Ticket
 from crm.models import Asset, Channel, Customer, Order, Product, Purpose
-
-
-class MessageStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    DEFERRED = "deferred", _("Deferred")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
-    FAILED = "failed", _("Failed")
-    SKIPPED = "skipped", _("Skipped")
-    HELD_OUT = "held_out", _("Held out")
-    # A worker claimed it and never reported back: it may or may not have gone.
-    UNKNOWN = "unknown", _("Unknown (needs reconciliation)")
-
-
-class Reason(models.TextChoices):
-    NO_CONSENT = "no_consent", _("No consent for this channel and purpose")
-    NO_ADDRESS = "no_address", _("No phone or email for the channel")
-    QUIET_HOURS = "quiet_hours", _("Quiet hours in the customer's time zone")
-    FREQUENCY_CAP = "frequency_cap", _("Marketing frequency cap reached")
-    CARE_FIRST = "care_first", _("Open ticket or recovery case: care before marketing")
-    TICKET_REOPENED = "ticket_reopened", _("Ticket reopened before the survey went out")
-    RECENT_SURVEY = (
-        "recent_survey",
-        _("Another survey reached the customer in the last 7 days"),
-    )
-    EXPIRED = "expired", _("Too late to be useful")
-    CAMPAIGN_ENDED = "campaign_ended", _("Campaign archived or past its end")
-    NO_TEMPLATE = "no_template", _("No template for the channel")
-    RENDER_ERROR = "render_error", _("Template could not be rendered")
-    TRANSIENT_ERROR = "transient_error", _("Temporary channel error: retrying")
-    PERMANENT_ERROR = "permanent_error", _("Channel refused the message")
-    MAX_ATTEMPTS = "max_attempts", _("Gave up after the maximum number of attempts")
-    LEASE_EXPIRED = "lease_expired", _("Worker stopped mid-send: outcome unknown")
-    RETRY_NOT_SENT = (
-        "retry_not_sent",
-        _("Worker stopped; the channel confirms it was not sent"),
-    )
-    NOT_ATTEMPTED = "not_attempted", _("Worker stopped before trying: queued again")
-    # Delivery (issue 5, docs/delivery.md).
-    AMBIGUOUS = (
-        "ambiguous",
-        _("Provider timed out or failed after the request: reconciling"),
-    )
-    THROTTLED = "throttled", _("Provider asked us to slow down: retrying")
-    UNDELIVERED = "undelivered", _("The carrier could not deliver it")
-    CONTACT_UNUSABLE = "contact_unusable", _("The phone number cannot receive SMS")
-
-
-RETRYABLE = (MessageStatus.PLANNED, MessageStatus.DEFERRED)
-SENT_LIKE = (MessageStatus.SENT, MessageStatus.DELIVERED)
 
 
 def _set_index(fields: list[str], where: models.Q) -> models.Index:
@@ -149,6 +100,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = MessageQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("message")
         verbose_name_plural = _("messages")
@@ -185,11 +138,6 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class CouponStatus(models.TextChoices):
-    ISSUED = "issued", _("Issued")
-    REDEEMED = "redeemed", _("Redeemed")
 
 
 class Coupon(models.Model):

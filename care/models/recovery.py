@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care.models.choices import CaseStatus
 from care.models.messages import Message
 from care.models.surveys import Survey
 from care.models.tickets import Ticket
@@ -35,11 +36,6 @@ class RecoveryPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.segment or '*'} -> {self.queue}"
-
-
-class CaseStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    RESOLVED = "resolved", _("Resolved")
 
 
 class RecoveryCase(models.Model):

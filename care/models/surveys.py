@@ -4,19 +4,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care.models.choices import AnswerVia, SurveyKind
 from care.models.messages import Message
 from care.models.tickets import Ticket
 from crm.models import Channel, Customer
-
-
-class SurveyKind(models.TextChoices):
-    SERVICE = "service", _("After service")
-    FOLLOW_UP = "follow_up", _("Recovery follow-up")
-
-
-class AnswerVia(models.TextChoices):
-    WEB = "web", _("Survey page")
-    SMS = "sms", _("SMS reply")
 
 
 class Survey(models.Model):

@@ -1,13 +1,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from care.models.choices import TicketStatus
+from care.models.querysets import TicketQuerySet
 from crm.models import Customer
-
-
-class TicketStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
 
 
 class Ticket(models.Model):
@@ -15,11 +11,17 @@ class Ticket(models.Model):
 
     external_id = models.CharField(_("external id"), max_length=64, unique=True)
     customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="tickets", verbose_name=_("customer")
+        Customer,
+        on_delete=models.CASCADE,
+        related_name="tickets",
+        verbose_name=_("customer"),
     )
     subject = models.CharField(_("subject"), max_length=300)
     status = models.CharField(
-        _("status"), max_length=10, choices=TicketStatus.choices, default=TicketStatus.OPEN
+        _("status"),
+        max_length=10,
+        choices=TicketStatus.choices,
+        default=TicketStatus.OPEN,
     )
     opened_at = models.DateTimeField(_("opened at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -33,12 +35,18 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    objects = TicketQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
         indexes = [
-            models.Index(fields=["status", "resolved_at"], name="care_ticket_status_res_idx"),
-            models.Index(fields=["customer", "status"], name="care_ticket_customer_idx"),
+            models.Index(
+                fields=["status", "resolved_at"], name="care_ticket_status_res_idx"
+            ),
+            models.Index(
+                fields=["customer", "status"], name="care_ticket_customer_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from care.models import RecoveryCase, Survey, SurveyKind, Ticket, TicketStatus
+from care.models import TICKET_DONE, RecoveryCase, Survey, SurveyKind, Ticket
 from care.reports.arithmetic import (
     CaseFacts,
     Latency,
@@ -74,7 +74,7 @@ def _fcr(f: ReportFilter) -> tuple[float | None, int]:
     tickets = Ticket.objects.filter(
         resolved_at__gte=f.start,
         resolved_at__lt=f.end,
-        status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED),
+        status__in=TICKET_DONE,
         first_contact_resolution__isnull=False,
     )
     if f.agent:
@@ -84,7 +84,7 @@ def _fcr(f: ReportFilter) -> tuple[float | None, int]:
 
 
 def good_answer_q() -> Q:
-    """A satisfied answer in SQL, as `care.surveys.scores.is_good` says in Python."""
+    """A satisfied answer in SQL, as `care.service.surveys.scores.is_good` says in Python."""
     not_low = ~Q(csat__lte=settings.CARE_RECOVERY_CSAT_MAX) & ~Q(
         nps__lte=settings.CARE_RECOVERY_NPS_MAX
     )

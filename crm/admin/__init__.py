@@ -12,6 +12,7 @@ from crm.admin.records import (
     OrderAdmin,
     ProductAdmin,
     ReadOnlyAdmin,
+    ReadOnlyMixin,
 )
 from crm.admin.search import phone_search_term
 from crm.admin.story import StorySection, changelist_url
@@ -25,6 +26,7 @@ __all__ = [
     "OrderAdmin",
     "ProductAdmin",
     "ReadOnlyAdmin",
+    "ReadOnlyMixin",
     "StorySection",
     "changelist_url",
     "phone_search_term",

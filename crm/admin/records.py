@@ -8,8 +8,8 @@ from crm.admin.filters import CouponFilter, NextServiceFilter
 from crm.models import Asset, BrowseEvent, Consent, Order, OrderLine, Product
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """A log: rows arrive through the API and services, never by hand."""
+class ReadOnlyMixin:
+    """Nobody adds, changes or deletes here: the one read-only base of every app's admin."""
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
@@ -19,6 +19,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """A log: rows arrive through the API and services, never by hand."""
 
 
 @admin.register(Product)
@@ -31,7 +35,7 @@ class ProductAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
     """Lines as the shop sent them. Read-only: an editable product widget per line
     costs one query per line, and hand edits would drift from the shop's order."""
 
@@ -39,15 +43,6 @@ class OrderLineInline(admin.TabularInline):
     extra = 0
     fields = ["product", "quantity", "unit_price", "line_total"]
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).select_related("product")

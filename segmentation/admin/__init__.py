@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from crm.admin import ReadOnlyMixin
 from segmentation.admin import charts
 from segmentation.admin.customers import (
     RFM_STORY_TEMPLATE,
@@ -29,17 +30,6 @@ __all__ = [
     "segment_column",
 ]
 RUNS_SHOWN = 10
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class RfmClusterInline(ReadOnlyMixin, admin.TabularInline):

@@ -118,7 +118,7 @@ def test_the_customer_page_says_when_there_are_no_messages(client, marketer):
 
 
 def test_the_messages_story_context_is_bounded_and_links_the_full_log():
-    from care.admin_messages import MESSAGES_SHOWN, messages_context
+    from care.admin.messages import MESSAGES_SHOWN, messages_context
 
     customer = CustomerFactory()
     for _ in range(MESSAGES_SHOWN + 2):

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from care.bulk import ANALYZE_AFTER, among, rows_fetch, statistics_refresh
+from care.outbox.bulk import ANALYZE_AFTER, among, rows_fetch, statistics_refresh
 from crm.models import Customer
 from tests.factories import CustomerFactory
 

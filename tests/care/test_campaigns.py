@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from care.models import Campaign
+from care.outreach.validation import campaign_validate
 
 
 def campaign(**kwargs) -> Campaign:
@@ -19,15 +20,17 @@ def campaign(**kwargs) -> Campaign:
 
 def errors_of(candidate: Campaign) -> dict:
     with pytest.raises(ValidationError) as caught:
-        candidate.full_clean()
+        campaign_validate(campaign=candidate)
     return caught.value.message_dict
 
 
 @pytest.mark.django_db
 def test_a_valid_campaign_passes():
-    campaign(
-        params={"days_ahead": 5}, audience={"segments": ["champions"]}
-    ).full_clean()
+    campaign_validate(
+        campaign=campaign(
+            params={"days_ahead": 5}, audience={"segments": ["champions"]}
+        )
+    )
 
 
 @pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Message
-from care.outbox import messages_plan
+from care.outreach.sweep import messages_plan
 from crm.models import Customer
 from tests.factories import (
     MessageFactory,

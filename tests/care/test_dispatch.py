@@ -4,9 +4,16 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.utils.module_loading import import_string
 
-from care.channels import sms
-from care.dispatch import messages_claim, messages_dispatch
+from care.delivery.channels import (
+    OLD_PATHS,
+    ChannelBackend,
+    ChannelError,
+    backend_path,
+    sms,
+)
+from care.delivery.dispatch import messages_claim, messages_dispatch
 from care.models import Coupon, Message, MessageStatus, Reason
 from tests.factories import (
     MessageFactory,
@@ -228,7 +235,7 @@ class FlakyBackend(sms.LocmemBackend):
     permanent = False
 
     def send(self, message):
-        raise sms.ChannelError("gateway timeout", permanent=self.permanent)
+        raise ChannelError("gateway timeout", permanent=self.permanent)
 
 
 class RefusingBackend(FlakyBackend):
@@ -336,7 +343,7 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(
     message = planned()
     with pytest.raises(SystemExit):
         messages_dispatch()
-    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.sms.LocmemBackend"
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
     assert status_of(message)[0] == "sent"
@@ -346,7 +353,7 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(
 def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(
     settings, morning
 ):
-    settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.sms.ConsoleBackend"
     message = planned()
     messages_claim(now=MORNING, limit=10)
     Message.objects.filter(pk=message.pk).update(
@@ -358,7 +365,7 @@ def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(
 
 
 def test_claimed_rows_a_killed_worker_never_tried_are_queued_again(settings, morning):
-    settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"  # cannot confirm anything
+    settings.SMS_BACKEND = "care.delivery.channels.sms.ConsoleBackend"  # cannot confirm anything
     message = planned()
     messages_claim(now=MORNING, limit=10)  # killed before trying any
     morning.shift(dt.timedelta(minutes=11))
@@ -372,3 +379,18 @@ def test_it_stops_claiming_when_the_time_budget_is_spent(settings):
     message = planned()
     messages_dispatch()
     assert status_of(message) == ("planned", "")
+
+
+def test_an_sms_backend_named_by_its_old_dotted_path_still_sends(settings, sms_outbox):
+    settings.SMS_BACKEND = "care.channels.sms.LocmemBackend"
+    message = planned()
+    messages_dispatch()
+    assert status_of(message)[0] == "sent"
+    assert [m.pk for m in sms_outbox] == [message.pk]
+
+
+@pytest.mark.parametrize("old", sorted(OLD_PATHS))
+def test_every_old_sms_backend_path_resolves_to_a_backend_class(old):
+    backend = import_string(backend_path(old))
+    assert issubclass(backend, ChannelBackend)
+    assert backend.__name__ == old.rsplit(".", 1)[1]

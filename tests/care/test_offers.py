@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from care.models import Coupon, CouponStatus
-from care.offers import order_received
+from care.outreach.offers import order_received
 from tests.factories import (
     MessageFactory,
     OfferFactory,

@@ -5,10 +5,10 @@ import pytest
 import time_machine
 from django.template import Context, Engine
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Campaign, Message, MessageTemplate
-from care.outbox import campaigns_sweep
-from care.playbooks import PLAYBOOKS, playbooks_install
+from care.outreach.playbooks import PLAYBOOKS, playbooks_install
+from care.outreach.sweep import campaigns_sweep
 from tests.factories import AssetFactory, CustomerFactory, consent
 
 pytestmark = pytest.mark.django_db

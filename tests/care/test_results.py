@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from care.results import campaign_results
+from care.outreach.results import campaign_results
 from tests.factories import MessageFactory, OrderFactory, campaign_with_templates
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from care.models import Message
-from care.outbox import messages_plan
+from care.outreach.sweep import messages_plan
 from segmentation import models as segmentation
 from tests.factories import CustomerFactory, campaign_with_templates
 

@@ -1,6 +1,6 @@
 import pytest
 
-from care.selectors import customer_recent_messages
+from care.outbox.selectors import customer_recent_messages
 from tests.factories import CustomerFactory, MessageFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from care.outbox import messages_plan
+from care.outreach.sweep import messages_plan
 from tests.factories import (
     AssetFactory,
     BrowseEventFactory,

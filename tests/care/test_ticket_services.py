@@ -5,7 +5,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from care.models import Ticket
-from care.services import ticket_upsert
+from care.service.tickets import ticket_upsert
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

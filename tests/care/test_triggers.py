@@ -6,8 +6,8 @@ import time_machine
 from django.utils import timezone
 
 from care.models import Message
-from care.outbox import campaigns_sweep, messages_plan
-from care.triggers.birthday import celebrated_on, next_birthday
+from care.outreach.sweep import campaigns_sweep, messages_plan
+from care.outreach.triggers.birthday import celebrated_on, next_birthday
 from tests.factories import (
     AssetFactory,
     BrowseEventFactory,
@@ -273,7 +273,7 @@ def test_survey_is_planned_once_per_resolution(frozen):
 
 
 def test_a_survey_is_dropped_with_a_reason_when_the_ticket_reopens():
-    from care.dispatch import messages_dispatch
+    from care.delivery.dispatch import messages_dispatch
 
     ticket = resolved_ticket(10)
     consent(ticket.customer, "sms", "service")
@@ -286,7 +286,7 @@ def test_a_survey_is_dropped_with_a_reason_when_the_ticket_reopens():
 
 
 def test_a_survey_that_missed_its_hour_is_skipped_as_expired(frozen):
-    from care.dispatch import messages_dispatch
+    from care.delivery.dispatch import messages_dispatch
 
     ticket = resolved_ticket(10)
     consent(ticket.customer, "sms", "service")
@@ -298,7 +298,7 @@ def test_a_survey_that_missed_its_hour_is_skipped_as_expired(frozen):
 
 
 def test_a_survey_deferred_by_quiet_hours_still_goes_in_the_morning(frozen):
-    from care.dispatch import messages_dispatch
+    from care.delivery.dispatch import messages_dispatch
 
     frozen.move_to(dt.datetime(2026, 11, 23, 20, 55, tzinfo=SHANGHAI))
     ticket = resolved_ticket(10)

@@ -35,3 +35,19 @@ def test_postgres_urls_get_no_sqlite_options():
     config = database_config("postgres://postgres@127.0.0.1:5432/care")
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert "transaction_mode" not in config.get("OPTIONS", {})
+
+
+def test_it_warns_about_an_old_sms_backend_path_and_names_the_new_one(settings):
+    from care.checks import check_sms_backend_path
+
+    settings.SMS_BACKEND = "care.channels.sms.TwilioBackend"
+    [warning] = check_sms_backend_path(None)
+    assert warning.id == "care.W104"
+    assert "care.delivery.channels.twilio_sms.TwilioBackend" in warning.hint
+
+
+def test_it_does_not_warn_about_a_current_sms_backend_path(settings):
+    from care.checks import check_sms_backend_path
+
+    settings.SMS_BACKEND = "care.delivery.channels.sms.ConsoleBackend"
+    assert check_sms_backend_path(None) == []

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from care.channels import twilio_sms
+from care.delivery.channels import twilio_sms
 from tests.fake_twilio import FakeTwilio
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,7 +36,7 @@ def fake_twilio(settings):
     settings.TWILIO_MESSAGING_SERVICE_SID = ""
     settings.TWILIO_API_BASE_URL = server.url
     settings.TWILIO_TIMEOUT = 0.3
-    settings.SMS_BACKEND = "care.channels.sms.TwilioBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.twilio_sms.TwilioBackend"
     twilio_sms._clients.clear()
     yield server
     server.stop()

@@ -44,7 +44,7 @@ def test_the_logs_are_listed(admin_client, model):
 def test_it_warns_about_a_twilio_setup_that_cannot_work(settings):
     from care.checks import twilio_warnings
 
-    settings.SMS_BACKEND = "care.channels.sms.TwilioBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.twilio_sms.TwilioBackend"
     settings.TWILIO_ACCOUNT_SID = settings.TWILIO_FROM_NUMBER = ""
     settings.TWILIO_MESSAGING_SERVICE_SID = ""
     settings.SITE_URL = "http://127.0.0.1:8000"
@@ -55,5 +55,5 @@ def test_it_warns_about_a_twilio_setup_that_cannot_work(settings):
 def test_it_does_not_warn_about_twilio_when_it_is_not_used(settings):
     from care.checks import twilio_warnings
 
-    settings.SMS_BACKEND = "care.channels.sms.ConsoleBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.sms.ConsoleBackend"
     assert twilio_warnings(settings) == []

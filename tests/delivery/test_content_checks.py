@@ -1,10 +1,10 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from care.campaigns import campaign_approve, campaign_submit
-from care.content import campaign_checks, campaign_content_errors
 from care.models import CampaignStatus
-from care.playbooks import playbooks_install
+from care.outreach.campaigns import campaign_approve, campaign_submit
+from care.outreach.playbooks import playbooks_install
+from care.outreach.validation import campaign_checks, campaign_content_errors
 from tests.factories import CampaignFactory, MessageTemplateFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@
 import pytest
 from django.core import mail
 
-from care.dispatch import messages_dispatch
-from care.unsubscribe import unsubscribe_token
+from care.content.links import unsubscribe_token
+from care.delivery.dispatch import messages_dispatch
 from crm.models import Consent
 from tests.delivery.util import planned, reloaded
 from tests.factories import CustomerFactory, consent

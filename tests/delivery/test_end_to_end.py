@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Message, MessageStatus, Reason
-from care.outbox import campaigns_sweep
+from care.outreach.sweep import campaigns_sweep
 from tests.delivery.util import signed_post
 from tests.factories import CustomerFactory, campaign_with_templates, consent
 

@@ -159,6 +159,6 @@ def test_a_failing_survey_hook_keeps_the_reply(client, customer, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr("care.inbound.survey_answer_by_sms", broken)
+    monkeypatch.setattr("care.delivery.inbound.survey_answer_by_sms", broken)
     assert reply(client, customer, "3").status_code == 200
     assert InboundMessage.objects.get().kind == "other"

@@ -1,6 +1,6 @@
 import pytest
 
-from care.sms_text import needless_ucs2, sms_info, sms_normalize
+from care.content.sms import needless_ucs2, sms_info, sms_normalize
 
 
 def test_it_counts_a_plain_text_as_one_gsm7_segment():

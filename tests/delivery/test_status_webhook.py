@@ -2,7 +2,7 @@
 
 import pytest
 
-from care.delivery import deliveries_settle
+from care.delivery.receipts import deliveries_settle
 from care.models import DeliveryEvent, MessageStatus, Reason
 from tests.delivery.util import planned, reloaded, signed_post
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
+from care.delivery.throughput import SenderBudget
 from care.models import Message, MessageStatus
-from care.throughput import SenderBudget
 from tests.factories import MessageFactory, campaign_with_templates, consent
 
 pytestmark = [pytest.mark.django_db]

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import MessageStatus, Reason
 from crm.models import Consent
 from tests.delivery.conftest import FROM_NUMBER, SITE_URL
@@ -198,7 +198,7 @@ def test_it_looks_up_by_number_day_and_body(fake_twilio, morning):
 
 
 def test_it_fetches_by_sid_when_the_sid_is_known(fake_twilio, morning):
-    from care.channels.twilio_sms import TwilioBackend
+    from care.delivery.channels.twilio_sms import TwilioBackend
 
     message = planned()
     messages_dispatch()
@@ -208,7 +208,7 @@ def test_it_fetches_by_sid_when_the_sid_is_known(fake_twilio, morning):
 
 
 def test_it_queues_a_connection_refused_send_as_transient(settings, morning):
-    settings.SMS_BACKEND = "care.channels.sms.TwilioBackend"
+    settings.SMS_BACKEND = "care.delivery.channels.twilio_sms.TwilioBackend"
     settings.TWILIO_ACCOUNT_SID = "AC" + "0" * 32
     settings.TWILIO_API_BASE_URL = "http://127.0.0.1:9"  # discard port: refused
     message = planned()

@@ -7,7 +7,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import (
     Coupon,
     DeliveryEvent,

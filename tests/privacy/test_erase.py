@@ -11,8 +11,8 @@ from django.core.management.base import CommandError
 from django.db import connections
 from django.utils import timezone
 
-from care.channels.sms import LocmemBackend
-from care.dispatch import messages_claim, messages_dispatch
+from care.delivery.channels.sms import LocmemBackend
+from care.delivery.dispatch import messages_claim, messages_dispatch
 from care.models import Coupon, DeliveryEvent, ErasureRecord, InboundMessage, Message
 from care.privacy import ErasureBlocked, customer_erase, subject_hash
 from crm.models import Customer, OrderLine

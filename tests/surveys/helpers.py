@@ -4,9 +4,9 @@ import datetime as dt
 
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Campaign, Message, Survey
-from care.outbox import messages_plan
+from care.outreach.sweep import messages_plan
 from tests.factories import CustomerFactory, TicketFactory, consent
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from care.models import Goodwill, RecoveryCase
-from care.surveys import survey_answer
+from care.service.surveys import survey_answer
 from tests.surveys.helpers import sent_survey
 
 pytestmark = pytest.mark.usefixtures("playbooks", "frozen")

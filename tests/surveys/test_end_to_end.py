@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from api.services import api_token_create
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Message, RecoveryCase
 from tests.factories import (
     CampaignFactory,

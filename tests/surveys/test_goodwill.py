@@ -2,11 +2,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
-from care.goodwill import goodwill_approve, goodwill_propose
+from care.delivery.dispatch import messages_dispatch
 from care.models import Coupon, RecoveryCase
-from care.recovery import RecoveryError
-from care.surveys import survey_answer
+from care.service.goodwill import goodwill_approve, goodwill_propose
+from care.service.recovery import RecoveryError
+from care.service.surveys import survey_answer
 from tests.surveys.helpers import sent_survey
 
 pytestmark = pytest.mark.usefixtures("playbooks", "frozen")

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from care.models import RecoveryCase, Survey
-from care.surveys import survey_token
+from care.service.surveys import survey_token
 from tests.factories import CustomerFactory
 from tests.surveys.helpers import sent_survey
 

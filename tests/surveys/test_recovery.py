@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Message, RecoveryCase, RecoveryPolicy
-from care.recovery import (
+from care.service.recovery import (
     RecoveryError,
     recovery_case_escalate,
     recovery_case_resolve,
@@ -15,7 +15,7 @@ from care.recovery import (
     recovery_cases_mine,
     recovery_policy_for,
 )
-from care.surveys import survey_answer
+from care.service.surveys import survey_answer
 from tests.factories import CampaignFactory, MessageTemplateFactory, consent
 from tests.surveys.helpers import sent_survey
 
@@ -153,7 +153,7 @@ def test_my_cases_lists_mine_and_my_queues_unassigned_cases_by_deadline(
 
 
 def marketing_message(customer) -> Message:
-    from care.outbox import messages_plan  # noqa: F401
+    from care.outreach.sweep import messages_plan  # noqa: F401
     from tests.factories import MessageFactory
 
     campaign = CampaignFactory(trigger="birthday", purpose="marketing")

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from care.models import InboundMessage, RecoveryCase
-from care.surveys import survey_answer_by_sms
+from care.service.surveys import survey_answer_by_sms
 from tests.delivery.util import signed_post
 from tests.factories import CustomerFactory
 from tests.surveys.helpers import sent_survey

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 from care.models import Message, Survey
 from tests.factories import CustomerFactory
 from tests.surveys.conftest import SHANGHAI
@@ -30,7 +30,7 @@ def test_it_waits_until_ten_minutes_have_passed():
 
 def test_it_does_not_send_a_survey_more_than_an_hour_late(frozen):
     resolved_ticket(10)
-    from care.outbox import messages_plan
+    from care.outreach.sweep import messages_plan
 
     messages_plan(campaign=survey_campaign(), now=timezone.now())
     frozen.shift(dt.timedelta(minutes=51))
@@ -54,7 +54,7 @@ def test_it_defers_a_survey_to_the_morning_in_quiet_hours_and_says_so(frozen, sm
 
 
 def test_it_drops_the_survey_when_the_ticket_reopened_first():
-    from care.outbox import messages_plan
+    from care.outreach.sweep import messages_plan
 
     ticket = resolved_ticket(10)
     messages_plan(campaign=survey_campaign(), now=timezone.now())

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from care.dispatch import messages_dispatch
+from care.delivery.dispatch import messages_dispatch
 
 
 class Command(BaseCommand):

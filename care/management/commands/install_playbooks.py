@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from care.playbooks import playbooks_install
+from care.outreach.playbooks import playbooks_install
 
 
 class Command(BaseCommand):

@@ -3,9 +3,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from care.outbox import PlanResult, campaigns_sweep
-from care.preview import PreviewLine, sweep_preview
+from care.outbox.plan import PlanResult
+from care.outreach.sweep import campaigns_sweep
 from care.rules import customer_zone
+from care.studio.dry_run import PreviewLine, sweep_preview
 from crm.progress import Progress
 
 

@@ -1,0 +1,1 @@
+"""Message content: the template engine, SMS text arithmetic, email parts, content checks."""

@@ -1,0 +1,142 @@
+"""The template engine: render a message's template with a given context (Django syntax, from strings).
+
+Pure content: which template (campaign, channel, the customer's language with
+fallbacks), the three parts rendered in the template's language, then the
+channel's finish (opt-out line and GSM-7 normalising for SMS, the HTML part
+and unsubscribe link for email). What goes into the context beyond the
+message's own rows is the caller's: a trigger kind's variables come in
+through `extra_context` (care.outreach.triggers' hooks).
+"""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.utils import translation
+
+from care.content.email import email_finish
+from care.content.links import unsubscribe_url
+from care.content.sms import sms_normalize
+from care.models import Message, MessageTemplate
+from care.rules import with_opt_out
+from crm.models import Purpose
+
+# A private engine: no loaders (templates come from campaign strings), i18n tags built in.
+ENGINE = Engine(builtins=["django.templatetags.i18n"])
+FALLBACK_LOCALES = ("en", "zh-hans")
+ExtraContext = Callable[[Message], dict]
+
+
+class RenderError(Exception):
+    """The template could not be rendered (syntax, a variable that fails)."""
+
+
+class MissingTemplate(RenderError):
+    """The campaign has no template for the message's channel (in any language)."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    html_body: str
+    coupon_code: str
+
+
+class TemplateCache:
+    """Compiled templates per (campaign, channel, locale), loaded once per batch."""
+
+    def __init__(self, campaign_ids: set[int]) -> None:
+        self._raw = {
+            (t.campaign_id, t.channel, t.locale): t
+            for t in MessageTemplate.objects.filter(campaign_id__in=campaign_ids)
+        }
+        self._compiled: dict[tuple[int, str], Template] = {}
+
+    def pick(
+        self, campaign_id: int, channel: str, locale: str
+    ) -> MessageTemplate | None:
+        for candidate in (locale, *FALLBACK_LOCALES):
+            found = self._raw.get((campaign_id, channel, candidate))
+            if found:
+                return found
+        return None
+
+    def compiled(self, template: MessageTemplate, part: str) -> Template:
+        key = (template.pk, part)
+        if key not in self._compiled:
+            self._compiled[key] = ENGINE.from_string(getattr(template, part))
+        return self._compiled[key]
+
+
+def new_coupon_code(prefix: str) -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I lookalikes
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def base_context(message: Message, coupon_code: str) -> dict:
+    """The variables every message offers its template."""
+    return {
+        "customer": message.customer,
+        "occasion": message.occasion,
+        "product": message.product,
+        "asset": message.asset,
+        "ticket": message.ticket,
+        "offer": message.campaign.offer,
+        "coupon_code": coupon_code,
+        "site_url": settings.SITE_URL,
+        "message": message,
+    }
+
+
+def _no_extra(message: Message) -> dict:
+    return {}
+
+
+def message_render(
+    message: Message, cache: TemplateCache, extra_context: ExtraContext = _no_extra
+) -> Rendered:
+    """Render the message for its customer; raise RenderError (MissingTemplate) if it cannot be.
+
+    `extra_context(message)` is asked only once a template was found.
+    """
+    template = cache.pick(message.campaign_id, message.channel, message.customer.locale)
+    if template is None:
+        raise MissingTemplate(f"no {message.channel} template")
+    offer = message.campaign.offer
+    code = new_coupon_code(offer.code_prefix) if offer else ""
+    context = base_context(message, code) | extra_context(message)
+    subject, body, html = _parts(template, cache, context)
+    body, html = _finish(message, template.locale, body, html)
+    return Rendered(" ".join(subject.split()), body.strip(), html.strip(), code)
+
+
+def _parts(
+    template: MessageTemplate, cache: TemplateCache, context: dict
+) -> tuple[str, str, str]:
+    try:
+        with translation.override(template.locale):
+            plain = Context(context, autoescape=False)
+            body = cache.compiled(template, "body").render(plain)
+            subject = cache.compiled(template, "subject").render(
+                Context(context, autoescape=False)
+            )
+            html = cache.compiled(template, "html_body").render(Context(context))
+    except (TemplateSyntaxError, AttributeError, TypeError, ValueError) as exc:
+        raise RenderError(str(exc)) from exc
+    return subject, body, html
+
+
+def _finish(message: Message, locale: str, body: str, html: str) -> tuple[str, str]:
+    marketing = message.purpose == Purpose.MARKETING
+    if message.channel == "sms" and marketing:
+        body = with_opt_out(body, locale)
+    if message.channel == "sms":
+        # Smart quotes and the like would turn a GSM-7 text into costlier UCS-2.
+        body = sms_normalize(body)
+    if message.channel == "email":
+        url = unsubscribe_url(message.customer) if marketing else ""
+        body, html = email_finish(body.strip(), html.strip(), locale, url)
+    return body, html

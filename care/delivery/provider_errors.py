@@ -1,0 +1,41 @@
+"""What a provider's error code means for the customer's contact details.
+
+Called by the delivery code that met the error (a refused send, a status
+callback), never by a channel: the phone number itself is the problem (mark
+it unusable), or the recipient opted out at the carrier (withdraw SMS
+marketing consent). Email bounces will get their own table here.
+"""
+
+from crm.models import Channel, Customer, Purpose
+from crm.services import consent_record, customer_phone_mark_unusable
+
+# The phone number itself is the problem (invalid, landline, not a mobile).
+UNUSABLE_CODES = {
+    "21211": "invalid number (Twilio 21211)",
+    "21217": "invalid number (Twilio 21217)",
+    "21614": "not a mobile number (Twilio 21614)",
+    "30006": "landline or unreachable carrier (Twilio 30006)",
+}
+# The recipient opted out at the carrier or at Twilio.
+OPTED_OUT_CODES = frozenset({"21610"})
+
+
+def contact_error_effects(
+    *, customer: Customer, channel: str, code: str, detail: str = ""
+) -> str:
+    """Mark the phone unusable or the SMS consent withdrawn; return what was done."""
+    if channel != Channel.SMS:
+        return ""
+    if code in UNUSABLE_CODES:
+        customer_phone_mark_unusable(customer=customer, reason=UNUSABLE_CODES[code])
+        return "phone_unusable"
+    if code in OPTED_OUT_CODES:
+        consent_record(
+            customer=customer,
+            channel=Channel.SMS,
+            purpose=Purpose.MARKETING,
+            granted=False,
+            source=f"twilio:{code}",
+        )
+        return "consent_withdrawn"
+    return ""
