@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench check clean
+.PHONY: install run test bench check clean openapi-snapshot
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ bench: install
 
 check: install
 	$(PY) manage.py check
+
+## openapi-snapshot: rewrite tests/api/openapi.snapshot.json after an intended, additive API change
+openapi-snapshot: install
+	$(PY) manage.py export_openapi_schema --api api.api.api --indent 1 --sorted \
+		--output tests/api/openapi.snapshot.json
 
 clean:
 	rm -rf $(VENV) var

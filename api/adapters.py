@@ -16,4 +16,6 @@ def customer_rfm(customer: Customer) -> dict[str, Any] | None:
 
 def customer_recent_messages(customer: Customer) -> list[dict[str, Any]]:
     """Newest messages first (channel, status, skip reason)."""
-    return list(care_selectors.customer_recent_messages(customer, limit=RECENT_MESSAGES))
+    return list(
+        care_selectors.customer_recent_messages(customer, limit=RECENT_MESSAGES)
+    )

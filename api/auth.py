@@ -30,20 +30,24 @@ def _require_json(request: HttpRequest) -> None:
         "CONTENT_LENGTH"
     ) not in (None, "", "0")
     content_type = request.content_type or ""
-    if has_body and not (content_type in _JSON_TYPES or content_type.endswith("+json")):
+    charset = (request.content_params or {}).get("charset", "utf-8")
+    is_json = content_type in _JSON_TYPES or content_type.endswith("+json")
+    if has_body and not (is_json and charset.lower().replace("_", "-") == "utf-8"):
         raise HttpError(
             415,
             _(
-                "Send the body as JSON with Content-Type: application/json (got %(type)r)."
+                "Send the body as UTF-8 JSON with Content-Type: application/json "
+                "(got %(type)r)."
             )
-            % {"type": content_type[:100]},
+            % {"type": request.META.get("CONTENT_TYPE", "")[:100]},
         )
 
 
 class JsonParser(Parser):
     def parse_body(self, request: HttpRequest) -> Any:
         try:
-            return json.loads(request.body, parse_constant=_no_constant)
+            # UTF-8 only: json.loads would also guess UTF-16 and UTF-32.
+            return json.loads(request.body.decode("utf-8"), parse_constant=_no_constant)
         except (ValueError, UnicodeError) as error:
             # Ninja replaces the reason with "cannot parse"; keep it for the reply.
             request.json_error = str(error)[:200]  # type: ignore[attr-defined]

@@ -20,6 +20,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from crm.validation import LOCALE_PATTERN, REQUIRED_TEXT_PATTERN, TEXT_PATTERN
+
 logger = logging.getLogger(__name__)
 
 # Where ninja puts the body and path in an error's location; not field names.
@@ -54,13 +56,35 @@ def _summary(errors: list[tuple[str, str]]) -> str:
     return _("Invalid input: %(fields)s.") % {"fields": named}
 
 
+def _pattern_messages() -> dict[str, str]:
+    return {
+        TEXT_PATTERN: _("Control characters are not allowed."),
+        REQUIRED_TEXT_PATTERN: _(
+            "This field is required (and control characters are not allowed)."
+        ),
+        LOCALE_PATTERN: _("Unsupported language: use zh-hans or en."),
+    }
+
+
+def _message(error: dict[str, Any]) -> str:
+    """Pydantic's message, in the words the services use where they differ."""
+    kind = error.get("type")
+    if kind == "extra_forbidden":
+        return _("Unknown field.")
+    if kind == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern")
+        return _pattern_messages().get(pattern, str(error.get("msg", "")))
+    message = str(error.get("msg", ""))
+    return message.removeprefix("Value error, ")
+
+
 def on_schema_error(
     request: HttpRequest, exc: NinjaValidationError, api: NinjaAPI
 ) -> HttpResponse:
     errors = []
     for error in exc.errors:
         field = _field_name(error.get("loc", ()))
-        message = str(error.get("msg", ""))
+        message = _message(error)
         if field == "body" and error.get("type") == "missing":
             message = _("A JSON body is required.")
         errors.append((field, message))
@@ -87,8 +111,14 @@ def on_http_error(request: HttpRequest, exc: HttpError, api: NinjaAPI) -> HttpRe
             "reason": reason or _("not valid JSON")
         }
         return error_response(api, request, 400, detail, [("body", detail)])
-    field = {415: "Content-Type", 413: "events"}.get(exc.status_code, "body")
+    field = {415: "Content-Type", 413: _batch_field(request)}.get(
+        exc.status_code, "body"
+    )
     return error_response(api, request, exc.status_code, str(exc), [(field, str(exc))])
+
+
+def _batch_field(request: HttpRequest) -> str:
+    return "events" if request.path.endswith("/events") else "items"
 
 
 def on_not_found(request: HttpRequest, exc: Http404, api: NinjaAPI) -> HttpResponse:
@@ -106,21 +136,24 @@ def on_any_error(request: HttpRequest, exc: Exception, api: NinjaAPI) -> HttpRes
         return error_response(api, request, 400, detail, [("body", detail)])
     if isinstance(exc, IntegrityError):
         logger.warning("API write conflict on %s: %s", request.path, exc)
-        return error_response(
-            api, request, 409, _("A concurrent write conflicted: retry the request.")
-        )
+        detail = _("A concurrent write conflicted: retry the request.")
+        return error_response(api, request, 409, detail, [("body", detail)])
+    if isinstance(exc, ValueError) and "NUL" in str(exc):
+        # PostgreSQL cannot hold a NUL byte; the fields that may carry one are
+        # checked before they reach it, so this names the whole body.
+        detail = _("A NUL character is not allowed.")
+        return error_response(api, request, 422, detail, [("body", detail)])
     if isinstance(exc, DataError):
         logger.warning("API value refused by the database on %s: %s", request.path, exc)
-        return error_response(
-            api, request, 422, _("A value is out of range for its field.")
-        )
+        detail = _("A value is out of range for its field.")
+        return error_response(api, request, 422, detail, [("body", detail)])
     if isinstance(exc, OperationalError):
         logger.exception("Database unavailable during %s", request.path)
-        return error_response(
-            api, request, 503, _("The database is busy: retry shortly.")
-        )
+        detail = _("The database is busy: retry shortly.")
+        return error_response(api, request, 503, detail, [("body", detail)])
     logger.exception("Unexpected API error on %s %s", request.method, request.path)
-    return error_response(api, request, 500, _("Internal error; it has been logged."))
+    detail = _("Internal error; it has been logged.")
+    return error_response(api, request, 500, detail, [("body", detail)])
 
 
 def install(api: NinjaAPI) -> None:

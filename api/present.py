@@ -1,11 +1,13 @@
 """Rows as the JSON the API answers with."""
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from api.adapters import customer_recent_messages, customer_rfm
 from care.models import Ticket
 from crm.models import Asset, Consent, Customer, Order, Product
+from crm.services import ItemResult
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -19,13 +21,26 @@ def _money(value: Any) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def customer_out(customer: Customer) -> dict[str, Any]:
-    consents = (
-        Consent.objects.filter(customer=customer)
-        .latest_per_topic()
-        .order_by("channel", "purpose")
-    )
-    rfm = customer_rfm(customer)
+def customer_written(result: ItemResult) -> dict[str, Any]:
+    """The customer just upserted, without reading again what the write knows."""
+    return customer_out(result.obj, consents=result.consents, new=result.status == 201)
+
+
+def customer_out(
+    customer: Customer,
+    *,
+    consents: Iterable[Consent] | None = None,
+    new: bool = False,
+) -> dict[str, Any]:
+    """The customer; `consents`: its current decisions when already known; a `new`
+    one has no scores or messages yet."""
+    if consents is None:
+        consents = (
+            Consent.objects.filter(customer=customer)
+            .latest_per_topic()
+            .order_by("channel", "purpose")
+        )
+    rfm = None if new else customer_rfm(customer)
     return {
         "external_id": customer.external_id,
         "name": customer.name,
@@ -48,7 +63,7 @@ def customer_out(customer: Customer) -> dict[str, Any]:
         ],
         "rfm": rfm,
         "segment": rfm.get("segment") if isinstance(rfm, dict) else None,
-        "recent_messages": customer_recent_messages(customer),
+        "recent_messages": [] if new else customer_recent_messages(customer),
     }
 
 

@@ -1,62 +1,50 @@
-"""Request and response shapes; they type-check the JSON and document it in OpenAPI.
+"""Request and response shapes: they check the JSON and describe it in OpenAPI.
 
-Bodies carry plain JSON types; the services in crm and care decide what a value
-means (phone numbers, dates, amounts), so the API and the CSV import agree.
+Field types come from api.fields, which builds them from crm.validation's
+declarations: the schema is generated from what the validation enforces. The
+services in crm and care then decide what a value means (phone numbers, time
+zones of dates, references) and refuse what a schema cannot state.
 """
 
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+
+from api.fields import (
+    Amount,
+    DateOrDateTimeText,
+    DateText,
+    DateTimeText,
+    Id,
+    Locale,
+    TimeZone,
+    choice,
+    omitted,
+    text,
+    whole_number,
 )
-from pydantic.functional_validators import model_validator
-from pydantic.json_schema import WithJsonSchema
-
-DateText = Annotated[
-    StrictStr,
-    WithJsonSchema({"type": "string", "format": "date", "example": "1990-05-17"}),
-]
-DateTimeText = Annotated[
-    StrictStr,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "date-time",
-            "example": "2026-11-20T09:30:00+08:00",
-            "description": "ISO 8601; without an offset it is read in the server's TIME_ZONE",
-        }
-    ),
-]
-# Any JSON value: the services read amounts (and say what is wrong with them).
-Amount = Annotated[
-    Any,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "format": "decimal",
-            "example": "199.00",
-            "description": "non-negative, at most 2 decimals; a string or a number",
-        }
-    ),
-]
+from care.models import TicketStatus
+from crm import validation as v
+from crm.currencies import ISO_4217
+from crm.models import AssetKind, Channel, Purpose
+from crm.services import MAX_BATCH, MAX_CONSENTS, MAX_LINES, MAX_QUANTITY
+from crm.services.assets import MAX_INTERVAL_DAYS
 
 
-class Body(Schema):
-    model_config = ConfigDict(extra="forbid")
+class Body(BaseModel):
+    # Unknown fields are refused; patterns use Python's re (lookaheads), and
+    # every pattern is also valid ECMA-262 for the clients' validators. A plain
+    # pydantic model: ninja's Schema adds a validator for reading ORM objects,
+    # which input never is, at a cost per item of a batch.
+    model_config = ConfigDict(extra="forbid", regex_engine="python-re")
 
 
 class ConsentIn(Body):
-    channel: StrictStr = Field(description="sms or email")
-    purpose: StrictStr = Field(description="service or marketing")
+    channel: choice(Channel.values)
+    purpose: choice(Purpose.values)
     granted: StrictBool
-    source: StrictStr | None = Field(
+    source: text(100) | None = Field(
         None, description="where the decision was made; defaults to api:<token name>"
     )
     recorded_at: DateTimeText | None = Field(
@@ -65,93 +53,106 @@ class ConsentIn(Body):
 
 
 class CustomerIn(Body):
-    name: StrictStr | None = None
-    phone: StrictStr | None = Field(
-        None, description="any format; stored as E.164", examples=["+8613812345678"]
+    name: text(200) | None = omitted()
+    phone: text(v.PHONE_MAX_LENGTH) | None = omitted(
+        description="any common format; stored as E.164",
+        examples=["+8613812345678"],
     )
-    email: StrictStr | None = None
-    birthday: DateText | None = None
-    time_zone: StrictStr | None = Field(
-        None, description="IANA name", examples=["Asia/Shanghai"]
+    email: text(v.EMAIL_MAX_LENGTH) | None = omitted()
+    birthday: DateText | None = omitted()
+    time_zone: TimeZone | None = omitted()
+    locale: Locale = omitted()
+    consents: Annotated[list[ConsentIn], Field(max_length=MAX_CONSENTS)] | None = (
+        omitted()
     )
-    locale: StrictStr | None = Field(
-        None, description="zh-hans or en (zh-CN, en_US... accepted)"
-    )
-    consents: list[ConsentIn] | None = None
 
 
 class ProductIn(Body):
-    name: StrictStr | None = None
-    category: StrictStr | None = None
-    price: Amount | None = None
-    launched_at: DateTimeText | None = None
+    name: text(200, required=True) = omitted()
+    category: text(100) | None = omitted()
+    price: Amount | None = omitted()
+    launched_at: DateTimeText | None = omitted()
 
 
 class OrderItemIn(Body):
-    product: StrictStr = Field(
-        validation_alias=AliasChoices("product", "sku"), description="the product's SKU"
-    )
-    quantity: StrictInt = 1
+    product: Id = omitted(description="the product's SKU (or send it as sku)")
+    sku: Id = omitted()
+    quantity: whole_number(1, MAX_QUANTITY) = 1
     unit_price: Amount | None = Field(
         None, description="defaults to the product's price"
     )
 
+    model_config = ConfigDict(
+        json_schema_extra={"anyOf": [{"required": ["product"]}, {"required": ["sku"]}]}
+    )
+
+    @model_validator(mode="after")
+    def _product_named(self) -> "OrderItemIn":
+        if self.product is None and self.sku is None:
+            raise ValueError("Name the product (its SKU) in product.")
+        return self
+
 
 class OrderIn(Body):
-    customer: StrictStr | None = Field(None, description="the customer's external id")
-    placed_at: DateTimeText | None = None
-    total: Amount | None = None
-    currency: StrictStr | None = Field(None, description="ISO 4217", examples=["CNY"])
-    items: list[OrderItemIn] | None = Field(
-        None, description="replaces every line when given"
+    customer: Id = omitted(description="the customer's external id")
+    placed_at: DateTimeText = omitted()
+    total: Amount = omitted()
+    currency: choice(sorted(ISO_4217), "ISO 4217 code; CNY when left out") = omitted()
+    items: Annotated[list[OrderItemIn], Field(max_length=MAX_LINES)] = omitted(
+        description="replaces every line when given"
     )
-    coupon_code: StrictStr | None = None
+    coupon_code: text(64) | None = omitted()
 
 
 class EventIn(Body):
-    type: StrictStr = Field(description="product_viewed")
-    customer: StrictStr = Field(description="the customer's external id")
-    product: StrictStr = Field(description="the product's SKU")
+    type: choice(["product_viewed"])
+    customer: Id
+    product: Id
     occurred_at: DateTimeText
-    id: StrictStr | None = Field(
+    id: text(100) | None = Field(
         None, description="your event id; a repeat is not stored twice"
     )
 
 
 class EventBatchIn(BaseModel):
-    # A plain pydantic model: ninja's Schema hides the raw list from the validator.
-    events: Annotated[
-        list[Any],
-        WithJsonSchema(
-            {"type": "array", "maxItems": 1000, "items": EventIn.model_json_schema()}
-        ),
-    ]
+    """{"events": [...]} or a bare array of events."""
+
+    model_config = ConfigDict(extra="forbid")
+    # More than MAX_BATCH events is a 413, checked by the endpoint.
+    events: list[EventIn]
 
     @model_validator(mode="before")
     @classmethod
     def _bare_list(cls, data: Any) -> Any:
-        # A bare JSON array is accepted as the batch too.
         return {"events": data} if isinstance(data, list) else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        # Describe both accepted forms, and the batch limit the endpoint enforces.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        as_object = {key: schema.pop(key) for key in list(schema) if key != "title"}
+        events = as_object["properties"]["events"]
+        events["maxItems"] = MAX_BATCH
+        schema["anyOf"] = [as_object, dict(events)]
+        return schema
 
 
 class AssetIn(Body):
-    customer: StrictStr | None = Field(None, description="the customer's external id")
-    kind: StrictStr | None = Field(None, description="vehicle, appliance or other")
-    name: StrictStr | None = None
-    last_serviced_at: StrictStr | None = Field(
-        None, description="a date, or a date and time"
-    )
-    service_interval_days: StrictInt | None = None
+    customer: Id = omitted(description="the customer's external id")
+    kind: choice(AssetKind.values) = omitted()
+    name: text(200, required=True) = omitted()
+    last_serviced_at: DateOrDateTimeText | None = omitted()
+    service_interval_days: whole_number(1, MAX_INTERVAL_DAYS) = omitted()
 
 
 class TicketIn(Body):
-    customer: StrictStr | None = Field(None, description="the customer's external id")
-    subject: StrictStr | None = None
-    status: StrictStr | None = Field(None, description="open, resolved or closed")
-    opened_at: DateTimeText | None = None
-    resolved_at: DateTimeText | None = None
-    agent: StrictStr | None = None
-    first_contact_resolution: StrictBool | None = None
+    customer: Id = omitted(description="the customer's external id")
+    subject: text(300, required=True) = omitted()
+    status: choice(TicketStatus.values) = omitted()
+    opened_at: DateTimeText = omitted()
+    resolved_at: DateTimeText | None = omitted()
+    agent: text(200) | None = omitted()
+    first_contact_resolution: StrictBool | None = omitted()
 
 
 class FieldErrorOut(Schema):

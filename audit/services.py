@@ -45,6 +45,27 @@ def audit_record(
     return entry
 
 
+def audit_customers(
+    *, action: str, entries: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Append one entry per (external id, detail), in one statement (batch writes)."""
+    who = current_actor()
+    now = timezone.now()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            at=now,
+            actor=who.name[:150],
+            actor_id=who.user_id,
+            ip=who.ip,
+            action=action,
+            target_type="customer",
+            target_id=subject_hash(external_id),
+            detail=detail,
+        )
+        for external_id, detail in entries
+    )
+
+
 def audit_customer(
     *, action: str, external_id: str, detail: dict[str, Any] | None = None
 ) -> AuditEntry:

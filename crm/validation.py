@@ -20,9 +20,40 @@ from django.utils.translation import gettext as _
 
 from crm.currencies import ISO_4217
 
+# The declarations below are shared by these cleaners and by the API's OpenAPI
+# schema (api/schemas.py), so what the schema promises and what is accepted
+# cannot drift apart. Patterns are written for both Python and ECMA-262 regexes.
+
 # Control characters break CSV exports and SMS, and PostgreSQL refuses NUL in
 # text outright; tab and newline are legitimate in free text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_CHARS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = re.compile(f"[{CONTROL_CHARS}]")
+# Free text: no control characters. Required text: also one visible character.
+TEXT_PATTERN = rf"^[^{CONTROL_CHARS}]*$"
+REQUIRED_TEXT_PATTERN = rf"^[^{CONTROL_CHARS}]*[^\s{CONTROL_CHARS}][^{CONTROL_CHARS}]*$"
+# Ids (external ids, SKUs, in paths and references): 1 to 64 characters, no
+# whitespace, slash or control character, and not "." or ".." (path steps).
+ID_MAX_LENGTH = 64
+ID_PATTERN = r"^(?![\s\S]*[\s/\x00-\x1f\x7f])(?!\.{1,2}$)"
+_ID = re.compile(ID_PATTERN)
+# In the API's paths, "batch" names the batch endpoint of its resource.
+BATCH_SEGMENT = "batch"
+RESOURCE_ID_PATTERN = ID_PATTERN + rf"(?!{BATCH_SEGMENT}$)"
+# Amounts as text: ASCII digits, at most 10 before the point and 2 after.
+AMOUNT_PATTERN = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
+_AMOUNT = re.compile(AMOUNT_PATTERN)
+AMOUNT_MAX = Decimal("9999999999.99")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# en, zh and their regional or script variants; Traditional Chinese is refused.
+_NOT_HANT = r"(?![\s\S]*[-_](?:[Hh][Aa][Nn][Tt]|[Tt][Ww]|[Hh][Kk]|[Mm][Oo])(?:[-_]|$))"
+LOCALE_PATTERN = rf"^(?:[Ee][Nn]|[Zz][Hh]{_NOT_HANT})(?:[-_][A-Za-z0-9]{{1,8}})*$"
+_LOCALE = re.compile(LOCALE_PATTERN)
+LOCALE_MAX_LENGTH = 16
+TIME_ZONE_MAX_LENGTH = 64
+PHONE_MAX_LENGTH = 40
+EMAIL_MAX_LENGTH = 254
+# Zone files that are not places: the machine's own zone and tzdata's placeholder.
+_NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 _TRUE = {"1", "true", "yes", "y", "granted", "on"}
 _FALSE = {"0", "false", "no", "n", "withdrawn", "off"}
 
@@ -65,13 +96,11 @@ class FieldErrors:
 
 
 def clean_text(value: Any, *, max_length: int, required: bool = False) -> str:
+    """The text without surrounding whitespace; its length is counted as sent."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationError(_("Expected text."), code="type")
-    value = value.strip()
-    if required and not value:
-        raise ValidationError(_("This field is required."), code="required")
     if _CONTROL.search(value):
         raise ValidationError(_("Control characters are not allowed."), code="control")
     if len(value) > max_length:
@@ -80,13 +109,29 @@ def clean_text(value: Any, *, max_length: int, required: bool = False) -> str:
             % {"max": max_length, "got": len(value)},
             code="max_length",
         )
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(_("This field is required."), code="required")
     return value
 
 
 def clean_external_id(value: Any) -> str:
-    value = clean_text(value, max_length=64, required=True)
-    if any(ch.isspace() for ch in value):
-        raise ValidationError(_("Spaces are not allowed in an id."), code="invalid")
+    """An id exactly as sent: 1-64 characters, no spaces, slashes or control codes."""
+    if not isinstance(value, str):
+        raise ValidationError(_("Expected text."), code="type")
+    if not value:
+        raise ValidationError(_("This field is required."), code="required")
+    if len(value) > ID_MAX_LENGTH:
+        raise ValidationError(
+            _("At most %(max)d characters (got %(got)d).")
+            % {"max": ID_MAX_LENGTH, "got": len(value)},
+            code="max_length",
+        )
+    if not _ID.match(value):
+        raise ValidationError(
+            _("Spaces, slashes and control characters are not allowed in an id."),
+            code="invalid",
+        )
     return value
 
 
@@ -115,13 +160,19 @@ def clean_email(value: Any) -> str:
 
 
 @lru_cache(maxsize=1)
-def _time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def time_zones() -> tuple[str, ...]:
+    """The IANA zone names this machine's tz database knows, sorted."""
+    return tuple(sorted(zoneinfo.available_timezones() - _NOT_ZONES))
+
+
+@lru_cache(maxsize=1)
+def _time_zone_set() -> frozenset[str]:
+    return frozenset(time_zones())
 
 
 def clean_time_zone(value: Any) -> str:
-    value = clean_text(value, max_length=64)
-    if value and value not in _time_zones():
+    value = clean_text(value, max_length=TIME_ZONE_MAX_LENGTH)
+    if value and value not in _time_zone_set():
         raise ValidationError(
             _("Unknown time zone %(value)r: use an IANA name such as Asia/Shanghai.")
             % {"value": value},
@@ -132,7 +183,12 @@ def clean_time_zone(value: Any) -> str:
 
 def clean_locale(value: Any) -> str:
     """Map zh, zh-CN, zh_Hans, zh-SG... to "zh-hans" and en, en-US, en_GB... to "en"."""
-    value = clean_text(value, max_length=16, required=True)
+    value = clean_text(value, max_length=LOCALE_MAX_LENGTH, required=True)
+    if not _LOCALE.match(value):
+        raise ValidationError(
+            _("Unsupported language %(value)r: use zh-hans or en.") % {"value": value},
+            code="invalid",
+        )
     parts = value.lower().replace("_", "-").split("-")
     if parts[0] == "en":
         return "en"
@@ -165,7 +221,7 @@ def clean_bool(value: Any) -> bool:
 def clean_date(
     value: Any, *, allow_datetime: bool = False, tz: dt.tzinfo | None = None
 ) -> dt.date:
-    """Parse an ISO date; with allow_datetime, a datetime's date in `tz` too."""
+    """Parse a date, YYYY-MM-DD only; with allow_datetime, a datetime's date in `tz` too."""
     if isinstance(value, dt.datetime):
         if not allow_datetime:
             raise ValidationError(
@@ -181,48 +237,95 @@ def clean_date(
         return clean_date(
             clean_datetime(value, tz or dt.UTC), allow_datetime=True, tz=tz
         )
-    try:
-        parsed = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError(
-            _("Invalid date %(value)r: use YYYY-MM-DD.") % {"value": value[:40]},
-            code="invalid",
-        ) from None
+    parsed = parse_date_text(value)
     if parsed.year < 1900:
         raise ValidationError(_("Dates before 1900 are not accepted."), code="invalid")
     return parsed
 
 
+def parse_date_text(value: str) -> dt.date:
+    """The date of a YYYY-MM-DD text (no other ISO 8601 form)."""
+    value = value.strip()
+    try:
+        if not _DATE.match(value):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError(
+            _("Invalid date %(value)r: use YYYY-MM-DD.") % {"value": value[:40]},
+            code="invalid",
+        ) from None
+
+
+def parse_datetime_text(value: str) -> dt.datetime:
+    """An ISO 8601 date and time (RFC 3339's lowercase t and z included)."""
+    text = value.strip()
+    if len(text) > 10 and text[10] == "t":
+        text = f"{text[:10]}T{text[11:]}"
+    if text.endswith("z"):
+        text = f"{text[:-1]}Z"
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            _(
+                "Invalid date and time %(value)r: use ISO 8601, e.g. 2026-11-20T09:30:00+08:00."
+            )
+            % {"value": value[:40]},
+            code="invalid",
+        ) from None
+
+
+# The last instant every time zone can still show as a date and time.
+_LATEST_UTC = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
 def clean_datetime(value: Any, default_tz: dt.tzinfo) -> dt.datetime:
-    """Parse an ISO 8601 date and time; one without an offset is read in default_tz."""
+    """Parse an ISO 8601 date and time; one without an offset is read in default_tz.
+
+    The result must be a valid UTC time that every zone can show (before
+    9999-12-30 UTC): the database stores UTC and the admin shows local time.
+    """
     if isinstance(value, dt.datetime):
         parsed = value
     elif isinstance(value, str):
-        try:
-            parsed = dt.datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise ValidationError(
-                _(
-                    "Invalid date and time %(value)r: use ISO 8601, e.g. 2026-11-20T09:30:00+08:00."
-                )
-                % {"value": value[:40]},
-                code="invalid",
-            ) from None
+        parsed = parse_datetime_text(value)
     else:
         raise ValidationError(
             _("Expected a date and time as ISO 8601 text."), code="type"
         )
     if parsed.year < 1900:
         raise ValidationError(_("Dates before 1900 are not accepted."), code="invalid")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=default_tz)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=default_tz)
+    try:
+        in_utc = parsed.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        in_utc = None
+    if in_utc is None or in_utc >= _LATEST_UTC:
+        raise ValidationError(
+            _("Not a valid time in UTC: use a date before 9999-12-30."),
+            code="invalid",
+        )
+    return parsed
 
 
 def clean_decimal(value: Any, *, max_digits: int = 12, places: int = 2) -> Decimal:
-    """A non-negative amount with at most `places` decimals."""
+    """A non-negative amount with at most `places` decimals (ASCII digits if text).
+
+    A JSON number is read by its shortest decimal form, so 0.57 is 0.57; "-0"
+    is 0, never "-0.00".
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal)):
         raise ValidationError(_("Expected a number."), code="type")
+    text = _float_text(value, places) if isinstance(value, float) else str(value)
+    text = text.strip()
+    if isinstance(value, str) and not _AMOUNT.match(text.lstrip("-")):
+        raise ValidationError(
+            _("Expected an amount such as 199.00 (ASCII digits, at most 2 decimals)."),
+            code="invalid",
+        )
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(text)
     except InvalidOperation:
         raise ValidationError(_("Expected a number."), code="invalid") from None
     if not amount.is_finite():
@@ -236,7 +339,27 @@ def clean_decimal(value: Any, *, max_digits: int = 12, places: int = 2) -> Decim
             % {"digits": max_digits, "places": places},
             code="invalid",
         )
-    return amount.quantize(Decimal(1).scaleb(-places))
+    # Adding zero turns a negative zero into zero.
+    return amount.quantize(Decimal(1).scaleb(-places)) + 0
+
+
+def clean_amount(value: Any) -> Decimal:
+    """An amount as the API takes it: a number, or text exactly as AMOUNT_PATTERN."""
+    if isinstance(value, str) and not _AMOUNT.match(value):
+        raise ValidationError(
+            _("Expected an amount such as 199.00 (ASCII digits, at most 2 decimals)."),
+            code="invalid",
+        )
+    return clean_decimal(value)
+
+
+def _float_text(value: float, places: int) -> str:
+    """A float's decimal text; one within rounding noise of `places` decimals is
+    read as that decimal (0.1 + 0.2 is 0.30), the rest as they are."""
+    scaled = value * 10**places
+    if abs(scaled) < 1e15 and abs(scaled - round(scaled)) <= 1e-6:
+        return str(Decimal(round(scaled)).scaleb(-places))
+    return repr(value)
 
 
 def clean_int(value: Any, *, minimum: int, maximum: int) -> int:

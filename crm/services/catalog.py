@@ -8,14 +8,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.models import Order, OrderLine, Product
+from crm.models import Customer, Order, OrderLine, Product
+from crm.services.bulk import CleanItem, Plan, bulk_upsert, clean_id, customers_by_id
 from crm.services.common import (
+    ItemResult,
     clean_fields,
     customer_ref,
+    first_error,
     locked_or_new,
     optional,
     past_datetime,
     products_by_sku,
+    rejected,
     require,
     retry_on_conflict,
     save_clean,
@@ -63,9 +67,9 @@ def product_upsert(*, sku: str, **fields: Any) -> tuple[Product, bool]:
     return product, created
 
 
-def _order_cleaners() -> dict:
+def _order_cleaners(customers: Mapping[str, Customer]) -> dict:
     return {
-        "customer": customer_ref,
+        "customer": lambda v: customer_ref(v, customers),
         "placed_at": past_datetime,
         "total": clean_decimal,
         "currency": clean_currency,
@@ -74,43 +78,91 @@ def _order_cleaners() -> dict:
     }
 
 
-@retry_on_conflict
 def order_upsert(*, external_id: str, **fields: Any) -> tuple[Order, bool]:
     """Create or update the order `external_id`; return it and whether it was created.
 
     `items` ([{product (a SKU), quantity, unit_price}]), when given, replaces
-    every line at once; a unit price left out is the product's price.
+    every line at once; a unit price left out is the product's price. The
+    rules of orders_upsert_batch: this is a batch of one.
     """
+    [result] = orders_upsert_batch(items=[{"external_id": external_id, **fields}])
+    if result.status == 422:
+        raise first_error(result)
+    return result.obj, result.status == 201
+
+
+def orders_upsert_batch(*, items: Sequence[Mapping[str, Any]]) -> list[ItemResult]:
+    """Upsert each item ({external_id, ...the fields of order_upsert}).
+
+    Answer per index: 201 created, 200 updated, or 422 with the item's errors.
+    """
+    customers = customers_by_id(items)
+    skus = [
+        line.get("product", line.get("sku"))
+        for item in items
+        if isinstance(item.get("items"), list)
+        for line in item["items"]
+        if isinstance(line, Mapping)
+    ]
+    products = products_by_sku(s for s in skus if isinstance(s, str))
+    cleaned = [
+        _order_clean(index, item, customers, products)
+        for index, item in enumerate(items)
+    ]
+    valid = [c for c in cleaned if isinstance(c, CleanItem)]
+    written = {r.index: r for r in bulk_upsert(ORDERS, valid)}
+    return [written[c.index] if isinstance(c, CleanItem) else c for c in cleaned]
+
+
+def _order_clean(
+    index: int, item: Mapping[str, Any], customers: Mapping, products: Mapping
+) -> CleanItem | ItemResult:
+    fields = dict(item)
+    external_id = clean_id(index, fields.pop("external_id", None))
+    if isinstance(external_id, ItemResult):
+        return external_id
     errors = FieldErrors()
-    external_id = errors.check("external_id", clean_external_id, external_id)
-    values = clean_fields(fields, _order_cleaners(), errors)
-    lines = _clean_items(values.pop("items"), errors) if "items" in values else None
-    errors.raise_if_any()
-    with transaction.atomic():
-        order = locked_or_new(Order, external_id=external_id)
-        require(values, ["customer", "placed_at", "total"], order, errors)
-        errors.raise_if_any()
-        created = order.pk is None
-        for name, value in values.items():
-            setattr(order, name, value)
-        save_clean(order)
-        if lines is not None:
-            order.lines.all().delete()
-            for line in lines:
-                line.order = order
-            OrderLine.objects.bulk_create(lines)
-    return order, created
+    values = clean_fields(fields, _order_cleaners(customers), errors)
+    lines = (
+        _clean_items(values.pop("items"), errors, products)
+        if "items" in values
+        else None
+    )
+    if errors.errors:
+        return rejected(index, external_id, errors.errors)
+    return CleanItem(index, external_id, values, beside=lines)
 
 
-def _clean_items(items: Any, errors: FieldErrors) -> list[OrderLine]:
+def _lines_replace(accepted: list[tuple[CleanItem, Order]]) -> None:
+    """Replace the lines of every order that was sent with `items`."""
+    replaced = [(item, order) for item, order in accepted if item.beside is not None]
+    OrderLine.objects.filter(order__in=[order for _i, order in replaced]).delete()
+    lines = []
+    for item, order in replaced:
+        for line in item.beside:
+            line.order = order
+            lines.append(line)
+    OrderLine.objects.bulk_create(lines)
+
+
+ORDERS = Plan(
+    model=Order,
+    required=["customer", "placed_at", "total"],
+    columns=["customer", "placed_at", "total", "currency", "coupon_code"],
+    beside=_lines_replace,
+    resolved=["customer"],
+)
+
+
+def _clean_items(
+    items: Any, errors: FieldErrors, products: Mapping[str, Product]
+) -> list[OrderLine]:
     if not isinstance(items, Sequence) or isinstance(items, str | bytes):
         errors.add("items", _("Expected a list of {product, quantity, unit_price}."))
         return []
     if len(items) > MAX_LINES:
         errors.add("items", _("At most %(max)d lines per order.") % {"max": MAX_LINES})
         return []
-    skus = [i.get("product", i.get("sku")) for i in items if isinstance(i, Mapping)]
-    products = products_by_sku(s for s in skus if isinstance(s, str))
     return [
         line
         for index, item in enumerate(items)

@@ -3,6 +3,7 @@
 import datetime as dt
 import functools
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,31 @@ from crm.models import Customer, Product
 from crm.validation import FieldErrors, clean_datetime, clean_external_id
 
 M = TypeVar("M", bound=models.Model)
+
+
+@dataclass
+class ItemResult:
+    """The answer for one item of a batch."""
+
+    index: int
+    external_id: Any
+    status: int  # 201 created, 200 updated, 422 rejected
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    obj: Any = None
+    # A customer's current consent decisions, when the write already knows them.
+    consents: list | None = None
+
+
+def rejected(
+    index: int, external_id: Any, errors: Mapping[str, list[str]]
+) -> ItemResult:
+    return ItemResult(index, external_id, 422, dict(errors))
+
+
+def first_error(result: ItemResult) -> ValidationError:
+    """The single endpoint's error for a rejected item."""
+    return ValidationError(result.errors or {"__all__": [_("Rejected.")]})
+
 
 # Clocks of shops and helpdesks drift; more than this ahead is a wrong date.
 FUTURE_SKEW = dt.timedelta(minutes=10)
@@ -62,11 +88,15 @@ def optional(cleaner: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else cleaner(value)
 
 
-def customer_ref(value: Any) -> Customer:
+def customer_ref(value: Any, known: Mapping[str, Customer] | None = None) -> Customer:
+    """The customer an item names; `known`: the customers already looked up by id."""
     if isinstance(value, Customer):
         return value
     external_id = clean_external_id(value)
-    customer = Customer.objects.filter(external_id=external_id).first()
+    if known is not None:
+        customer = known.get(external_id)
+    else:
+        customer = Customer.objects.filter(external_id=external_id).first()
     if customer is None:
         raise ValidationError(
             _(

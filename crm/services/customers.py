@@ -14,13 +14,15 @@ from audit.models import Action
 from audit.services import audit_customer
 from crm.models import Channel, Consent, Customer, Purpose
 from crm.services.common import (
+    ItemResult,
     clean_fields,
-    locked_or_new,
+    first_error,
     optional,
     past_datetime,
-    retry_on_conflict,
+    rejected,
     save_clean,
 )
+from crm.services.customer_batch import CustomerItem, customers_write
 from crm.validation import (
     FieldErrors,
     clean_bool,
@@ -33,6 +35,9 @@ from crm.validation import (
     clean_text,
     clean_time_zone,
 )
+
+# A request carries a handful of decisions; thousands are a mistake or an attack.
+MAX_CONSENTS = 50
 
 
 def _birthday(value: Any) -> dt.date:
@@ -84,7 +89,7 @@ def _consent_values(errors: FieldErrors, item: Mapping, default_source: str) -> 
         "source": errors.check(
             "source",
             clean_text,
-            item.get("source") or default_source,
+            _blank_to(item.get("source"), default_source),
             max_length=100,
             required=True,
         ),
@@ -94,20 +99,20 @@ def _consent_values(errors: FieldErrors, item: Mapping, default_source: str) -> 
     }
 
 
-@retry_on_conflict
-def customer_upsert(
+def _blank_to(value: Any, default: str) -> Any:
+    """A missing or blank source is the default one."""
+    return value if isinstance(value, str) and value.strip() else default
+
+
+def customer_clean(
     *,
-    external_id: str,
-    consents: Sequence[Mapping[str, Any]] | None = None,
+    index: int,
+    external_id: Any,
+    consents: Any = None,
     consent_source: str = "api",
     **fields: Any,
-) -> tuple[Customer, bool]:
-    """Create or update the customer `external_id`; return it and whether it was created.
-
-    Fields left out keep their value; None or "" clears them. Each consent
-    decision follows the rules of `consent_record` (`consent_source` when it has
-    no source of its own).
-    """
+) -> CustomerItem | ItemResult:
+    """Clean one customer item: the values to write, or the item's rejection."""
     errors = FieldErrors()
     external_id = errors.check("external_id", clean_external_id, external_id)
     values = clean_fields(fields, _customer_cleaners(), errors)
@@ -116,27 +121,54 @@ def customer_upsert(
     ):
         errors.add("consents", _("Expected a list."))
         consents = []
+    elif consents is not None and len(consents) > MAX_CONSENTS:
+        errors.add(
+            "consents",
+            _("At most %(max)d consent decisions per request (got %(got)d).")
+            % {"max": MAX_CONSENTS, "got": len(consents)},
+        )
+        consents = []
     decisions = [
         _clean_consent(item, consent_source, errors, f"consents.{index}")
         for index, item in enumerate(consents or [])
     ]
-    errors.raise_if_any()
-    with transaction.atomic():
-        customer = locked_or_new(Customer, external_id=external_id)
-        created = customer.pk is None
-        if "phone" in values and values["phone"] != customer.phone:
-            # A new number gets a fresh chance.
-            customer.phone_unusable_reason, customer.phone_unusable_at = "", None
-        for name, value in values.items():
-            setattr(customer, name, value)
-        save_clean(customer)
-        seen: set[tuple[str, str]] = set()
-        for decision in decisions:
-            topic = (decision["channel"], decision["purpose"])
-            fresh = created and topic not in seen
-            seen.add(topic)
-            _consent_save(customer=customer, locked=True, fresh=fresh, **decision)
-    return customer, created
+    if errors.errors:
+        return rejected(index, external_id, errors.errors)
+    return CustomerItem(index, external_id, values, decisions)
+
+
+def customer_upsert(
+    *, external_id: str, consent_source: str = "api", **fields: Any
+) -> tuple[Customer, bool]:
+    """Create or update the customer `external_id`; return it and whether it was created.
+
+    Fields left out keep their value; None or "" clears them. Each consent
+    decision follows the rules of `consent_record` (`consent_source` when it has
+    no source of its own). The same rules as customers_upsert_batch: it is one.
+    """
+    [result] = customers_upsert_batch(
+        items=[{"external_id": external_id, **fields}], consent_source=consent_source
+    )
+    if result.status == 422:
+        raise first_error(result)
+    return result.obj, result.status == 201
+
+
+def customers_upsert_batch(
+    *, items: Sequence[Mapping[str, Any]], consent_source: str = "api"
+) -> list[ItemResult]:
+    """Upsert each item ({external_id, ...the fields of customer_upsert}).
+
+    Answer per index: 201 created, 200 updated, or 422 with the item's errors;
+    a rejected item writes nothing, the others are written.
+    """
+    cleaned = [
+        customer_clean(index=index, consent_source=consent_source, **item)
+        for index, item in enumerate(items)
+    ]
+    valid = [c for c in cleaned if isinstance(c, CustomerItem)]
+    written = {r.index: r for r in customers_write(valid)}
+    return [written[c.index] if isinstance(c, CustomerItem) else c for c in cleaned]
 
 
 def consent_record(

@@ -108,7 +108,7 @@ def test_a_write_conflict_is_a_409(api, monkeypatch):
     def conflict(**kwargs):
         raise IntegrityError("duplicate key")
 
-    monkeypatch.setattr("api.routes.customer_upsert", conflict)
+    monkeypatch.setattr("api.routes.customers_upsert_batch", conflict)
     assert api.put("/customers/C1", {"name": "Li"}).status_code == 409
 
 

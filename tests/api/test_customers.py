@@ -163,7 +163,9 @@ def test_it_reads_a_customer_in_a_bounded_number_of_queries(
 @time_machine.travel("2026-11-22 12:00 +0800", tick=False)
 def test_it_returns_the_current_rfm_and_segment_after_a_scoring_run(api):
     api.put("/customers/C1", BODY)
-    api.put("/products/SKU-1", {"name": "Kettle", "category": "kitchen", "price": "99.00"})
+    api.put(
+        "/products/SKU-1", {"name": "Kettle", "category": "kitchen", "price": "99.00"}
+    )
     api.put(
         "/orders/O1",
         {

@@ -20,6 +20,10 @@ def test_the_ingest_benchmark_prints_one_line_of_figures(tmp_path):
             "50",
             "--event-batches",
             "1",
+            "--puts",
+            "5",
+            "--batch-customers",
+            "30",
         ],
         cwd=ROOT,
         env=env,
@@ -32,3 +36,6 @@ def test_the_ingest_benchmark_prints_one_line_of_figures(tmp_path):
     figures = json.loads(line)
     assert (figures["database"], figures["customers"]) == ("sqlite", 50)
     assert figures["seed_demo_s"] > 0 and figures["api_events_per_s"] > 0
+    assert figures["api_customer_puts_per_s"] > 0
+    assert figures["api_batch_customers_per_s"] > 0
+    assert figures["floor_single_per_s"] > 0 and figures["floor_batch_per_s"] > 0

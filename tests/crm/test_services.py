@@ -9,7 +9,7 @@ from crm.models import BrowseEvent, Consent, Customer, Order, Product
 from crm.services import (
     asset_upsert,
     browse_events_record,
-    common,
+    customer_batch,
     consent_record,
     customer_upsert,
     order_upsert,
@@ -384,14 +384,14 @@ def test_it_does_not_create_products_for_a_rejected_order():
 def test_it_updates_when_its_insert_loses_a_race(monkeypatch):
     """Another request inserted the customer between our lookup and our insert."""
     CustomerFactory(external_id="C1", name="First")
-    real = common.locked_or_new
+    real = customer_batch.locked_customers
     calls = []
 
-    def stale_lookup(model, **lookup):
-        calls.append(lookup)
-        return model(**lookup) if len(calls) == 1 else real(model, **lookup)
+    def stale_lookup(external_ids):
+        calls.append(external_ids)
+        return {} if len(calls) == 1 else real(external_ids)
 
-    monkeypatch.setattr("crm.services.customers.locked_or_new", stale_lookup)
+    monkeypatch.setattr(customer_batch, "locked_customers", stale_lookup)
     customer, created = customer_upsert(external_id="C1", name="Second")
     assert not created and len(calls) == 2
     assert Customer.objects.get().name == "Second"

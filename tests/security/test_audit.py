@@ -96,6 +96,33 @@ def test_it_records_consent_changes_from_the_api_and_from_services(client, custo
     )
 
 
+def test_it_records_each_consent_change_of_a_batch(client, customer):
+    _token, raw = api_token_create(name="pos")
+    consent = {"channel": "email", "purpose": "marketing", "granted": True}
+    response = client.post(
+        "/api/v1/customers/batch",
+        json.dumps(
+            {
+                "items": [
+                    {"external_id": "VIP-1", "consents": [consent]},
+                    {"external_id": "NEW-2", "name": "Ann", "consents": [consent]},
+                    {"external_id": "NEW-3", "name": "Bo"},
+                ]
+            }
+        ),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
+    )
+    assert response.status_code == 200, response.content
+    recorded = entries(Action.CONSENT_CHANGE)
+    assert {e.target_id for e in recorded} == {
+        subject_hash("VIP-1"),
+        subject_hash("NEW-2"),
+    }
+    assert {e.actor for e in recorded} == {"api:pos"}
+    assert all(e.detail == consent for e in recorded)
+
+
 def test_it_keeps_no_address_of_a_customer_on_a_public_page(client, customer):
     from care.content.links import unsubscribe_url
 
