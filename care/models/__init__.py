@@ -23,6 +23,7 @@ from care.models.choices import (
 )
 from care.models.delivery import DeliveryEvent, InboundMessage
 from care.models.messages import Coupon, Message
+from care.models.operations import Heartbeat
 from care.models.privacy import ErasureRecord
 from care.models.recovery import Goodwill, RecoveryCase, RecoveryPolicy
 from care.models.surveys import Survey
@@ -45,6 +46,7 @@ __all__ = [
     "DeliveryEvent",
     "ErasureRecord",
     "Goodwill",
+    "Heartbeat",
     "InboundKind",
     "InboundMessage",
     "Message",
