@@ -4,6 +4,7 @@ import pytest
 from django.core.cache import cache
 
 from care.delivery.channels import sms
+from care.delivery.throughput import local_buckets_clear
 
 
 def _database_vendor() -> str:
@@ -39,6 +40,7 @@ def sms_outbox(settings):
     settings.TIME_ZONE = "Asia/Shanghai"
     settings.SMS_RATE_PER_SECOND = 0
     cache.clear()
+    local_buckets_clear()
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
