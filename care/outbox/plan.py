@@ -14,6 +14,7 @@ this module knows rows, not campaigns' triggers.
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -101,10 +102,12 @@ def dues_plan(
         if due.customer_id in contacts
     ]
     result.due += len(chunk)
-    result.already += len(existing)
-    result.skipped += sum(1 for row in rows if row["status"] == MessageStatus.SKIPPED)
-    result.planned += sum(1 for row in rows if row["status"] == MessageStatus.PLANNED)
     if dry_run:
+        inserted = Counter(row["status"] for row in rows)
         result.rows.extend(as_messages(campaign, rows))
     else:
-        messages_insert(campaign, rows, CHUNK)
+        # What this call inserted: a row another sweep wrote first is "already".
+        inserted = messages_insert(campaign, rows, CHUNK)
+    result.skipped += inserted[MessageStatus.SKIPPED]
+    result.planned += inserted[MessageStatus.PLANNED]
+    result.already += len(existing) + len(rows) - inserted.total()
