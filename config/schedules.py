@@ -4,7 +4,11 @@ Each entry: name (unique, the key for update_or_create), func (dotted path of a
 thin task), schedule_type ("I" every `minutes`, "C" cron), minutes or cron, and
 optional args (tuple) / kwargs (dict).
 A task only says "look now": the database rows are the truth, so a run that
-is skipped, repeated or late does no harm.
+is skipped, repeated or late does no harm (catch_up is off: a cluster stopped
+for an hour runs a missed sweep once, not sixty times).
+
+Sending is not scheduled here: `manage.py dispatch --loop` processes send,
+independently of django-q2's worker queue (docs/architecture.md).
 """
 
 SCHEDULES: list[dict] = [
@@ -15,14 +19,15 @@ SCHEDULES: list[dict] = [
         "minutes": 1,
     },
     {
-        "name": "care-dispatch",
-        "func": "care.tasks.messages_dispatch_task",
+        # The reaper and the reconciliation; every dispatch loop runs them too.
+        "name": "care-reconcile",
+        "func": "care.tasks.messages_reconcile_task",
         "schedule_type": "I",
         "minutes": 1,
     },
     {
         "name": "rfm-nightly",
-        "func": "segmentation.tasks.rfm_score_task",
+        "func": "care.tasks.rfm_score_task",
         "schedule_type": "C",
         # 02:30 (django-q2 reads cron in TIME_ZONE), after the shop's nightly order import.
         "cron": "30 2 * * *",
