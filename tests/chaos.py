@@ -1,0 +1,504 @@
+"""The chaos harness: real dispatch processes, a faulty fake Twilio, SIGKILL at random.
+
+Used by tests/delivery/test_chaos.py (about a minute, in CI) and by
+scripts/chaos.py (`make chaos`: 20,000 messages, 20+ kills, BENCHMARKS.md).
+
+The parent plans N due service SMS (one customer, one recipient each), starts
+the fake Twilio server in-process with random faults (429 with Retry-After,
+500 before and after accepting, an answer slower than the client's timeout
+after accepting) and W `manage.py dispatch --loop` processes against the same
+database and Redis. It SIGKILLs workers at random moments, and some
+deliberately in the window between the provider's acceptance and the outcome
+write (CARE_TEST_PAUSE_AFTER_SEND makes a worker announce that window on
+stderr), restarting each (only processes it started, by pid). When every row
+is final it stops the workers with SIGTERM and compares the fake's record with
+the outbox.
+"""
+
+import datetime as dt
+import os
+import queue
+import random
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.fake_twilio import FakeTwilio, Faults
+
+ROOT = Path(__file__).resolve().parent.parent
+PAUSED = re.compile(r"care-test: paused after send of message (\d+)")
+UNSETTLED = ("planned", "deferred", "sending")
+FROM_NUMBER = "+15005550006"
+AUTH_TOKEN = "chaos-auth-token"
+
+
+@dataclass
+class ChaosConfig:
+    messages: int = 2000
+    workers: int = 3
+    kills: int = 6  # SIGKILLs at random moments
+    window_kills: int = 2  # SIGKILLs between the provider's acceptance and the outcome write
+    kill_every: float = 1.5  # seconds between random kills (jittered 50-150%)
+    faults: Faults = field(
+        default_factory=lambda: Faults(
+            throttle=0.05,
+            error_before=0.02,
+            error_after=0.03,
+            slow_after=0.02,
+            retry_after=1,
+            slow_seconds=0.8,
+            seed=14,
+        )
+    )
+    batch_size: int = 50
+    client_timeout: float = 0.5
+    lease_seconds: int = 8
+    reconcile_after: int = 2
+    rate: float = 0.0  # SMS_RATE_PER_SECOND (0: no limit)
+    seed: int = 14
+    deadline: float = 240.0  # seconds before the run gives up waiting
+
+
+@dataclass
+class ChaosReport:
+    messages: int  # rows in the outbox
+    planned: int  # rows the run planned
+    seconds: float
+    kills: int
+    window_kills: int
+    faults: dict[str, int]
+    statuses: dict[str, int]
+    provider_messages: int  # messages the fake Twilio took
+    duplicates: int  # recipients who received the message more than once
+    sent_not_taken: int  # rows recorded sent that the provider never took
+    unsettled: int  # rows still planned, deferred or sending at the end
+    unknown: int  # rows left for a person (allowed, with a reason)
+    unknown_taken: int  # ... of which the provider did take
+    without_reason: int  # failed/skipped/unknown rows with no reason
+    unrecorded: int  # taken by the provider, recorded as neither sent nor unknown
+    window_sent: int  # messages killed in the window that ended sent
+    window_total: int
+    clean_exits: int
+    workers_stopped: int
+    provider_rate: float  # messages taken per second until 95% were taken
+    claims: int  # claims reported by the workers that exited cleanly
+
+    @property
+    def sent(self) -> int:
+        return self.statuses.get("sent", 0) + self.statuses.get("delivered", 0)
+
+    @property
+    def lost(self) -> int:
+        """Neither taken by the provider nor ended with a reason: recorded sent but
+        never taken, or never settled."""
+        return self.sent_not_taken + self.unsettled
+
+    @property
+    def reconciles(self) -> bool:
+        """Every row planned is in the outbox, and every message the provider took
+        is recorded sent (or left unknown for a person)."""
+        return (
+            self.messages == self.planned
+            and self.provider_messages == self.sent + self.unknown_taken
+            and self.unrecorded == 0
+        )
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.duplicates == 0
+            and self.lost == 0
+            and self.without_reason == 0
+            and self.reconciles
+            and self.window_sent == self.window_total
+        )
+
+    def lines(self) -> list[str]:
+        faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
+        return [
+            f"messages: {self.messages}",
+            f"kills: {self.kills} (of which {self.window_kills} between acceptance "
+            f"and the outcome write; {self.window_sent}/{self.window_total} of "
+            "those messages ended sent)",
+            f"faults by kind: {faults}",
+            f"outbox: {dict(sorted(self.statuses.items()))}",
+            f"provider took: {self.provider_messages}",
+            f"duplicates: {self.duplicates}",
+            f"lost: {self.lost} (recorded sent but never taken {self.sent_not_taken}, "
+            f"never settled {self.unsettled})",
+            f"unknown: {self.unknown} (taken by the provider: {self.unknown_taken})",
+            f"counts reconcile: {'yes' if self.reconciles else 'NO'}; rows without "
+            f"a reason: {self.without_reason}",
+            f"throughput: {self.sent / self.seconds:.1f} messages/s "
+            f"({self.sent} in {self.seconds:.1f} s, kills and recovery included)",
+            f"provider rate: {self.provider_rate:.1f} messages/s until 95% were taken",
+            f"workers stopped by SIGTERM at the end: {self.clean_exits}/"
+            f"{self.workers_stopped} exited 0",
+        ]
+
+
+def database_url(settings_dict: dict) -> str:
+    """The URL of a PostgreSQL database Django is connected to (for the children)."""
+    user = settings_dict.get("USER") or "postgres"
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{password}" if password else user
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{auth}@{host}:{port}/{settings_dict['NAME']}"
+
+
+def worker_env(
+    *, db_url: str, redis_url: str, twilio_url: str, config: ChaosConfig, **extra
+) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "chaos-" + "x" * 60,
+        "SITE_URL": "https://care.example.com",
+        "SMS_BACKEND": "care.delivery.channels.twilio_sms.TwilioBackend",
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": FROM_NUMBER,
+        "TWILIO_API_BASE_URL": twilio_url,
+        "TWILIO_TIMEOUT": str(config.client_timeout),
+        "TWILIO_RECONCILE_AFTER": str(config.reconcile_after),
+        "CARE_DISPATCH_LEASE_SECONDS": str(config.lease_seconds),
+        "CARE_DISPATCH_RECONCILE_EVERY": "1",
+        "CARE_DISPATCH_POLL": "0.2",
+        "CARE_QUIET_HOURS": "",
+        "SMS_RATE_PER_SECOND": str(config.rate),
+        "SMS_RATE_WINDOW_SECONDS": "1",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class Worker:
+    """One `manage.py dispatch --loop` process, its stderr read by a thread."""
+
+    def __init__(
+        self, env: dict[str, str], *, name: str, batch_size: int, events: queue.Queue
+    ) -> None:
+        self.name = name
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "dispatch", "--loop", "--name", name]
+            + ["--batch-size", str(batch_size)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.log: list[str] = []
+        self.out: list[str] = []
+        self.events = events
+        threading.Thread(target=self._read_err, daemon=True).start()
+        threading.Thread(target=self._read_out, daemon=True).start()
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def _read_err(self) -> None:
+        for line in self.process.stderr:
+            self.log.append(line.rstrip())
+            if os.environ.get("CHAOS_ECHO"):
+                sys.stderr.write(f"[{self.name} {time.monotonic():.1f}] {line}")
+            if match := PAUSED.search(line):
+                self.events.put((self, int(match.group(1))))
+
+    def _read_out(self) -> None:
+        for line in self.process.stdout:
+            self.out.append(line.rstrip())
+
+    def kill(self) -> None:
+        os.kill(self.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def plan_messages(count: int, now: dt.datetime) -> tuple[object, dict[str, int]]:
+    """A live service SMS campaign and `count` due messages; recipient -> message id."""
+    from care.models import Campaign, Message, MessageTemplate
+    from crm.models import Consent, Customer
+
+    campaign = Campaign.objects.create(
+        name="chaos",
+        slug="chaos",
+        trigger="maintenance",
+        purpose="service",
+        channels=["sms"],
+        status="active",
+    )
+    for locale in ("zh-hans", "en"):
+        MessageTemplate.objects.create(
+            campaign=campaign,
+            channel="sms",
+            locale=locale,
+            body="{{ customer.name }}: your service is due.",
+        )
+    customers = Customer.objects.bulk_create(
+        [
+            Customer(external_id=f"CH{i}", name=f"Chaos {i}", phone=f"+1555{i:07d}")
+            for i in range(count)
+        ],
+        batch_size=5000,
+    )
+    Consent.objects.bulk_create(
+        [
+            Consent(
+                customer=c,
+                channel="sms",
+                purpose="service",
+                granted=True,
+                source="chaos",
+                recorded_at=now - dt.timedelta(days=1),
+            )
+            for c in customers
+        ],
+        batch_size=5000,
+    )
+    Message.objects.bulk_create(
+        [
+            Message(
+                key=f"chaos/{c.pk}/sms",
+                occasion_key=f"chaos/{c.pk}",
+                campaign=campaign,
+                customer=c,
+                trigger="maintenance",
+                channel="sms",
+                purpose="service",
+                send_after=now,
+            )
+            for c in customers
+        ],
+        batch_size=5000,
+    )
+    ids = dict(
+        Message.objects.filter(campaign=campaign).values_list(
+            "customer__phone", "pk"
+        )
+    )
+    return campaign, ids
+
+
+class ChaosRun:
+    def __init__(
+        self,
+        config: ChaosConfig,
+        *,
+        db_url: str,
+        redis_url: str,
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.progress = progress
+        self.db_url = db_url
+        self.redis_url = redis_url
+        self.rng = random.Random(config.seed)
+        self.events: queue.Queue = queue.Queue()
+        self.workers: list[Worker] = []
+        self.started = 0
+        self.kills = 0
+        self.window_kills = 0
+        self.window_messages: list[int] = []
+        self.fake: FakeTwilio | None = None
+
+    # --- processes ---------------------------------------------------------
+    def _spawn(self) -> Worker:
+        self.started += 1
+        extra = {}
+        if self.window_kills < self.config.window_kills:
+            # Announce (and linger in) the window after one accepted send,
+            # until the deliberate kills are done.
+            nth = self.rng.randint(1, max(1, self.config.batch_size * 2))
+            extra["CARE_TEST_PAUSE_AFTER_SEND"] = f"{nth}:2"
+        env = worker_env(
+            db_url=self.db_url,
+            redis_url=self.redis_url,
+            twilio_url=self.fake.url,
+            config=self.config,
+            **extra,
+        )
+        worker = Worker(
+            env,
+            name=f"chaos-{self.started}",
+            batch_size=self.config.batch_size,
+            events=self.events,
+        )
+        self.workers.append(worker)
+        return worker
+
+    def _replace(self, worker: Worker) -> None:
+        worker.kill()
+        self.workers.remove(worker)
+        self.kills += 1
+        self._spawn()
+
+    def _kill_in_window(self) -> None:
+        try:
+            worker, message_id = self.events.get_nowait()
+        except queue.Empty:
+            return
+        if self.window_kills >= self.config.window_kills or not worker.alive():
+            return
+        self.window_kills += 1
+        self.window_messages.append(message_id)
+        self._replace(worker)
+
+    # --- the run -------------------------------------------------------------
+    def run(self) -> ChaosReport:
+        from django.utils import timezone
+
+        _, self.recipients = plan_messages(self.config.messages, timezone.now())
+        self.fake = FakeTwilio(faults=self.config.faults).start()
+        try:
+            return self._run()
+        finally:
+            for worker in self.workers:
+                if worker.alive():
+                    worker.kill()
+            self.fake.stop()
+
+    def _run(self) -> ChaosReport:
+        begin = time.monotonic()
+        for _ in range(self.config.workers):
+            self._spawn()
+        next_kill = None  # the first once the provider took a message
+        next_note = begin
+        while self._open() and time.monotonic() - begin < self.config.deadline:
+            if self.progress and time.monotonic() >= next_note:
+                next_note += 5
+                self._note(time.monotonic() - begin)
+            self._kill_in_window()
+            random_kills = self.kills - self.window_kills
+            if next_kill is None and self.fake.messages:
+                next_kill = time.monotonic() + self._kill_gap()
+            if next_kill and time.monotonic() >= next_kill and (
+                random_kills < self.config.kills
+            ):
+                self._replace(self.rng.choice(self.workers))
+                next_kill = time.monotonic() + self._kill_gap()
+            time.sleep(0.05)
+        seconds = time.monotonic() - begin
+        clean = self._stop_all()
+        return self._report(seconds, clean)
+
+    def _note(self, elapsed: float) -> None:
+        from care.models import Message
+
+        statuses = Counter(
+            Message.objects.filter(campaign__slug="chaos").values_list(
+                "status", flat=True
+            )
+        )
+        self.progress(
+            f"{elapsed:6.1f} s  kills {self.kills}  provider took "
+            f"{len(self.fake.messages)}  outbox {dict(sorted(statuses.items()))}"
+        )
+
+    def _kill_gap(self) -> float:
+        return self.config.kill_every * (0.5 + self.rng.random())
+
+    def _open(self) -> bool:
+        """Rows not final yet (unknown rows are still being reconciled)."""
+        from care.models import Message
+
+        return Message.objects.filter(
+            campaign__slug="chaos", status__in=(*UNSETTLED, "unknown")
+        ).exists()
+
+    def _stop_all(self) -> int:
+        for worker in self.workers:
+            worker.process.send_signal(signal.SIGTERM)
+        clean = 0
+        for worker in self.workers:
+            try:
+                clean += worker.process.wait(timeout=20) == 0
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        return clean
+
+    def _report(self, seconds: float, clean: int) -> ChaosReport:
+        from care.models import Message
+
+        rows = list(
+            Message.objects.filter(campaign__slug="chaos").values_list(
+                "pk", "customer__phone", "status", "reason", "provider_id"
+            )
+        )
+        taken = Counter(m["to"] for m in self.fake.messages.values())
+        to_of_sid = {sid: m["to"] for sid, m in self.fake.messages.items()}
+        statuses = Counter(status for _, _, status, _, _ in rows)
+        sent_like = ("sent", "delivered")
+        window = set(self.window_messages)
+
+        def count(test) -> int:
+            return sum(1 for row in rows if test(*row))
+
+        return ChaosReport(
+            messages=len(rows),
+            planned=self.config.messages,
+            seconds=seconds,
+            kills=self.kills,
+            window_kills=self.window_kills,
+            faults=dict(self.fake.fault_counts),
+            statuses=dict(statuses),
+            provider_messages=len(self.fake.messages),
+            duplicates=sum(1 for n in taken.values() if n > 1),
+            sent_not_taken=count(
+                lambda pk, to, status, reason, sid: status in sent_like
+                and to_of_sid.get(sid) != to
+            ),
+            unsettled=sum(statuses[s] for s in UNSETTLED),
+            unknown=statuses["unknown"],
+            unknown_taken=count(
+                lambda pk, to, status, reason, sid: status == "unknown" and taken[to]
+            ),
+            without_reason=count(
+                lambda pk, to, status, reason, sid: status
+                in ("failed", "skipped", "unknown")
+                and not reason
+            ),
+            unrecorded=count(
+                lambda pk, to, status, reason, sid: taken[to]
+                and status not in (*sent_like, "unknown")
+            ),
+            window_sent=count(
+                lambda pk, to, status, reason, sid: pk in window and status in sent_like
+            ),
+            window_total=len(window),
+            clean_exits=clean,
+            workers_stopped=len(self.workers),
+            provider_rate=self._provider_rate(0.95),
+            claims=sum(self._claims(worker) for worker in self.workers),
+        )
+
+    def _provider_rate(self, share: float) -> float:
+        """Messages the provider took per second, from the first until `share` of them."""
+        times = sorted(m["_created"] for m in self.fake.messages.values())
+        if len(times) < 2:
+            return 0.0
+        last = times[max(1, int(len(times) * share) - 1)]
+        seconds = (last - times[0]).total_seconds()
+        return (int(len(times) * share) - 1) / seconds if seconds else 0.0
+
+    @staticmethod
+    def _claims(worker: Worker) -> int:
+        for line in worker.out:
+            if match := re.match(r"claims: (\d+)", line):
+                return int(match.group(1))
+        return 0
