@@ -1,0 +1,92 @@
+"""Planning reports the rows it inserted, not those it submitted."""
+
+import re
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from care.models import Message
+from care.outbox.bulk import messages_insert
+from tests.factories import CustomerFactory, campaign_with_templates, consent
+
+PLANNED = re.compile(r": planned (\d+), skipped (\d+), already planned (\d+)")
+
+
+def run_triggers() -> tuple[int, int, int]:
+    out = StringIO()
+    call_command("run_triggers", stdout=out, verbosity=0)
+    planned, skipped, already = map(int, PLANNED.search(out.getvalue()).groups())
+    return planned, skipped, already
+
+
+def due_today(count: int) -> None:
+    today = timezone.localdate()
+    birthday = today.replace(year=1990)
+    for customer in CustomerFactory.create_batch(count, birthday=birthday):
+        consent(customer)
+
+
+@pytest.mark.django_db
+def test_a_second_run_reports_what_the_first_planned_as_already_planned():
+    campaign_with_templates(trigger="birthday")
+    due_today(3)
+    assert run_triggers() == (3, 0, 0)
+    assert run_triggers() == (0, 0, 3)
+
+
+@pytest.mark.django_db
+def test_rows_another_sweep_inserted_first_are_not_counted_as_inserted():
+    campaign = campaign_with_templates(trigger="birthday")
+    customers = CustomerFactory.create_batch(3)
+    now = timezone.now()
+    rows = [
+        {
+            "key": f"{campaign.pk}/birthday/customer:{c.pk}/2026/sms",
+            "occasion_key": f"{campaign.pk}/birthday/customer:{c.pk}/2026",
+            "customer_id": c.pk,
+            "channel": "sms",
+            "occasion": {},
+            "product_id": None,
+            "asset_id": None,
+            "ticket_id": None,
+            "status": "planned" if n else "skipped",
+            "reason": "" if n else "no_consent",
+            "send_after": now,
+            "expires_at": None,
+        }
+        for n, c in enumerate(customers)
+    ]
+    assert messages_insert(campaign, rows[:2], 100) == {"planned": 1, "skipped": 1}
+    assert messages_insert(campaign, rows, 100) == {"planned": 1}
+    assert Message.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_run_triggers_at_once_report_exactly_the_rows_that_exist(postgres_only):
+    campaign_with_templates(trigger="birthday")
+    due_today(3000)  # more than one planning chunk
+    reports, errors = [], []
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            start.wait()
+            reports.append(run_triggers())
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    planned = sum(report[0] + report[1] for report in reports)
+    assert planned == Message.objects.count() == 3000
+    assert all(sum(report) == 3000 for report in reports)
