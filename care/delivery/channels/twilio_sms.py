@@ -1,7 +1,8 @@
 """SMS through the official Twilio client (settings: docs/delivery.md).
 
 Error policy (why each class is handled as it is):
-- 429 / 20429: throttled; the outbox retries later with backoff and jitter.
+- 429 / 20429: throttled; this message is retried after Retry-After (at least a
+  jittered backoff); the others go on at the pace of the shared token bucket.
 - 4xx with a code (21211 invalid number, 21614 not a mobile, 21610 the
   recipient replied STOP...): permanent, with the code; dispatch fails the
   message and marks the contact (care.delivery.provider_errors).
