@@ -57,9 +57,8 @@ def one_run(config, *, database: str, redis_url: str):
 
     from tests.chaos import ChaosRun
 
-    db_url = fresh_database(database)
     connection.close()
-    connection.settings_dict["NAME"] = database
+    db_url = fresh_database(database)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -358,12 +358,15 @@ class _LoopState:
         )
 
 
-def _loop_step(loop: _LoopState, stop: threading.Event, batch_size: int):
+def _loop_step(
+    loop: _LoopState, stop: threading.Event, batch_size: int
+) -> DispatchResult:
     if time.monotonic() >= loop.next_resolve:
         loop.totals.merge(messages_resolve(now=timezone.now()))
         loop.next_resolve = time.monotonic() + settings.CARE_DISPATCH_RECONCILE_EVERY
         _warn_if_schedules_stalled()
-    done = dispatch_round(batch_size=batch_size, worker=loop.name, stop=stop)
+    worker = f"{loop.name}:{os.getpid()}"
+    done = dispatch_round(batch_size=batch_size, worker=worker, stop=stop)
     loop.totals.merge(done)
     loop.beat()
     return done

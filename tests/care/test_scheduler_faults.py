@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 from django_q.models import Schedule, Task
@@ -122,6 +123,18 @@ def test_two_clusters_ticking_at_once_plan_nothing_twice(postgres_only, cluster)
     assert sweeps_run() == 1
     assert Message.objects.count() == 300
     assert Message.objects.values("customer").distinct().count() == 300
+
+
+@pytest.mark.django_db
+def test_each_scheduled_task_records_its_last_run():
+    start = dt.datetime(2026, 11, 23, 2, 30, tzinfo=SHANGHAI)
+    with time_machine.travel(start, tick=False):
+        for entry in SCHEDULES:
+            import_string(entry["func"])(**entry.get("kwargs", {}))
+    beats = {beat.name: beat for beat in Heartbeat.objects.all()}
+    assert set(beats) == {entry["name"] for entry in SCHEDULES}
+    assert {beat.finished_at for beat in beats.values()} == {start}
+    assert "run" in beats["rfm-nightly"].summary
 
 
 # --- daylight saving time ------------------------------------------------------
