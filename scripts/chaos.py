@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""`make chaos`: the chaos test at scale, and the throughput of a rate-limited sender under 429s.
+"""`make chaos`: the chaos test at scale; a rate-limited sender's throughput under 429s.
 
     .venv/bin/python scripts/chaos.py                         # 20,000 messages, 24 kills
     .venv/bin/python scripts/chaos.py --messages 5000 --kills 8
@@ -97,11 +97,13 @@ def throughput(args, redis_url: str) -> bool:
         log(f"== {label}: {args.messages} messages at {args.rate}/s")
         report = one_run(config, database=args.database, redis_url=redis_url)
         rates[label] = report.provider_rate
-        print(f"{label}: {report.provider_rate:.1f} messages/s accepted until 95%; "
-              f"{report.sent} sent in {report.seconds:.1f} s; claims {report.claims} "
-              f"for {report.provider_messages} messages taken "
-              f"({sum(report.faults.values())} requests, faults {report.faults}); "
-              f"duplicates {report.duplicates}, lost {report.lost}")
+        print(
+            f"{label}: {report.provider_rate:.1f} messages/s accepted until 95%; "
+            f"{report.sent} sent in {report.seconds:.1f} s; claims {report.claims} "
+            f"for {report.provider_messages} messages taken "
+            f"({sum(report.faults.values())} requests, faults {report.faults}); "
+            f"duplicates {report.duplicates}, lost {report.lost}"
+        )
     ratio = rates["5% 429"] / rates["fault-free"]
     print(f"with 5% 429s: {ratio:.0%} of the fault-free rate (limit {args.rate}/s)")
     return ratio >= 0.8

@@ -44,7 +44,9 @@ class ChaosConfig:
     messages: int = 2000
     workers: int = 3
     kills: int = 6  # SIGKILLs at random moments
-    window_kills: int = 2  # SIGKILLs between the provider's acceptance and the outcome write
+    window_kills: int = (
+        2  # SIGKILLs between the provider's acceptance and the outcome write
+    )
     kill_every: float = 1.5  # seconds between random kills (jittered 50-150%)
     faults: Faults = field(
         default_factory=lambda: Faults(
@@ -230,26 +232,16 @@ class Worker:
         return self.process.poll() is None
 
 
-def plan_messages(count: int, now: dt.datetime) -> tuple[object, dict[str, int]]:
-    """A live service SMS campaign and `count` due messages; recipient -> message id."""
-    from care.models import Campaign, Message, MessageTemplate
-    from crm.models import Consent, Customer
+def plan_messages(count: int, now: dt.datetime) -> None:
+    """A live service SMS campaign ("chaos") and `count` due messages, one customer each."""
+    from benchmarks._fixtures import due_service_sms, service_sms_campaign
+    from crm.models import Customer
 
-    campaign = Campaign.objects.create(
-        name="chaos",
+    campaign = service_sms_campaign(
         slug="chaos",
         trigger="maintenance",
-        purpose="service",
-        channels=["sms"],
-        status="active",
+        body="{{ customer.name }}: your service is due.",
     )
-    for locale in ("zh-hans", "en"):
-        MessageTemplate.objects.create(
-            campaign=campaign,
-            channel="sms",
-            locale=locale,
-            body="{{ customer.name }}: your service is due.",
-        )
     customers = Customer.objects.bulk_create(
         [
             Customer(external_id=f"CH{i}", name=f"Chaos {i}", phone=f"+1555{i:07d}")
@@ -257,42 +249,7 @@ def plan_messages(count: int, now: dt.datetime) -> tuple[object, dict[str, int]]
         ],
         batch_size=5000,
     )
-    Consent.objects.bulk_create(
-        [
-            Consent(
-                customer=c,
-                channel="sms",
-                purpose="service",
-                granted=True,
-                source="chaos",
-                recorded_at=now - dt.timedelta(days=1),
-            )
-            for c in customers
-        ],
-        batch_size=5000,
-    )
-    Message.objects.bulk_create(
-        [
-            Message(
-                key=f"chaos/{c.pk}/sms",
-                occasion_key=f"chaos/{c.pk}",
-                campaign=campaign,
-                customer=c,
-                trigger="maintenance",
-                channel="sms",
-                purpose="service",
-                send_after=now,
-            )
-            for c in customers
-        ],
-        batch_size=5000,
-    )
-    ids = dict(
-        Message.objects.filter(campaign=campaign).values_list(
-            "customer__phone", "pk"
-        )
-    )
-    return campaign, ids
+    due_service_sms(campaign=campaign, customer_ids=[c.pk for c in customers], now=now)
 
 
 class ChaosRun:
@@ -363,7 +320,7 @@ class ChaosRun:
     def run(self) -> ChaosReport:
         from django.utils import timezone
 
-        _, self.recipients = plan_messages(self.config.messages, timezone.now())
+        plan_messages(self.config.messages, timezone.now())
         self.fake = FakeTwilio(faults=self.config.faults).start()
         try:
             return self._run()
@@ -387,8 +344,10 @@ class ChaosRun:
             random_kills = self.kills - self.window_kills
             if next_kill is None and self.fake.messages:
                 next_kill = time.monotonic() + self._kill_gap()
-            if next_kill and time.monotonic() >= next_kill and (
-                random_kills < self.config.kills
+            if (
+                next_kill
+                and time.monotonic() >= next_kill
+                and (random_kills < self.config.kills)
             ):
                 self._replace(self.rng.choice(self.workers))
                 next_kill = time.monotonic() + self._kill_gap()
@@ -460,8 +419,9 @@ class ChaosRun:
             provider_messages=len(self.fake.messages),
             duplicates=sum(1 for n in taken.values() if n > 1),
             sent_not_taken=count(
-                lambda pk, to, status, reason, sid: status in sent_like
-                and to_of_sid.get(sid) != to
+                lambda pk, to, status, reason, sid: (
+                    status in sent_like and to_of_sid.get(sid) != to
+                )
             ),
             unsettled=sum(statuses[s] for s in UNSETTLED),
             unknown=statuses["unknown"],
@@ -469,13 +429,14 @@ class ChaosRun:
                 lambda pk, to, status, reason, sid: status == "unknown" and taken[to]
             ),
             without_reason=count(
-                lambda pk, to, status, reason, sid: status
-                in ("failed", "skipped", "unknown")
-                and not reason
+                lambda pk, to, status, reason, sid: (
+                    status in ("failed", "skipped", "unknown") and not reason
+                )
             ),
             unrecorded=count(
-                lambda pk, to, status, reason, sid: taken[to]
-                and status not in (*sent_like, "unknown")
+                lambda pk, to, status, reason, sid: (
+                    taken[to] and status not in (*sent_like, "unknown")
+                )
             ),
             window_sent=count(
                 lambda pk, to, status, reason, sid: pk in window and status in sent_like

@@ -123,6 +123,7 @@ def _running(pid: int, family: dict[int, str]) -> bool:
     """The web server, the cluster (with its workers) and the dispatch loop are up."""
     family.update(descendants(pid))
     commands = " | ".join(family.values())
-    return all(
-        name in commands for name in ("runserver", "qcluster", "dispatch --loop")
-    ) and sum("qcluster" in cmd for cmd in family.values()) > 1
+    return (
+        all(name in commands for name in ("runserver", "qcluster", "dispatch --loop"))
+        and sum("qcluster" in cmd for cmd in family.values()) > 1
+    )

@@ -98,7 +98,7 @@ def _due_ids(due, limit: int, sms_limit: int | None) -> list[int]:
 def messages_claim(
     *, now: dt.datetime, limit: int, worker: str = "", sms_limit: int | None = None
 ) -> tuple[str, list[int]]:
-    """Flip up to `limit` due rows (at most `sms_limit` SMS) to sending; return token and ids."""
+    """Flip up to `limit` due rows (`sms_limit` SMS at most) to sending: token, ids."""
     token = f"{(worker or worker_name())[:80]}:{uuid.uuid4().hex[:8]}"
     due = (
         Message.objects.retryable()
@@ -126,7 +126,7 @@ def messages_claim(
 
 @dataclass
 class Batch:
-    """One claim's rows and what sending them needs; `stopping` is checked before each send."""
+    """One claim's rows and what sending them needs; `stopping()` before each send."""
 
     token: str
     now: dt.datetime
@@ -183,7 +183,9 @@ def batch_process(
             if batch.stopping():
                 _release(chunk, batch, result)
                 continue
-            ready = attempts_write(_prepare(chunk, batch, result), token, timezone.now())
+            ready = attempts_write(
+                _prepare(chunk, batch, result), token, timezone.now()
+            )
             for message in ready:
                 _send(message, batch, result)
             batch.recorder.flush()
@@ -193,7 +195,9 @@ def batch_process(
     return result
 
 
-def _prepare(chunk: list[Message], batch: Batch, result: DispatchResult) -> list[Message]:
+def _prepare(
+    chunk: list[Message], batch: Batch, result: DispatchResult
+) -> list[Message]:
     """Decide and render each message of the chunk; return those to send now."""
     ready = []
     for message in chunk:
@@ -232,7 +236,7 @@ _sends = itertools.count(1)
 
 
 def _pause_for_tests(message: Message) -> None:
-    """CARE_TEST_PAUSE_AFTER_SEND="N:S": after this process's Nth accepted send, pause S s.
+    """CARE_TEST_PAUSE_AFTER_SEND="N:S": after the Nth accepted send, pause S seconds.
 
     Test-only: it holds a worker in the window between the provider's
     acceptance and the outcome write, so that a test can kill it there.

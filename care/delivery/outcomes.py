@@ -1,4 +1,4 @@
-"""Prepare one claimed message, send it, and write down what happened (through the Recorder).
+"""Prepare one claimed message, send it, write down what happened (the Recorder).
 
 The channel raises a typed ChannelError; what it means is decided here, from
 its attributes, never from its text: ambiguous -> unknown (reconciled, never
@@ -43,7 +43,7 @@ def outcome_record(message: Message, recorder: Recorder, outcome: Outcome) -> No
 
 
 def message_prepare(message: Message, recorder: Recorder, cache: TemplateCache) -> bool:
-    """Render the message and name its recipient; False (skip recorded) when it cannot render.
+    """Render the message and name its recipient; False (skip recorded) if it cannot.
 
     The content and recipient set here are what `attempts_write` commits
     before the request leaves.
@@ -81,7 +81,7 @@ def message_release(message: Message, recorder: Recorder) -> None:
 
 
 def message_send(message: Message, recorder: Recorder) -> str:
-    """Send one prepared message (its attempt committed); record the outcome, return its status."""
+    """Send one prepared message (its attempt committed); record, return its status."""
     try:
         provider_id = get_backend(message.channel).send(message)
     except ChannelError as exc:

@@ -6,13 +6,11 @@ Task rows django-q2 keeps per schedule).
 """
 
 import datetime as dt
-import threading
 from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.brokers import get_broker
@@ -25,6 +23,7 @@ from care.schedules import schedules_install
 from config.schedules import SCHEDULES
 from crm.models import Customer
 from tests.factories import CustomerFactory, campaign_with_templates
+from tests.threads import in_threads
 
 NEW_YORK = ZoneInfo("America/New_York")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -102,24 +101,7 @@ def test_two_clusters_ticking_at_once_plan_nothing_twice(postgres_only, cluster)
     birthdays_in(7, 300)
     with time_machine.travel(timezone.now() - dt.timedelta(minutes=1)):
         schedules_install(sweep_only())
-    start = threading.Barrier(2)
-    errors = []
-
-    def tick() -> None:
-        try:
-            start.wait()
-            scheduler(get_broker())
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    in_threads(lambda: scheduler(get_broker()), 2)
     assert sweeps_run() == 1
     assert Message.objects.count() == 300
     assert Message.objects.values("customer").distinct().count() == 300

@@ -22,7 +22,9 @@ def chaos_database(transactional_db) -> str:
     if not os.environ.get("REDIS_URL"):
         missing.append("REDIS_URL=redis://127.0.0.1:6379/0")
     if missing:
-        pytest.skip("the chaos test needs PostgreSQL and Redis: set " + ", ".join(missing))
+        pytest.skip(
+            "the chaos test needs PostgreSQL and Redis: set " + ", ".join(missing)
+        )
     return database_url(connection.settings_dict)
 
 

@@ -32,7 +32,9 @@ def shared_database(transactional_db, settings) -> str:
     return database_url(connection.settings_dict)
 
 
-def start_worker(db_url: str, twilio_url: str, pause: str) -> tuple[Worker, queue.Queue]:
+def start_worker(
+    db_url: str, twilio_url: str, pause: str
+) -> tuple[Worker, queue.Queue]:
     """A dispatch loop that pauses (and says so on stderr) after an accepted send."""
     events: queue.Queue = queue.Queue()
     env = worker_env(

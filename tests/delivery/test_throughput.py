@@ -171,4 +171,3 @@ def test_the_redis_bucket_grants_no_token_twice(settings, morning, shared_redis)
     for thread in threads:
         thread.join()
     assert sum(granted) == 100
-

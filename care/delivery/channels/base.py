@@ -66,7 +66,7 @@ def address_of(message: "Message") -> str:
 
 
 def recipient_phone(message: "Message") -> str:
-    """The number the attempt names (else the customer's); a permanent error when none."""
+    """The number the attempt names (else the customer's); a permanent error if none."""
     phone = message.recipient or message.customer.phone
     if not phone:
         raise ChannelError("the customer has no phone number", permanent=True)

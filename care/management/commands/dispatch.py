@@ -33,7 +33,9 @@ class Command(BaseCommand):
             help="--loop: the heartbeat's name (default dispatch@<host>)",
         )
 
-    def handle(self, *args, batch_size, max_batches: int, loop: bool, name: str, **options):
+    def handle(
+        self, *args, batch_size, max_batches: int, loop: bool, name: str, **options
+    ):
         if (batch_size is not None and batch_size < 1) or max_batches < 0:
             raise CommandError(
                 "--batch-size must be at least 1 and --max-batches at least 0."
