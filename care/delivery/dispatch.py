@@ -304,8 +304,8 @@ def messages_dispatch(
     while (not max_batches or batches < max_batches) and time.monotonic() < deadline:
         done = dispatch_round(batch_size=batch_size, worker=worker)
         result.merge(done)
-        if not done.claimed:
-            break
+        if not done.claimed or done.counts.get(RELEASED):
+            break  # nothing due, or out of lease: the next run carries on
         batches += 1
     return result
 
@@ -330,7 +330,7 @@ def dispatch_loop(
             connection.close()
             stop.wait(settings.CARE_DISPATCH_POLL)
             continue
-        if not done.claimed:
+        if not done.claimed or done.counts.get(RELEASED):
             stop.wait(min(settings.CARE_DISPATCH_POLL, done.wait or float("inf")))
     loop.beat(force=True)
     return loop.totals

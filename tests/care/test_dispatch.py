@@ -1,4 +1,5 @@
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,8 +14,13 @@ from care.delivery.channels import (
     backend_path,
     sms,
 )
-from care.delivery.dispatch import messages_claim, messages_dispatch
-from care.models import Coupon, Message, MessageStatus, Reason
+from care.delivery.dispatch import (
+    RELEASED,
+    dispatch_loop,
+    messages_claim,
+    messages_dispatch,
+)
+from care.models import Coupon, Heartbeat, Message, MessageStatus, Reason
 from tests.factories import (
     MessageFactory,
     OfferFactory,
@@ -394,3 +400,62 @@ def test_every_old_sms_backend_path_resolves_to_a_backend_class(old):
     backend = import_string(backend_path(old))
     assert issubclass(backend, ChannelBackend)
     assert backend.__name__ == old.rsplit(".", 1)[1]
+
+
+stop_loop = threading.Event()
+
+
+class StoppingBackend(sms.LocmemBackend):
+    """Sends, then asks the dispatch loop to stop (as SIGTERM does)."""
+
+    def send(self, message):
+        provider_id = super().send(message)
+        stop_loop.set()
+        return provider_id
+
+
+@pytest.fixture
+def stopping(settings):
+    settings.SMS_BACKEND = "tests.care.test_dispatch.StoppingBackend"
+    stop_loop.clear()
+    yield stop_loop
+    stop_loop.clear()
+
+
+def test_the_loop_stopped_mid_batch_records_its_send_and_puts_back_the_rest(
+    stopping, sms_outbox
+):
+    first = planned(purpose="service")
+    others = [MessageFactory(campaign=first.campaign) for _ in range(2)]
+    for message in others:
+        consent(message.customer, "sms", "service")
+    result = dispatch_loop(stop=stopping, name="dispatch@test")
+    assert result.counts == {"sent": 1, RELEASED: 2}
+    assert len(sms_outbox) == 1
+    waiting = Message.objects.exclude(status="sent")
+    assert [(m.status, m.claimed_by, m.attempts) for m in waiting] == [
+        ("planned", "", 0)
+    ] * 2
+    beat = Heartbeat.objects.get(name="dispatch@test")
+    assert beat.summary["sent"] == 1 and beat.summary["claims"] == 1
+
+
+def test_the_loop_warns_when_the_scheduled_sweep_has_stalled(stopping, caplog):
+    planned(purpose="service")
+    Heartbeat.objects.create(
+        name="care-sweep",
+        started_at=MORNING - dt.timedelta(minutes=10),
+        finished_at=MORNING - dt.timedelta(minutes=10),
+    )
+    dispatch_loop(stop=stopping)
+    assert "is qcluster stalled?" in caplog.text
+
+
+def test_a_worker_past_half_its_lease_sends_nothing_more_and_puts_rows_back(
+    settings, sms_outbox
+):
+    settings.CARE_DISPATCH_LEASE_SECONDS = 0  # already past half of it
+    message = planned()
+    result = messages_dispatch()
+    assert result.counts == {RELEASED: 1} and sms_outbox == []
+    assert status_of(message) == ("planned", "")

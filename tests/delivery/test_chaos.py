@@ -30,7 +30,7 @@ def chaos_database(transactional_db) -> str:
 
 def test_it_sends_each_message_once_while_workers_are_killed(chaos_database):
     run = ChaosRun(
-        ChaosConfig(messages=2000, workers=3, kills=6, window_kills=2, kill_every=3),
+        ChaosConfig(messages=2000, workers=3, kills=6, window_kills=2),
         db_url=chaos_database,
         redis_url=os.environ["REDIS_URL"],
     )
