@@ -7,7 +7,7 @@ from django.db import connection
 
 
 def in_threads(target: Callable, count: int) -> list:
-    """Start `count` threads together (a barrier), return their results; re-raise nothing silently."""
+    """Start `count` threads together; return their results, or fail on any error."""
     results, errors = [], []
     start = threading.Barrier(count)
 

@@ -1,4 +1,4 @@
-"""Real dispatch processes, killed at random, against a faulty fake Twilio: nothing twice, nothing lost.
+"""Dispatch processes killed at random, a faulty fake Twilio: none twice, none lost.
 
 Needs PostgreSQL and Redis (the children share the test database and the
 Redis broker/bucket): DATABASE_URL=postgres://... and REDIS_URL=redis://...;
@@ -15,7 +15,7 @@ from tests.chaos import ChaosConfig, ChaosRun, database_url
 
 @pytest.fixture
 def chaos_database(transactional_db) -> str:
-    """The test database's URL, for the dispatch processes; PostgreSQL and Redis only."""
+    """The test database's URL for the dispatch processes; PostgreSQL and Redis only."""
     missing = []
     if connection.vendor != "postgresql":
         missing.append("DATABASE_URL=postgres://postgres@127.0.0.1:5432/test")

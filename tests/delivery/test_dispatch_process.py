@@ -1,5 +1,5 @@
-"""`manage.py dispatch --loop` as a real process: killed after the provider took a message,
-and stopped by SIGTERM or SIGINT.
+"""`manage.py dispatch --loop` as a real process: killed after the provider took a
+message, and stopped by SIGTERM or SIGINT.
 
 The processes share the test database, so these tests need PostgreSQL
 (DATABASE_URL=postgres://...); the Redis broker is used when REDIS_URL is set.

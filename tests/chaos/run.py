@@ -16,27 +16,21 @@ the outbox.
 """
 
 import datetime as dt
-import os
 import queue
 import random
 import re
 import signal
 import subprocess
-import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from tests.chaos.processes import Worker, worker_env
+from tests.chaos.report import ChaosReport
 from tests.fake_twilio import FakeTwilio, Faults
 
-ROOT = Path(__file__).resolve().parent.parent
-PAUSED = re.compile(r"care-test: paused after send of message (\d+)")
 UNSETTLED = ("planned", "deferred", "sending")
-FROM_NUMBER = "+15005550006"
-AUTH_TOKEN = "chaos-auth-token"
 
 
 @dataclass
@@ -44,9 +38,8 @@ class ChaosConfig:
     messages: int = 2000
     workers: int = 3
     kills: int = 6  # SIGKILLs at random moments
-    window_kills: int = (
-        2  # SIGKILLs between the provider's acceptance and the outcome write
-    )
+    # SIGKILLs between the provider's acceptance and the outcome write.
+    window_kills: int = 2
     faults: Faults = field(
         default_factory=lambda: Faults(
             throttle=0.05,
@@ -65,170 +58,6 @@ class ChaosConfig:
     rate: float = 0.0  # SMS_RATE_PER_SECOND (0: no limit)
     seed: int = 14
     deadline: float = 240.0  # seconds before the run gives up waiting
-
-
-@dataclass
-class ChaosReport:
-    messages: int  # rows in the outbox
-    planned: int  # rows the run planned
-    seconds: float
-    kills: int
-    window_kills: int
-    faults: dict[str, int]
-    statuses: dict[str, int]
-    provider_messages: int  # messages the fake Twilio took
-    duplicates: int  # recipients who received the message more than once
-    sent_not_taken: int  # rows recorded sent that the provider never took
-    unsettled: int  # rows still planned, deferred or sending at the end
-    unknown: int  # rows left for a person (allowed, with a reason)
-    unknown_taken: int  # ... of which the provider did take
-    without_reason: int  # failed/skipped/unknown rows with no reason
-    unrecorded: int  # taken by the provider, recorded as neither sent nor unknown
-    window_sent: int  # messages killed in the window that ended sent
-    window_total: int
-    clean_exits: int
-    workers_stopped: int
-    provider_rate: float  # messages taken per second until 95% were taken
-    claims: int  # claims reported by the workers that exited cleanly
-
-    @property
-    def sent(self) -> int:
-        return self.statuses.get("sent", 0) + self.statuses.get("delivered", 0)
-
-    @property
-    def lost(self) -> int:
-        """Neither taken by the provider nor ended with a reason: recorded sent but
-        never taken, or never settled."""
-        return self.sent_not_taken + self.unsettled
-
-    @property
-    def reconciles(self) -> bool:
-        """Every row planned is in the outbox, and every message the provider took
-        is recorded sent (or left unknown for a person)."""
-        return (
-            self.messages == self.planned
-            and self.provider_messages == self.sent + self.unknown_taken
-            and self.unrecorded == 0
-        )
-
-    @property
-    def ok(self) -> bool:
-        return (
-            self.duplicates == 0
-            and self.lost == 0
-            and self.without_reason == 0
-            and self.reconciles
-            and self.window_sent == self.window_total
-        )
-
-    def lines(self) -> list[str]:
-        faults = ", ".join(f"{k} {v}" for k, v in sorted(self.faults.items()))
-        return [
-            f"messages: {self.messages}",
-            f"kills: {self.kills} (of which {self.window_kills} between acceptance "
-            f"and the outcome write; {self.window_sent}/{self.window_total} of "
-            "those messages ended sent)",
-            f"faults by kind: {faults}",
-            f"outbox: {dict(sorted(self.statuses.items()))}",
-            f"provider took: {self.provider_messages}",
-            f"duplicates: {self.duplicates}",
-            f"lost: {self.lost} (recorded sent but never taken {self.sent_not_taken}, "
-            f"never settled {self.unsettled})",
-            f"unknown: {self.unknown} (taken by the provider: {self.unknown_taken})",
-            f"counts reconcile: {'yes' if self.reconciles else 'NO'}; rows without "
-            f"a reason: {self.without_reason}",
-            f"throughput: {self.sent / self.seconds:.1f} messages/s "
-            f"({self.sent} in {self.seconds:.1f} s, kills and recovery included)",
-            f"provider rate: {self.provider_rate:.1f} messages/s until 95% were taken",
-            f"workers stopped by SIGTERM at the end: {self.clean_exits}/"
-            f"{self.workers_stopped} exited 0",
-        ]
-
-
-def database_url(settings_dict: dict) -> str:
-    """The URL of a PostgreSQL database Django is connected to (for the children)."""
-    user = settings_dict.get("USER") or "postgres"
-    password = settings_dict.get("PASSWORD") or ""
-    auth = f"{user}:{password}" if password else user
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{auth}@{host}:{port}/{settings_dict['NAME']}"
-
-
-def worker_env(
-    *, db_url: str, redis_url: str, twilio_url: str, config: ChaosConfig, **extra
-) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "chaos-" + "x" * 60,
-        "SITE_URL": "https://care.example.com",
-        "SMS_BACKEND": "care.delivery.channels.twilio_sms.TwilioBackend",
-        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
-        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_FROM_NUMBER": FROM_NUMBER,
-        "TWILIO_API_BASE_URL": twilio_url,
-        "TWILIO_TIMEOUT": str(config.client_timeout),
-        "TWILIO_RECONCILE_AFTER": str(config.reconcile_after),
-        "CARE_DISPATCH_LEASE_SECONDS": str(config.lease_seconds),
-        "CARE_DISPATCH_RECONCILE_EVERY": "1",
-        "CARE_DISPATCH_POLL": "0.2",
-        "CARE_QUIET_HOURS": "",
-        "SMS_RATE_PER_SECOND": str(config.rate),
-        "SMS_RATE_WINDOW_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-class Worker:
-    """One `manage.py dispatch --loop` process, its stderr read by a thread."""
-
-    def __init__(
-        self, env: dict[str, str], *, name: str, batch_size: int, events: queue.Queue
-    ) -> None:
-        self.name = name
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", "dispatch", "--loop", "--name", name]
-            + ["--batch-size", str(batch_size)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.log: list[str] = []
-        self.out: list[str] = []
-        self.events = events
-        threading.Thread(target=self._read_err, daemon=True).start()
-        threading.Thread(target=self._read_out, daemon=True).start()
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def _read_err(self) -> None:
-        for line in self.process.stderr:
-            self.log.append(line.rstrip())
-            if os.environ.get("CHAOS_ECHO"):
-                sys.stderr.write(f"[{self.name} {time.monotonic():.1f}] {line}")
-            if match := PAUSED.search(line):
-                self.events.put((self, int(match.group(1))))
-
-    def _read_out(self) -> None:
-        for line in self.process.stdout:
-            self.out.append(line.rstrip())
-
-    def kill(self) -> None:
-        os.kill(self.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
 
 
 def plan_messages(count: int, now: dt.datetime) -> None:
