@@ -19,4 +19,9 @@ def database_config(url: str, conn_max_age: int = 0) -> dict[str, Any]:
             "timeout": 20,
             "init_command": SQLITE_INIT,
         }
+        # The test database is a file beside the real one, not pytest-django's
+        # in-memory default: a django-q2 cluster started by a test (another
+        # process) must open the same database.
+        name = Path(config["NAME"])
+        config["TEST"] = {"NAME": str(name.with_name(f"test-{name.name}"))}
     return config

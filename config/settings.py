@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.database import database_config
 from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CARE_VAR_DIR", str(BASE_DIR / "var")))
@@ -126,6 +127,8 @@ LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [
     BASE_DIR / "locale",
     BASE_DIR / "care" / "service" / "surveys" / "locale",
+    # care/operations/locale: the operations pages, alerts and their emails.
+    BASE_DIR / "care" / "operations" / "locale",
 ]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
@@ -175,6 +178,32 @@ CARE_LOW_SCORE_DAYS = env_int("CARE_LOW_SCORE_DAYS", 14)
 # Escalated cases move to this queue (a user's queues are their group names).
 CARE_RECOVERY_ESCALATION_QUEUE = env_str("CARE_RECOVERY_ESCALATION_QUEUE", "managers")
 
+# --- Operations: heartbeats, alerts, /healthz, /metrics (docs/operations.md) ---------
+# A job is late when not seen this many seconds past its interval (a minute for
+# sweep, dispatch and reaper), stopped past the second figure.
+CARE_HEARTBEAT_LATE_SECONDS = env_int("CARE_HEARTBEAT_LATE_SECONDS", 240)
+CARE_HEARTBEAT_STOPPED_SECONDS = env_int("CARE_HEARTBEAT_STOPPED_SECONDS", 840)
+# Heartbeats of dispatch processes not seen for this many days are forgotten.
+CARE_HEARTBEAT_KEEP_DAYS = env_int("CARE_HEARTBEAT_KEEP_DAYS", 7)
+# /healthz fails when the oldest due message has waited longer than this.
+CARE_HEALTH_DUE_AGE_SECONDS = env_int("CARE_HEALTH_DUE_AGE_SECONDS", 3600)
+# Alerts: a survey this many minutes past its ticket's resolution and not sent
+# (quiet hours aside), watched for this many minutes after the resolution.
+CARE_ALERT_SURVEY_LATE_MINUTES = env_int("CARE_ALERT_SURVEY_LATE_MINUTES", 45)
+CARE_ALERT_SURVEY_WATCH_MINUTES = env_int("CARE_ALERT_SURVEY_WATCH_MINUTES", 180)
+# A channel failing more than this share of its tries in the last hour, once
+# it made at least CARE_ALERT_FAILURE_MIN_ATTEMPTS.
+CARE_ALERT_FAILURE_RATE = env_float("CARE_ALERT_FAILURE_RATE", 0.2)
+CARE_ALERT_FAILURE_MIN_ATTEMPTS = env_int("CARE_ALERT_FAILURE_MIN_ATTEMPTS", 20)
+# Who is mailed: the active members of this group with an email, and these addresses.
+CARE_ALERT_GROUP = env_str("CARE_ALERT_GROUP", "managers")
+CARE_ALERT_EMAILS = env_list("CARE_ALERT_EMAILS", [])
+# Alerts are evaluated at most this often across all processes.
+CARE_ALERTS_EVERY_SECONDS = env_int("CARE_ALERTS_EVERY_SECONDS", 60)
+# /metrics: a bearer token, or client addresses/networks allowed without one.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+
 # --- Channels -------------------------------------------------------------------
 TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
 TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
@@ -223,11 +252,6 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # The twilio client logs every request's headers at INFO.
-    "loggers": {"twilio.http_client": {"level": "WARNING"}},
-}
+# One line per record; JSON with LOG_FORMAT=json (config/logging.py, docs/operations.md).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+LOGGING = logging_config(LOG_FORMAT, env_str("LOG_LEVEL", "INFO"))

@@ -4,13 +4,26 @@ from django.urls import path
 from api.api import api
 from care.delivery.unsubscribe import unsubscribe
 from care.delivery.webhooks import twilio_inbound, twilio_status
+from care.operations.health import healthz
+from care.operations.metrics import metrics
+from care.operations.tallies import webhook_counted
 from care.service.surveys.views import survey_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("s/<str:token>", survey_page, name="survey"),
-    path("webhooks/twilio/status", twilio_status, name="twilio-status"),
-    path("webhooks/twilio/inbound", twilio_inbound, name="twilio-inbound"),
+    path(
+        "webhooks/twilio/status",
+        webhook_counted("twilio_status")(twilio_status),
+        name="twilio-status",
+    ),
+    path(
+        "webhooks/twilio/inbound",
+        webhook_counted("twilio_inbound")(twilio_inbound),
+        name="twilio-inbound",
+    ),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
+    path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
 ]

@@ -10,6 +10,7 @@ from care.admin import (  # noqa: F401  (each registers itself on import)
     cases,  # the "my cases" page
     delivery,  # SMS replies and delivery events
     messages,  # the message log, coupons, the customer's messages
+    operations,  # the operations status page, heartbeats, incidents
     privacy,  # erasure records, the customer's export / erase links
     reports,  # the care reports page
     story,  # the customer page's survey and recovery sections

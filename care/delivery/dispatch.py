@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -47,16 +48,11 @@ from care.delivery.reconcile import messages_reap, messages_reconcile
 from care.delivery.recorder import RECORD_EVERY, Recorder, attempts_write
 from care.delivery.throughput import sms_bucket
 from care.models import CampaignStatus, Message, MessageStatus
-from care.operations.heartbeat import heartbeat_age, heartbeat_beat
 
 log = logging.getLogger(__name__)
 
 # Counted in DispatchResult for claimed rows put back unsent (dispatch stopping).
 RELEASED = "released"
-# The loop writes its heartbeat at most this often (seconds).
-HEARTBEAT_EVERY = 10.0
-# The sweep's heartbeat older than this means the django-q2 cluster is not running it.
-SCHEDULE_STALE = dt.timedelta(minutes=5)
 
 
 @dataclass
@@ -311,20 +307,32 @@ def messages_dispatch(
 
 
 def dispatch_loop(
-    *, stop: threading.Event, batch_size: int = 50, name: str = ""
+    *,
+    stop: threading.Event,
+    batch_size: int = 50,
+    name: str = "",
+    on_cycle: Callable[[DispatchResult], None] | None = None,
 ) -> DispatchResult:
     """Dispatch until `stop` is set: the body of `manage.py dispatch --loop`.
 
     Safe to kill at any moment (the reaper resolves what it held); on `stop`
     it finishes the request in flight, records it and puts the rest of its
     claim back. Sleeps only when nothing could be claimed: CARE_DISPATCH_POLL
-    seconds, or less when the SMS bucket refills sooner.
+    seconds, or less when the SMS bucket refills sooner. Runs the reaper and
+    the reconciliation every CARE_DISPATCH_RECONCILE_EVERY seconds.
+    `on_cycle(totals)` is called after each round (the command's heartbeat).
     """
-    name = name or f"dispatch@{socket.gethostname()}"
-    loop = _LoopState(name=name, started=timezone.now())
+    worker = f"{name or worker_name()}:{os.getpid()}"[:80]
+    totals, next_resolve = DispatchResult(), 0.0
     while not stop.is_set():
         try:
-            done = _loop_step(loop, stop, batch_size)
+            if time.monotonic() >= next_resolve:
+                totals.merge(messages_resolve(now=timezone.now()))
+                next_resolve = time.monotonic() + settings.CARE_DISPATCH_RECONCILE_EVERY
+            done = dispatch_round(batch_size=batch_size, worker=worker, stop=stop)
+            totals.merge(done)
+            if on_cycle is not None:
+                on_cycle(totals)
         except Exception:  # the database or Redis went away: try again shortly
             log.exception("dispatch loop: round failed")
             connection.close()
@@ -332,56 +340,4 @@ def dispatch_loop(
             continue
         if not done.claimed or done.counts.get(RELEASED):
             stop.wait(min(settings.CARE_DISPATCH_POLL, done.wait or float("inf")))
-    loop.beat(force=True)
-    return loop.totals
-
-
-@dataclass
-class _LoopState:
-    name: str
-    started: dt.datetime
-    totals: DispatchResult = field(default_factory=DispatchResult)
-    next_resolve: float = 0.0
-    last_beat: float = 0.0
-
-    def beat(self, *, force: bool = False) -> None:
-        if not force and time.monotonic() - self.last_beat < HEARTBEAT_EVERY:
-            return
-        self.last_beat = time.monotonic()
-        summary = {
-            **self.totals.counts,
-            "claims": self.totals.claims,
-            "claimed": self.totals.claimed,
-            "pid": os.getpid(),
-        }
-        heartbeat_beat(
-            name=self.name,
-            started_at=self.started,
-            finished_at=timezone.now(),
-            summary=summary,
-        )
-
-
-def _loop_step(
-    loop: _LoopState, stop: threading.Event, batch_size: int
-) -> DispatchResult:
-    if time.monotonic() >= loop.next_resolve:
-        loop.totals.merge(messages_resolve(now=timezone.now()))
-        loop.next_resolve = time.monotonic() + settings.CARE_DISPATCH_RECONCILE_EVERY
-        _warn_if_schedules_stalled()
-    worker = f"{loop.name}:{os.getpid()}"
-    done = dispatch_round(batch_size=batch_size, worker=worker, stop=stop)
-    loop.totals.merge(done)
-    loop.beat()
-    return done
-
-
-def _warn_if_schedules_stalled() -> None:
-    # Dispatch no longer runs inside django-q2, so it can see the cluster
-    # stall (django-q2 #23, #339): the sweep's heartbeat stops moving.
-    age = heartbeat_age("care-sweep", timezone.now())
-    if age is not None and age > SCHEDULE_STALE:
-        log.warning(
-            "the scheduled sweep last finished %d s ago: is qcluster stalled?",
-            age.total_seconds(),
-        )
+    return totals

@@ -138,6 +138,9 @@ def _refused(message: Message, recorder: Recorder, exc: ChannelError) -> str:
         status=MessageStatus.FAILED,
         reason=Reason.PERMANENT_ERROR,
         **_not_sent(exc, message.attempts + 1),
+        # The provider's code, for the operations page (failed by code). No
+        # callback can race it: a refused message has no provider id.
+        error_code=str(exc.code)[:10],
     )
     return MessageStatus.FAILED
 

@@ -23,6 +23,7 @@ from care.models import (
     MessageStatus,
     Reason,
 )
+from care.outbox.log import message_event_log
 
 # Twilio's message statuses, in the order they can happen.
 RANK = {
@@ -100,9 +101,11 @@ def _apply(message: Message, sid: str, status: str, code: str) -> None:
     fields = _status_fields(status, code, now)
     # A message in doubt that Twilio reports: it went, with what follows a send.
     found = settled.filter(status=MessageStatus.UNKNOWN).update(**fields)
-    settled.update(**fields)
+    moved = found + settled.update(**fields)
     if found and fields["status"] != MessageStatus.FAILED:
         sent_effects([message])
+    if moved and status in (*DELIVERED, *UNDELIVERED):
+        message_event_log(message, fields["status"], fields["reason"], error_code=code)
     if status in UNDELIVERED and code:
         contact_error_effects(
             customer=message.customer, channel=message.channel, code=code

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from care.models import Coupon, Message, MessageStatus
+from care.outbox.log import outcomes_log
 from care.outreach.triggers import send_hooks
 
 RECORD_EVERY = 50
@@ -159,6 +160,7 @@ class Recorder:
                 # In the same transaction as the outcome.
                 if sent:
                     sent_effects(sent)
+            outcomes_log(self.pending)  # one line per outcome (issue 13)
             self.pending = []
 
 

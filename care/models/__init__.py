@@ -10,6 +10,7 @@ from care.models.choices import (
     SENT_LIKE,
     SETTLEABLE,
     TICKET_DONE,
+    TROUBLE,
     AnswerVia,
     CampaignStatus,
     CaseStatus,
@@ -23,7 +24,14 @@ from care.models.choices import (
 )
 from care.models.delivery import DeliveryEvent, InboundMessage
 from care.models.messages import Coupon, Message
-from care.models.operations import Heartbeat
+from care.models.operations import (
+    DURATION_BUCKETS,
+    Heartbeat,
+    Incident,
+    IncidentKind,
+    Job,
+    WebhookTally,
+)
 from care.models.privacy import ErasureRecord
 from care.models.recovery import Goodwill, RecoveryCase, RecoveryPolicy
 from care.models.surveys import Survey
@@ -31,12 +39,14 @@ from care.models.tickets import Ticket
 
 __all__ = [
     "AWAITING_RECEIPT",
+    "DURATION_BUCKETS",
     "MAYBE_SENT",
     "ON_ITS_WAY",
     "RETRYABLE",
     "SENT_LIKE",
     "SETTLEABLE",
     "TICKET_DONE",
+    "TROUBLE",
     "AnswerVia",
     "Campaign",
     "CampaignStatus",
@@ -45,8 +55,11 @@ __all__ = [
     "CouponStatus",
     "DeliveryEvent",
     "ErasureRecord",
-    "Goodwill",
     "Heartbeat",
+    "Incident",
+    "IncidentKind",
+    "Job",
+    "Goodwill",
     "InboundKind",
     "InboundMessage",
     "Message",
@@ -61,4 +74,5 @@ __all__ = [
     "Ticket",
     "TicketStatus",
     "TriggerKind",
+    "WebhookTally",
 ]

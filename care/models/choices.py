@@ -123,5 +123,8 @@ MAYBE_SENT = (*ON_ITS_WAY, MessageStatus.UNKNOWN)
 SETTLEABLE = (*SENT_LIKE, MessageStatus.UNKNOWN)
 # Rows still waiting for a receipt to say how they ended.
 AWAITING_RECEIPT = (MessageStatus.SENT, MessageStatus.UNKNOWN)
+# Rows the operations status page watches by when they last changed: failed,
+# waiting after a refusal or for quiet hours, or in doubt.
+TROUBLE = (MessageStatus.FAILED, MessageStatus.DEFERRED, MessageStatus.UNKNOWN)
 # A ticket the helpdesk has finished with.
 TICKET_DONE = (TicketStatus.RESOLVED, TicketStatus.CLOSED)

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care.models.campaigns import Campaign, Offer
-from care.models.choices import CouponStatus, MessageStatus, Reason
+from care.models.choices import TROUBLE, CouponStatus, MessageStatus, Reason
 from care.models.querysets import MessageQuerySet
 from care.models.tickets import Ticket
 from crm.models import Asset, Channel, Customer, Order, Product, Purpose
@@ -138,6 +138,16 @@ class Message(models.Model):
             _set_index(["product", "customer"], models.Q(product__isnull=False)),
             _set_index(["asset"], models.Q(asset__isnull=False)),
             _set_index(["ticket"], models.Q(ticket__isnull=False)),
+            # The operations status page and alerts (care/operations/status.py):
+            # sends of the last hour per channel, and the rows in trouble
+            # (failed, deferred, in doubt) by when they last changed. Partial,
+            # so planning a row costs neither index anything.
+            _set_index(["sent_at", "channel"], models.Q(sent_at__isnull=False)),
+            models.Index(
+                fields=["status", "updated_at"],
+                condition=models.Q(status__in=TROUBLE),
+                name="care_msg_trouble_idx",
+            ),
         ]
 
     def __str__(self) -> str:

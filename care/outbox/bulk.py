@@ -13,7 +13,6 @@ a chunk's tens of thousands of values into the SQL text in Python.
 """
 
 import json
-from collections import Counter
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -104,30 +103,30 @@ def as_messages(campaign: Campaign, rows: list[dict]) -> list[Message]:
 
 def messages_insert(
     campaign: Campaign, rows: list[dict], batch_size: int
-) -> Counter[str]:
+) -> list[dict]:
     """Insert planned rows (dicts of the VARYING fields) of one campaign, ignoring conflicts.
 
-    Returns the statuses of the rows this call inserted, not of those it
-    submitted: a row another sweep inserted first is not counted, so two
-    sweeps at once together report exactly the rows that exist.
+    Returns the rows this call inserted, not those it submitted: a row
+    another sweep inserted first is left out, so two sweeps at once together
+    report exactly the rows that exist.
     """
     if not rows:
-        return Counter()
+        return []
     if connection.vendor != "postgresql":
         return _insert_elsewhere(campaign, rows, batch_size)
     # Two sweeps inserting the same keys in different orders could deadlock on
     # the unique indexes; one order for everybody rules that out.
     rows = sorted(rows, key=lambda row: row["key"])
     constants = _constants(campaign)
-    inserted: Counter[str] = Counter()
+    keys: set[str] = set()
     for start in range(0, len(rows), batch_size):
-        inserted += _insert_chunk(rows[start : start + batch_size], constants)
-    return inserted
+        keys |= _insert_chunk(rows[start : start + batch_size], constants)
+    return [row for row in rows if row["key"] in keys]
 
 
 def _insert_elsewhere(
     campaign: Campaign, rows: list[dict], batch_size: int
-) -> Counter[str]:
+) -> list[dict]:
     # bulk_create(ignore_conflicts=True) does not say which rows it inserted.
     # On SQLite the transaction takes the write lock when it begins
     # (IMMEDIATE), so the keys present before the insert are exactly those
@@ -142,7 +141,7 @@ def _insert_elsewhere(
         Message.objects.bulk_create(
             as_messages(campaign, rows), ignore_conflicts=True, batch_size=batch_size
         )
-    return Counter(row["status"] for row in rows if row["occasion_key"] not in before)
+    return [row for row in rows if row["occasion_key"] not in before]
 
 
 def _constants(campaign: Campaign) -> dict:
@@ -163,7 +162,8 @@ def _constants(campaign: Campaign) -> dict:
     return values
 
 
-def _insert_chunk(rows: list[dict], constants: dict) -> Counter[str]:
+def _insert_chunk(rows: list[dict], constants: dict) -> set[str]:
+    """Insert one chunk; the keys of the rows it inserted."""
     quote = connection.ops.quote_name
     columns, selected, scalars, unnest, arrays = [], [], [], [], []
     for field in Message._meta.concrete_fields:
@@ -187,11 +187,11 @@ def _insert_chunk(rows: list[dict], constants: dict) -> Counter[str]:
     sql = (
         f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(columns)}) "
         f"SELECT {', '.join(selected)} FROM unnest({', '.join(unnest)}) AS u({names}) "
-        f"ON CONFLICT DO NOTHING RETURNING {quote('status')}"
+        f"ON CONFLICT DO NOTHING RETURNING {quote('key')}"
     )
     with bound_cursor() as cursor:
         cursor.execute(sql, scalars + arrays)
-        return Counter(status for (status,) in cursor.fetchall())
+        return {key for (key,) in cursor.fetchall()}
 
 
 def statistics_refresh(written: int) -> None:

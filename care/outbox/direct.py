@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from care.models import Campaign, Message, MessageStatus
 from care.outbox.contacts import choose_channel, contacts_fetch
+from care.outbox.log import message_event_log
 from care.outbox.plan import Due, occasion_key
 
 
@@ -44,6 +45,7 @@ def message_plan_direct(
             row.save()
     except IntegrityError:  # planned meanwhile by a second click or worker
         return Message.objects.get(occasion_key=row.occasion_key)
+    message_event_log(row, row.status, row.reason)
     return row
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from care.models import Campaign, Message, MessageStatus
 from care.outbox.bulk import among, as_messages, messages_insert, rows_fetch
 from care.outbox.contacts import choose_channel, contacts_fetch
+from care.outbox.log import plan_log
 
 # Due rows handled per round of queries (lookup, contacts, insert).
 CHUNK = 5000
@@ -103,11 +104,15 @@ def dues_plan(
     ]
     result.due += len(chunk)
     if dry_run:
-        inserted = Counter(row["status"] for row in rows)
+        inserted = rows
         result.rows.extend(as_messages(campaign, rows))
     else:
         # What this call inserted: a row another sweep wrote first is "already".
         inserted = messages_insert(campaign, rows, CHUNK)
-    result.skipped += inserted[MessageStatus.SKIPPED]
-    result.planned += inserted[MessageStatus.PLANNED]
-    result.already += len(existing) + len(rows) - inserted.total()
+    already = len(existing) + len(rows) - len(inserted)
+    statuses = Counter(row["status"] for row in inserted)
+    result.skipped += statuses[MessageStatus.SKIPPED]
+    result.planned += statuses[MessageStatus.PLANNED]
+    result.already += already
+    if inserted and not dry_run:
+        plan_log(campaign.pk, campaign.trigger, inserted, already)

@@ -103,6 +103,7 @@ def test_setup_schedules_is_idempotent_and_removes_stale_entries_of_ours():
     assert names == {
         "care-sweep",
         "care-reconcile",
+        "care-alerts",
         "rfm-nightly",
         "someone else",
     }

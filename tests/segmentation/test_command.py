@@ -40,9 +40,9 @@ def test_the_nightly_schedule_is_declared():
     from config.schedules import SCHEDULES
 
     entry = next(e for e in SCHEDULES if e["name"] == "rfm-nightly")
-    # care's wrapper records the run's heartbeat around segmentation's task.
-    assert entry["func"] == "care.tasks.rfm_score_task"
     assert entry["schedule_type"] == "C" and entry["cron"]
+    # care's wrapper (with a heartbeat) runs segmentation's scoring.
+    assert entry["func"] == "care.tasks.rfm_score_task"
 
 
 def test_the_task_runs_a_scoring(shop, frozen):
