@@ -21,6 +21,8 @@ from api.schemas import (
     TicketIn,
     TicketOut,
 )
+from audit.models import Action
+from audit.services import audit_customer
 from care.outreach.offers import order_received
 from care.service.tickets import ticket_upsert
 from crm.models import Customer
@@ -64,6 +66,7 @@ def get_customer(request: HttpRequest, external_id: str):
     )
     if customer is None:
         raise Http404(_("Unknown customer %(id)r.") % {"id": external_id[:64]})
+    audit_customer(action=Action.CUSTOMER_VIEW, external_id=customer.external_id)
     return Status(200, present.customer_out(customer))
 
 

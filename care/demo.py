@@ -20,6 +20,7 @@ from care.service.recovery import (
     recovery_case_resolve,
     recovery_case_respond,
 )
+from care.service.staff import staff_add
 from care.service.surveys.scores import is_low
 
 PREFIX = "DEMO-"
@@ -159,4 +160,31 @@ def care_demo_staff(user) -> None:
         Group.objects.get_or_create(name=name)[0].user_set.add(user)
 
 
-__all__ = ["CaseStatus", "DemoResult", "care_demo_seed", "care_demo_staff"]
+# One login per role for the local demo: username, password, role.
+DEMO_LOGINS = (
+    ("care", "care", "care"),
+    ("senior", "senior", "senior"),
+    ("marketer", "marketer", "marketer"),
+    ("manager", "manager", "manager"),
+)
+
+
+def care_demo_logins() -> list[tuple[str, str, str]]:
+    """Create the demo's role logins once (a password someone changed is kept)."""
+    for username, password, role in DEMO_LOGINS:
+        result = staff_add(username=username, role=role, email=f"{username}@localhost")
+        if result.created:
+            # Known on purpose, and too weak for add_staff: the demo is local.
+            result.user.set_password(password)
+            result.user.save(update_fields=["password"])
+    return list(DEMO_LOGINS)
+
+
+__all__ = [
+    "DEMO_LOGINS",
+    "CaseStatus",
+    "DemoResult",
+    "care_demo_logins",
+    "care_demo_seed",
+    "care_demo_staff",
+]

@@ -52,3 +52,17 @@ def env_float(name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
+def env_pair(name: str) -> tuple[str, str] | None:
+    """ "HEADER,value" -> ("HEADER", "value"); unset or empty -> None."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    parts = [part.strip() for part in raw.split(",")]
+    if len(parts) != 2 or not all(parts):
+        raise ImproperlyConfigured(
+            f"{name} must be two comma-separated values such as "
+            f"HTTP_X_FORWARDED_PROTO,https, got {raw!r}"
+        )
+    return parts[0], parts[1]

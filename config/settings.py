@@ -10,7 +10,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_config
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_pair, env_str
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -32,7 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "ninja",  # serves the API docs page's assets locally
-    # Dependencies point one way: api -> care -> segmentation -> crm.
+    # Dependencies point one way: api -> care -> segmentation -> crm -> audit.
+    "audit",
     "crm",
     "segmentation",
     "care",
@@ -48,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.AuditActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -246,11 +248,28 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proactive Care <care@localhost>")
 
-# --- Security when not debugging ----------------------------------------------------
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    X_FRAME_OPTIONS = "DENY"
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# --- Security ------------------------------------------------------------------
+# With DEBUG off, a missing or development SECRET_KEY stops the web server
+# (config/wsgi.py, config/security.py). Behind an HTTPS SITE_URL the flags
+# below default to the safe side; each can be set from the environment
+# (docs/operations.md lists a set that passes `manage.py check --deploy`).
+HTTPS = SITE_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS and not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+# Both reach beyond this site (every subdomain; the browsers' preload list):
+# opt in explicitly.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# "HTTP_X_FORWARDED_PROTO,https" behind a proxy that terminates TLS and sets it.
+SECURE_PROXY_SSL_HEADER = env_pair("SECURE_PROXY_SSL_HEADER")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# The audit trail's "from where": REMOTE_ADDR, or behind a proxy the header it
+# sets, as a META key (e.g. HTTP_X_FORWARDED_FOR; its last address is used).
+AUDIT_IP_HEADER = env_str("AUDIT_IP_HEADER", "")
 
 # One line per record; JSON with LOG_FORMAT=json (config/logging.py, docs/operations.md).
 LOG_FORMAT = env_str("LOG_FORMAT", "text")

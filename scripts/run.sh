@@ -20,6 +20,8 @@ export EMAIL_FILE_PATH=${EMAIL_FILE_PATH:-var/sent-mail}
 set -m
 pids=()
 stop() {
+    # Ctrl-C or SIGTERM: a clean stop (0); a failed step or child: its status.
+    local status=${1:-$?}
     trap - INT TERM EXIT
     for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
     # django-q2's cluster can hang on SIGTERM (django-q2 #346): wait a little,
@@ -32,9 +34,10 @@ stop() {
     done
     for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    exit 0
+    exit "$status"
 }
-trap stop INT TERM EXIT
+trap 'stop 0' INT TERM
+trap stop EXIT
 
 # In the background and waited for, so that a signal stops them at once too.
 $PY manage.py migrate --noinput &
@@ -54,7 +57,8 @@ pids+=($!)
 cat <<MSG
 
   Proactive Care is running.
-    Admin:    http://$HOST:$PORT/admin/   (login: admin / admin — local demo only)
+    Admin:    http://$HOST:$PORT/admin/   (local demo only: admin / admin, and one login per role,
+              care / care, senior / senior, marketer / marketer, manager / manager; docs/demo.md)
     API docs: http://$HOST:$PORT/api/v1/docs
     Emails:   written to $EMAIL_FILE_PATH, SMS to this terminal; every message is in the admin's message log.
   Press Ctrl-C to stop the web server, the scheduler and the sender.

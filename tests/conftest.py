@@ -1,6 +1,9 @@
+import importlib
 import os
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from care.delivery.channels import sms
@@ -44,3 +47,17 @@ def sms_outbox(settings):
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()
+
+
+@pytest.fixture
+def roles(db, settings):
+    """The role groups as migration care 0010 leaves them.
+
+    Synced again because a transactional test elsewhere empties the tables.
+    A fast password hasher: the login is real, its cost is not the point.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    migration = importlib.import_module("care.migrations.0010_roles")
+    granted = Group.objects.filter(name__in=migration.ROLES, permissions__isnull=False)
+    if granted.distinct().count() < len(migration.ROLES):
+        migration.roles_sync(apps)

@@ -185,3 +185,13 @@ def consent(customer, channel: str = "sms", purpose: str = "marketing", granted:
             at: dt.datetime | None = None) -> Consent:
     return ConsentFactory(customer=customer, channel=channel, purpose=purpose,
                           granted=granted, recorded_at=at or timezone.now())
+
+
+def approved(campaign: Campaign) -> Campaign:
+    """Record the campaign's current content as approved (as campaign_approve does)."""
+    from care.outreach.approval import campaign_content_hash
+
+    campaign.approved_hash = campaign_content_hash(campaign)
+    campaign.approved_at = campaign.approved_at or timezone.now()
+    campaign.save(update_fields=["approved_hash", "approved_at"])
+    return campaign

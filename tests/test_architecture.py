@@ -201,8 +201,12 @@ def test_it_names_only_units_that_exist():
     assert sorted(u for u in named if u not in units) == []
 
 
-def test_it_keeps_crm_and_segmentation_below_care():
-    upper = {"crm": {"care", "segmentation", "api"}, "segmentation": {"care", "api"}}
+def test_it_keeps_crm_and_segmentation_below_care_and_audit_at_the_bottom():
+    upper = {
+        "audit": {"crm", "segmentation", "care", "api", "config"},
+        "crm": {"care", "segmentation", "api"},
+        "segmentation": {"care", "api"},
+    }
     for package, forbidden in upper.items():
         found = {
             module: names & forbidden
@@ -211,6 +215,12 @@ def test_it_keeps_crm_and_segmentation_below_care():
         }
         assert found == {}, f"{package} imports an upper app"
     assert {m: i for m, i in external_imports("care").items() if "api" in i} == {}
+    migrations = {
+        module: names & {"care", "crm", "segmentation", "audit", "api"}
+        for module, names in external_imports("care").items()
+        if module.startswith("care.migrations")
+    }
+    assert {m: names for m, names in migrations.items() if names} == {}
 
 
 def _graph_of(sources: dict[str, str]) -> dict[str, set[str]]:

@@ -1,7 +1,12 @@
 """Admin for campaigns and offers.
 
 Interfaces only: the form validates through care.outreach.validation, and
-actions call one service each and report with message_user.
+actions call one service each and report with message_user. Every action
+names the permission it needs: submitting needs care.change_campaign,
+approving care.approve_campaign (and not being the last editor), pausing,
+resuming, archiving and test sends either of them. A save records the editor
+and sends an approved campaign whose content changed back for approval
+(care.outreach.approval).
 """
 
 import copy
@@ -18,12 +23,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from care.models import Campaign, MessageTemplate, Offer
+from care.outreach.approval import (
+    campaign_content_approved,
+    campaign_edited,
+    offer_edited,
+)
 from care.outreach.campaigns import (
+    APPROVE_PERMISSION,
     audience_customers,
     campaign_activate,
     campaign_approve,
     campaign_archive,
-    campaign_needs_new_approval,
     campaign_pause,
     campaign_submit,
 )
@@ -73,6 +83,21 @@ class OfferAdmin(admin.ModelAdmin):
     list_display = ["name", "description", "code_prefix", "valid_days"]
     search_fields = ["name"]
 
+    def save_model(self, request, obj: Offer, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and form.has_changed():
+            held = offer_edited(offer=obj, editor=request.user)
+            if held:
+                self.message_user(
+                    request,
+                    _(
+                        "%(n)d approved campaign(s) use this offer: they wait for a "
+                        "new approval."
+                    )
+                    % {"n": held},
+                    messages.WARNING,
+                )
+
 
 def _trigger_help(campaign: Campaign | None) -> str:
     if campaign is None or campaign.trigger not in TRIGGERS:
@@ -119,14 +144,16 @@ class CampaignAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "trigger", "purpose"]
     search_fields = ["name", "slug"]
-    list_select_related = ["approved_by"]
+    list_select_related = ["approved_by", "edited_by"]
     autocomplete_fields = ["offer"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = [
         "status",
         "created_by",
+        "edited_by",
         "approved_by",
         "approved_at",
+        "approval_state",
         "audience_size",
         "preview",
         "results",
@@ -165,7 +192,18 @@ class CampaignAdmin(admin.ModelAdmin):
                 {"fields": ["params"], "description": _trigger_help(obj)},
             ),
             (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
-            (_("Approval"), {"fields": ["created_by", "approved_by", "approved_at"]}),
+            (
+                _("Approval"),
+                {
+                    "fields": [
+                        "created_by",
+                        "edited_by",
+                        "approved_by",
+                        "approved_at",
+                        "approval_state",
+                    ]
+                },
+            ),
             (
                 _("Preview"),
                 {
@@ -175,6 +213,23 @@ class CampaignAdmin(admin.ModelAdmin):
             ),
             (_("Results"), {"fields": ["results"]}),
         ]
+
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm(APPROVE_PERMISSION)
+
+    def has_operate_permission(self, request) -> bool:
+        """Pause, resume, archive, test send: the campaign's marketers and approvers."""
+        return self.has_change_permission(request) or self.has_approve_permission(
+            request
+        )
+
+    @admin.display(description=_("approved content"))
+    def approval_state(self, obj: Campaign) -> str:
+        if obj.pk is None or not obj.approved_hash:
+            return str(_("not approved"))
+        if campaign_content_approved(obj):
+            return str(_("unchanged since approval"))
+        return str(_("changed since approval: needs a new approval"))
 
     @admin.display(description=_("channels"))
     def channel_order(self, obj: Campaign) -> str:
@@ -226,15 +281,15 @@ class CampaignAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         edited = form.has_changed() or any(f.has_changed() for f in formsets)
-        campaign = form.instance
-        if (
-            change
-            and edited
-            and campaign_needs_new_approval(campaign=campaign, editor=request.user)
-        ):
+        if change and not edited:
+            return
+        if campaign_edited(campaign=form.instance, editor=request.user):
             self.message_user(
                 request,
-                _("The campaign changed while active: it waits for a new approval."),
+                _(
+                    "The content changed after its approval: it waits for a new "
+                    "approval before it sends again."
+                ),
                 messages.WARNING,
             )
 
@@ -258,13 +313,16 @@ class CampaignAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.action(description=_("Submit for approval"))
+    @admin.action(description=_("Submit for approval"), permissions=["change"])
     def submit_for_approval(self, request, queryset) -> None:
         self._apply(
             request, queryset, lambda c: campaign_submit(campaign=c), _("submitted")
         )
 
-    @admin.action(description=_("Approve and activate (not your own)"))
+    @admin.action(
+        description=_("Approve and activate (not your own edit)"),
+        permissions=["approve"],
+    )
     def approve(self, request, queryset) -> None:
         self._apply(
             request,
@@ -273,25 +331,27 @@ class CampaignAdmin(admin.ModelAdmin):
             _("approved"),
         )
 
-    @admin.action(description=_("Resume (paused campaigns)"))
+    @admin.action(description=_("Resume (paused campaigns)"), permissions=["operate"])
     def activate(self, request, queryset) -> None:
         self._apply(
             request, queryset, lambda c: campaign_activate(campaign=c), _("resumed")
         )
 
-    @admin.action(description=_("Pause"))
+    @admin.action(description=_("Pause"), permissions=["operate"])
     def pause(self, request, queryset) -> None:
         self._apply(
             request, queryset, lambda c: campaign_pause(campaign=c), _("paused")
         )
 
-    @admin.action(description=_("Archive (skips waiting messages)"))
+    @admin.action(
+        description=_("Archive (skips waiting messages)"), permissions=["operate"]
+    )
     def archive(self, request, queryset) -> None:
         self._apply(
             request, queryset, lambda c: campaign_archive(campaign=c), _("archived")
         )
 
-    @admin.action(description=_("Send a test to my email"))
+    @admin.action(description=_("Send a test to my email"), permissions=["operate"])
     def test_send(self, request, queryset) -> None:
         if not request.user.email:
             self.message_user(

@@ -16,6 +16,7 @@ from care.service.recovery import (
     recovery_case_respond,
     recovery_case_take,
     recovery_cases_mine,
+    recovery_cases_visible,
     user_queues,
 )
 
@@ -31,7 +32,7 @@ def _act(request: HttpRequest) -> None:
     action = request.POST.get("action", "")
     raw_id = request.POST.get("case", "")
     case = (
-        RecoveryCase.objects.filter(pk=int(raw_id)).first()
+        recovery_cases_visible(request.user).filter(pk=int(raw_id)).first()
         if raw_id.isdigit()
         else None
     )

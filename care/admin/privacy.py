@@ -18,6 +18,7 @@ from crm.admin import CustomerAdmin, ReadOnlyAdmin, StorySection
 from crm.models import Customer
 
 ERASE_PERMISSION = "care.erase_customer"
+EXPORT_PERMISSION = "care.export_customer"
 
 
 @admin.register(ErasureRecord)
@@ -45,7 +46,7 @@ class ErasureRecordAdmin(ReadOnlyAdmin):
         ]
 
     def export_view(self, request: HttpRequest, customer_id: int) -> HttpResponse:
-        if not request.user.has_perm("crm.view_customer"):
+        if not request.user.has_perm(EXPORT_PERMISSION):
             raise PermissionDenied
         customer = get_object_or_404(Customer, pk=customer_id)
         body = json.dumps(
@@ -94,6 +95,7 @@ def privacy_context(customer: Customer, request: HttpRequest) -> dict[str, Any]:
     return {
         "export_url": reverse("admin:care_customer_export", args=[customer.pk]),
         "erase_url": reverse("admin:care_customer_erase", args=[customer.pk]),
+        "can_export": request.user.has_perm(EXPORT_PERMISSION),
         "can_erase": request.user.has_perm(ERASE_PERMISSION),
     }
 

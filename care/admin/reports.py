@@ -83,7 +83,7 @@ def _charts(report) -> dict:
 
 
 def reports_view(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("care.view_survey"):
+    if not request.user.has_perm("care.view_reports"):
         return HttpResponse(_("You may not see the care reports."), status=403)
     form = ReportForm(request.GET or None)
     chosen = report_filter(form)

@@ -19,6 +19,7 @@ from care.admin.cases import my_cases_view
 from care.admin.reports import reports_view
 from care.admin.story import register_story_sections
 from care.models import Goodwill, RecoveryCase, RecoveryPolicy, Survey
+from care.service.goodwill import PERMISSION as GOODWILL_PERMISSION
 from care.service.goodwill import goodwill_approve, goodwill_propose
 from care.service.recovery import (
     RecoveryError,
@@ -26,6 +27,7 @@ from care.service.recovery import (
     recovery_case_resolve,
     recovery_case_respond,
     recovery_case_take,
+    recovery_cases_visible,
 )
 
 
@@ -155,6 +157,10 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # cases open from low survey answers
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # A queue's cases are for its members (the senior queue for senior care).
+        return recovery_cases_visible(request.user, super().get_queryset(request))
+
     @admin.display(description=_("next deadline"), ordering="resolution_due")
     def deadline(self, case: RecoveryCase) -> str:
         if case.is_overdue(timezone.now()):
@@ -202,7 +208,8 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
         )(self, request, queryset)
 
     @admin.action(
-        description=_("Propose a goodwill coupon (needs a manager's approval)")
+        description=_("Propose a goodwill coupon (needs a manager's approval)"),
+        permissions=["change"],
     )
     def propose_goodwill(self, request: HttpRequest, queryset: QuerySet) -> None:
         def service(*, case, user, now):
@@ -239,11 +246,17 @@ class GoodwillAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(GOODWILL_PERMISSION)
+
     @admin.display(description=_("message status"))
     def sent(self, goodwill: Goodwill) -> str:
         return goodwill.message.get_status_display() if goodwill.message else "—"
 
-    @admin.action(description=_("Approve and send the selected goodwill coupons"))
+    @admin.action(
+        description=_("Approve and send the selected goodwill coupons"),
+        permissions=["approve"],
+    )
     def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = 0
         for goodwill in queryset:

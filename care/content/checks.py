@@ -2,7 +2,7 @@
 
 Each template is rendered for a sample customer exactly as dispatch renders
 it (opt-out line appended, look-alike characters replaced), with the sample
-context of the campaign's trigger kind given by the caller
+values of the campaign's trigger kind given by the caller
 (care.outreach.validation). SMS: the encoding
 and segment count are reported; too many segments, or a marketing text
 without the opt-out line, is refused. A template that does not render is
@@ -16,19 +16,10 @@ from django.utils.translation import gettext as _
 
 from care.content.engine import TemplateCache, message_render
 from care.content.sms import SmsInfo, needless_ucs2, sms_info
-from care.models import Campaign, Message, MessageTemplate, Ticket
+from care.content.variables import KindContext
+from care.models import Campaign, Message, MessageTemplate
 from care.rules import OPT_OUT_TEXT
-from crm.models import Asset, Customer, Product, Purpose
-
-SAMPLE_OCCASION = {
-    "birthday": "2027-02-06",
-    "due_on": "2026-12-01",
-    "days_ahead": 3,
-    "days_viewed": 3,
-    "from_segment": "loyal",
-    "to_segment": "at_risk",
-    "reopened_count": 0,
-}
+from crm.models import Customer, Purpose
 
 
 @dataclass
@@ -47,7 +38,10 @@ class TemplateCheck:
 def sample_message(
     campaign: Campaign, template: MessageTemplate, *, name: str = ""
 ) -> Message:
-    """An unsaved message of the campaign for a made-up customer, to render a template."""
+    """An unsaved message of the campaign for a made-up customer, to render a template.
+
+    The occasion, product, asset and ticket are the kind's sample values.
+    """
     customer = Customer(
         name=name or ("王芳" if template.locale == "zh-hans" else "Alex Chen"),
         locale=template.locale,
@@ -60,22 +54,19 @@ def sample_message(
         channel=template.channel,
         purpose=campaign.purpose,
         trigger=campaign.trigger,
-        occasion=SAMPLE_OCCASION,
-        product=Product.objects.first(),
-        asset=Asset.objects.first(),
-        ticket=Ticket.objects.first(),
+        occasion={},
     )
 
 
 def template_check(
-    template: MessageTemplate, cache: TemplateCache, sample_context: dict
+    template: MessageTemplate, cache: TemplateCache, sample: KindContext
 ) -> TemplateCheck:
     """Render the template for a sample customer; note its SMS size, list what blocks it."""
     campaign = template.campaign
     check = TemplateCheck(template)
     message = sample_message(campaign, template)
     try:
-        rendered = message_render(message, cache, lambda _message: sample_context)
+        rendered = message_render(message, cache, sample)
     except Exception as exc:  # RenderError or any other failure: refused, never a 500
         check.errors.append(_("does not render: %(error)s") % {"error": exc})
         return check
@@ -106,18 +97,18 @@ def _sms_checks(
         check.errors.append(_("marketing SMS without the opt-out text"))
 
 
-def campaign_checks(campaign: Campaign, sample_context: dict) -> list[TemplateCheck]:
+def campaign_checks(campaign: Campaign, sample: KindContext) -> list[TemplateCheck]:
     cache = TemplateCache({campaign.pk})
     templates = campaign.templates.select_related("campaign").order_by(
         "channel", "locale"
     )
-    return [template_check(t, cache, sample_context) for t in templates]
+    return [template_check(t, cache, sample) for t in templates]
 
 
-def campaign_content_errors(campaign: Campaign, sample_context: dict) -> list[str]:
+def campaign_content_errors(campaign: Campaign, sample: KindContext) -> list[str]:
     """One line per problem, naming the template; empty when all is well."""
     return [
         f"{check.template.channel}/{check.template.locale}: {error}"
-        for check in campaign_checks(campaign, sample_context)
+        for check in campaign_checks(campaign, sample)
         for error in check.errors
     ]

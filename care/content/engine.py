@@ -5,28 +5,36 @@ fallbacks), the three parts rendered in the template's language, then the
 channel's finish (opt-out line and GSM-7 normalising for SMS, the HTML part
 and unsubscribe link for email). What goes into the context beyond the
 message's own rows is the caller's: a trigger kind's variables come in
-through `extra_context` (care.outreach.triggers' hooks).
+through a `KindContext` (care.outreach.triggers' registry and hooks).
+
+Templates are untrusted text: they are compiled by a sandboxed engine
+(care.content.sandbox) and see only plain values (care.content.variables).
 """
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
 
 from care.content.email import email_finish
 from care.content.links import unsubscribe_url
+from care.content.sandbox import sandbox_engine
 from care.content.sms import sms_normalize
+from care.content.variables import (
+    COMMON_ONLY,
+    KindContext,
+    NotPlain,
+    context_build,
+    message_values,
+)
 from care.models import Message, MessageTemplate
 from care.rules import with_opt_out
 from crm.models import Purpose
 
-# A private engine: no loaders (templates come from campaign strings), i18n tags built in.
-ENGINE = Engine(builtins=["django.templatetags.i18n"])
+# Templates come from campaign strings: no loaders, a sandboxed tag set.
+ENGINE = sandbox_engine()
 FALLBACK_LOCALES = ("en", "zh-hans")
-ExtraContext = Callable[[Message], dict]
 
 
 class RenderError(Exception):
@@ -76,39 +84,25 @@ def new_coupon_code(prefix: str) -> str:
     return prefix + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
-def base_context(message: Message, coupon_code: str) -> dict:
-    """The variables every message offers its template."""
-    return {
-        "customer": message.customer,
-        "occasion": message.occasion,
-        "product": message.product,
-        "asset": message.asset,
-        "ticket": message.ticket,
-        "offer": message.campaign.offer,
-        "coupon_code": coupon_code,
-        "site_url": settings.SITE_URL,
-        "message": message,
-    }
-
-
-def _no_extra(message: Message) -> dict:
-    return {}
-
-
 def message_render(
-    message: Message, cache: TemplateCache, extra_context: ExtraContext = _no_extra
+    message: Message, cache: TemplateCache, kind: KindContext = COMMON_ONLY
 ) -> Rendered:
     """Render the message for its customer; raise RenderError (MissingTemplate) if it cannot be.
 
-    `extra_context(message)` is asked only once a template was found.
+    The kind's values are asked for only once a template was found.
     """
     template = cache.pick(message.campaign_id, message.channel, message.customer.locale)
     if template is None:
         raise MissingTemplate(f"no {message.channel} template")
     offer = message.campaign.offer
     code = new_coupon_code(offer.code_prefix) if offer else ""
-    context = base_context(message, code) | extra_context(message)
-    subject, body, html = _parts(template, cache, context)
+    with translation.override(template.locale):
+        try:
+            values = message_values(message, code) | dict(kind.values(message))
+            context = context_build(values, kind.allowed)
+        except NotPlain as exc:
+            raise RenderError(str(exc)) from exc
+        subject, body, html = _parts(template, cache, context)
     body, html = _finish(message, template.locale, body, html)
     return Rendered(" ".join(subject.split()), body.strip(), html.strip(), code)
 
@@ -117,13 +111,12 @@ def _parts(
     template: MessageTemplate, cache: TemplateCache, context: dict
 ) -> tuple[str, str, str]:
     try:
-        with translation.override(template.locale):
-            plain = Context(context, autoescape=False)
-            body = cache.compiled(template, "body").render(plain)
-            subject = cache.compiled(template, "subject").render(
-                Context(context, autoescape=False)
-            )
-            html = cache.compiled(template, "html_body").render(Context(context))
+        plain = Context(context, autoescape=False)
+        body = cache.compiled(template, "body").render(plain)
+        subject = cache.compiled(template, "subject").render(
+            Context(context, autoescape=False)
+        )
+        html = cache.compiled(template, "html_body").render(Context(context))
     except (TemplateSyntaxError, AttributeError, TypeError, ValueError) as exc:
         raise RenderError(str(exc)) from exc
     return subject, body, html

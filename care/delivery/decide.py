@@ -1,8 +1,9 @@
 """The send-time decision for one claimed message: go, wait, or skip (and why).
 
-Order: campaign still running, the trigger kind's own last check (a survey
-whose ticket reopened, say), not expired, address, consent, care before
-marketing, frequency cap, quiet hours (defer), holdout. Everything the rules
+Order: campaign content still the approved one (else wait), campaign still
+running, the trigger kind's own last check (a survey whose ticket reopened,
+say), not expired, address, consent, care before marketing, frequency cap,
+quiet hours (defer), holdout. Everything the rules
 need for a batch is loaded in a handful of queries up front, so the cost per
 message stays flat.
 """
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.db.models import Count, Q
 
 from care.models import MAYBE_SENT, Message, MessageStatus, Reason
+from care.outreach.approval import campaigns_hold_unapproved, campaigns_unapproved
 from care.outreach.campaigns import campaign_is_live
 from care.outreach.triggers import KindBatch, send_hooks
 from care.rules import (
@@ -51,9 +53,15 @@ class BatchContext:
     cap_limit: int
     # Trigger kind -> its own last check for this batch (care.outreach.triggers).
     kinds: dict[str, KindBatch] = field(default_factory=dict)
+    # Campaigns whose content changed since approval: their rows wait.
+    held: set[int] = field(default_factory=set)
 
     @classmethod
-    def load(cls, messages: list[Message], now: dt.datetime) -> "BatchContext":
+    def load(
+        cls, messages: list[Message], now: dt.datetime, *, hold: bool = True
+    ) -> "BatchContext":
+        """With `hold` off (a dry run) nothing is written: changed campaigns are
+        only reported, not sent back for approval."""
         if not messages:
             return cls({}, {}, Counter(), None, 0)
         marketing = {m.customer_id for m in messages if m.purpose == Purpose.MARKETING}
@@ -66,6 +74,9 @@ class BatchContext:
             quiet=parse_quiet_hours(settings.CARE_QUIET_HOURS),
             cap_limit=settings.CARE_FREQUENCY_CAP,
             kinds=_kinds(messages, now),
+            held=(campaigns_hold_unapproved if hold else campaigns_unapproved)(
+                {m.campaign for m in messages}
+            ),
         )
 
     def kind(self, message: Message) -> KindBatch:
@@ -125,6 +136,8 @@ def _recent_marketing(
 def _before_rules(
     message: Message, context: BatchContext, now: dt.datetime
 ) -> Outcome | None:
+    if message.campaign_id in context.held:
+        return Outcome(MessageStatus.DEFERRED, Reason.AWAITING_APPROVAL, "", now)
     if not campaign_is_live(message.campaign, now):
         return _skip(Reason.CAMPAIGN_ENDED)
     reason = context.kind(message).check(message)

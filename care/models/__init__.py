@@ -34,6 +34,7 @@ from care.models.operations import (
 )
 from care.models.privacy import ErasureRecord
 from care.models.recovery import Goodwill, RecoveryCase, RecoveryPolicy
+from care.models.staff import StaffProfile
 from care.models.surveys import Survey
 from care.models.tickets import Ticket
 
@@ -69,6 +70,7 @@ __all__ = [
     "Reason",
     "RecoveryCase",
     "RecoveryPolicy",
+    "StaffProfile",
     "Survey",
     "SurveyKind",
     "Ticket",

@@ -96,6 +96,20 @@ class Campaign(models.Model):
         verbose_name=_("approved by"),
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # What was approved: the hash of the content (care.outreach.approval). A
+    # campaign whose content no longer hashes to it does not send.
+    approved_hash = models.CharField(
+        _("approved content"), max_length=64, blank=True, editable=False
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("last edited by"),
+        help_text=_("may not approve the campaign"),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -103,6 +117,7 @@ class Campaign(models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["name"]
+        permissions = [("approve_campaign", _("Can approve campaigns"))]
 
     def __str__(self) -> str:
         return self.name

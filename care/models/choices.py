@@ -55,6 +55,10 @@ class Reason(models.TextChoices):
     )
     EXPIRED = "expired", _("Too late to be useful")
     CAMPAIGN_ENDED = "campaign_ended", _("Campaign archived or past its end")
+    AWAITING_APPROVAL = (
+        "awaiting_approval",
+        _("Campaign changed after its approval: waits for a new one"),
+    )
     NO_TEMPLATE = "no_template", _("No template for the channel")
     RENDER_ERROR = "render_error", _("Template could not be rendered")
     TRANSIENT_ERROR = "transient_error", _("Temporary channel error: retrying")

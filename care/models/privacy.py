@@ -22,7 +22,10 @@ class ErasureRecord(models.Model):
         verbose_name = _("erasure record")
         verbose_name_plural = _("erasure records")
         ordering = ["-erased_at", "-id"]
-        permissions = [("erase_customer", _("Can erase a customer's personal data"))]
+        permissions = [
+            ("erase_customer", _("Can erase a customer's personal data")),
+            ("export_customer", _("Can export a customer's personal data")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject_hash[:12]}… {self.erased_at:%Y-%m-%d %H:%M}"

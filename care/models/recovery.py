@@ -99,7 +99,10 @@ class RecoveryCase(models.Model):
         verbose_name = _("recovery case")
         verbose_name_plural = _("recovery cases")
         ordering = ["resolution_due", "id"]
-        permissions = [("approve_goodwill", _("Can approve goodwill coupons"))]
+        permissions = [
+            ("approve_goodwill", _("Can approve goodwill coupons")),
+            ("work_all_queues", _("Can see and work the cases of every queue")),
+        ]
         indexes = [
             models.Index(fields=["customer", "status"], name="care_case_customer_idx"),
         ]

@@ -67,6 +67,7 @@ class Survey(models.Model):
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
         ordering = ["-sent_at", "-id"]
+        permissions = [("view_reports", _("Can see the care reports"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["ticket"],

@@ -1,7 +1,8 @@
-"""Campaign services: lifecycle (submit, approve, pause, archive) and audience.
+"""Campaign services: lifecycle (submit, approve, pause, resume, archive) and audience.
 
 Every move re-validates the campaign (care.outreach.validation); moving into
-approval or activity also checks its templates' content.
+approval or activity also checks its templates' content. Approval is bound to
+the content (care.outreach.approval); every move is written to the audit trail.
 """
 
 import datetime as dt
@@ -12,7 +13,13 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
+from care.outreach.approval import (
+    campaign_audit,
+    campaign_content_approved,
+    campaign_content_hash,
+)
 from care.outreach.triggers import audience_q
 from care.outreach.validation import campaign_content_errors, campaign_validate
 from crm.models import Customer
@@ -28,6 +35,9 @@ def campaign_is_live(campaign: Campaign, now: dt.datetime) -> bool:
 
 def audience_customers(campaign: Campaign) -> QuerySet[Customer]:
     return Customer.objects.filter(audience_q(campaign.audience or {}))
+
+
+APPROVE_PERMISSION = "care.approve_campaign"
 
 
 def _move(campaign: Campaign, allowed: set[str], target: str) -> None:
@@ -61,27 +71,66 @@ def campaign_submit(*, campaign: Campaign) -> None:
         {CampaignStatus.DRAFT, CampaignStatus.PAUSED},
         CampaignStatus.AWAITING_APPROVAL,
     )
+    campaign_audit(campaign, Action.CAMPAIGN_SUBMIT)
 
 
-def campaign_approve(*, campaign: Campaign, user) -> None:
-    """Approve and activate; the approver must not be the creator."""
-    if campaign.created_by_id is not None and campaign.created_by_id == user.pk:
+def last_editor_id(campaign: Campaign) -> int | None:
+    return campaign.edited_by_id or campaign.created_by_id
+
+
+def _check_approver(campaign: Campaign, user) -> None:
+    if not user.has_perm(APPROVE_PERMISSION):
+        raise ValidationError(_("You do not have the permission to approve campaigns."))
+    if last_editor_id(campaign) == user.pk:
         raise ValidationError(
-            _("A campaign must be approved by someone other than its creator.")
+            _(
+                "You edited this campaign last: someone other than its last editor "
+                "must approve it."
+            )
         )
+
+
+@transaction.atomic
+def campaign_approve(*, campaign: Campaign, user) -> None:
+    """Approve the content as it is now, and activate.
+
+    The approver needs care.approve_campaign and must not be the last editor.
+    """
+    _check_approver(campaign, user)
     campaign.approved_by = user
     campaign.approved_at = timezone.now()
+    campaign.approved_hash = campaign_content_hash(campaign)
     _move(campaign, {CampaignStatus.AWAITING_APPROVAL}, CampaignStatus.ACTIVE)
+    campaign_audit(campaign, Action.CAMPAIGN_APPROVE, content=campaign.approved_hash)
 
 
 def campaign_activate(*, campaign: Campaign) -> None:
-    """Resume a paused campaign that was approved before (the playbooks install active)."""
+    """Resume a paused campaign, only with the content that was approved."""
+    if campaign.status == CampaignStatus.PAUSED and not campaign_content_approved(
+        campaign
+    ):
+        raise ValidationError(
+            _(
+                "It changed after it was approved (%(when)s by %(who)s): "
+                "submit it for approval before it can send again."
+            )
+            % {
+                "when": (
+                    timezone.localtime(campaign.approved_at).strftime("%Y-%m-%d %H:%M")
+                    if campaign.approved_at
+                    else "-"
+                ),
+                "who": campaign.approved_by or "-",
+            }
+        )
     _move(campaign, {CampaignStatus.PAUSED}, CampaignStatus.ACTIVE)
+    campaign_audit(campaign, Action.CAMPAIGN_RESUME)
 
 
 def campaign_pause(*, campaign: Campaign) -> None:
     """Stop sending; planned messages wait until the campaign is active again."""
     _move(campaign, {CampaignStatus.ACTIVE}, CampaignStatus.PAUSED)
+    campaign_audit(campaign, Action.CAMPAIGN_PAUSE)
 
 
 @transaction.atomic
@@ -92,7 +141,7 @@ def campaign_archive(*, campaign: Campaign) -> int:
         set(CampaignStatus.values) - {CampaignStatus.ARCHIVED},
         CampaignStatus.ARCHIVED,
     )
-    return (
+    skipped = (
         Message.objects.filter(campaign=campaign)
         .retryable()
         .update(
@@ -101,22 +150,5 @@ def campaign_archive(*, campaign: Campaign) -> int:
             updated_at=timezone.now(),
         )
     )
-
-
-def campaign_needs_new_approval(*, campaign: Campaign, editor) -> bool:
-    """An approved campaign edited while running goes back to a second person.
-
-    Returns whether it did. The editor becomes the creator of the new version,
-    so they cannot approve their own change.
-    """
-    if campaign.status != CampaignStatus.ACTIVE:
-        return False
-    Campaign.objects.filter(pk=campaign.pk).update(
-        status=CampaignStatus.AWAITING_APPROVAL,
-        created_by=editor,
-        approved_by=None,
-        approved_at=None,
-        updated_at=timezone.now(),
-    )
-    campaign.refresh_from_db()
-    return True
+    campaign_audit(campaign, Action.CAMPAIGN_ARCHIVE, skipped=skipped)
+    return skipped

@@ -7,8 +7,11 @@ Installing creates what is missing and never overwrites a marketer's edits.
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
+from audit.models import Action
 from care.models import Campaign, CampaignStatus, MessageTemplate, Offer
+from care.outreach.approval import campaign_audit, campaign_content_hash
 from care.outreach.validation import campaign_validate
 
 SMS, EMAIL = "sms", "email"
@@ -348,7 +351,21 @@ def playbooks_install(*, activate: bool = False) -> PlaybookResult:
             CampaignStatus.DRAFT,
             CampaignStatus.AWAITING_APPROVAL,
         ):
-            campaign.status = CampaignStatus.ACTIVE
-            campaign.save(update_fields=["status", "updated_at"])
+            _activate(campaign)
             result.activated.append(campaign.slug)
     return result
+
+
+def _activate(campaign: Campaign) -> None:
+    """The operator who runs `install_playbooks --activate` approves the shipped copy.
+
+    The approval is bound to the content like any other: an edit later needs
+    a manager's approval.
+    """
+    campaign.status = CampaignStatus.ACTIVE
+    campaign.approved_by, campaign.approved_at = None, timezone.now()
+    campaign.approved_hash = campaign_content_hash(campaign)
+    campaign.save(
+        update_fields=["status", "approved_by", "approved_at", "approved_hash", "updated_at"]
+    )
+    campaign_audit(campaign, Action.CAMPAIGN_APPROVE, content=campaign.approved_hash)

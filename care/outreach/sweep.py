@@ -12,6 +12,7 @@ from collections.abc import Callable
 from care.models import Campaign, CampaignStatus
 from care.outbox.bulk import statistics_refresh
 from care.outbox.plan import CHUNK, PlanResult, chunks, dues_plan
+from care.outreach.approval import campaigns_hold_unapproved
 from care.outreach.campaigns import campaign_is_live
 from care.outreach.triggers import TRIGGERS, trigger_params
 
@@ -23,7 +24,9 @@ def messages_plan(
 ) -> PlanResult:
     """Plan the campaign's due messages; with dry_run, return them without writing."""
     result = PlanResult(campaign=campaign)
-    if not campaign_is_live(campaign, now) and not dry_run:
+    if not dry_run and (
+        not campaign_is_live(campaign, now) or campaigns_hold_unapproved([campaign])
+    ):
         return result
     spec = TRIGGERS[campaign.trigger]
     for chunk in chunks(spec.due(campaign, now, trigger_params(campaign)), CHUNK):

@@ -14,7 +14,7 @@ from care.content import checks
 from care.content.checks import TemplateCheck
 from care.content.engine import TemplateCache
 from care.models import Campaign, MessageTemplate
-from care.outreach.triggers import TRIGGERS, send_hooks, trigger_params
+from care.outreach.triggers import TRIGGERS, kind_sample_context, trigger_params
 from crm.models import Channel, Locale
 from segmentation.models import Segment
 
@@ -135,18 +135,17 @@ def template_check(
 ) -> TemplateCheck:
     """Render one template for a sample customer, with its trigger kind's sample context."""
     cache = cache or TemplateCache({template.campaign_id})
-    sample = send_hooks(template.campaign.trigger).sample_context()
+    sample = kind_sample_context(template.campaign.trigger)
     return checks.template_check(template, cache, sample)
 
 
 def campaign_checks(campaign: Campaign) -> list[TemplateCheck]:
     """Every template of the campaign checked (see care.content.checks)."""
-    return checks.campaign_checks(
-        campaign, send_hooks(campaign.trigger).sample_context()
-    )
+    return checks.campaign_checks(campaign, kind_sample_context(campaign.trigger))
 
 
 def campaign_content_errors(campaign: Campaign) -> list[str]:
     """One line per template problem; empty when every template is ready to send."""
-    sample = send_hooks(campaign.trigger).sample_context()
-    return checks.campaign_content_errors(campaign, sample)
+    return checks.campaign_content_errors(
+        campaign, kind_sample_context(campaign.trigger)
+    )

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_customer
 from care.models import ErasureRecord, Message, MessageStatus
 from care.privacy.export import delivery_events_of, inbound_of
 from care.privacy.scope import CUSTOMER_LINKS, subject_hash
@@ -47,6 +49,11 @@ def customer_erase(*, customer: Customer, requested_by: str) -> ErasureRecord:
         )
         record.full_clean()
         record.save()
+        audit_customer(
+            action=Action.CUSTOMER_ERASE,
+            external_id=customer.external_id,
+            detail={"erasure_record": record.pk, "rows": sum(counts.values())},
+        )
     return record
 
 

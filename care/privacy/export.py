@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.models import Action
+from audit.services import audit_customer
 from care.models import DeliveryEvent, InboundMessage, Message
 from crm.models import Customer
 from segmentation.models import CustomerRfm
@@ -60,7 +62,11 @@ def delivery_events_of(customer: Customer) -> models.QuerySet:
 
 
 def customer_export(*, customer: Customer) -> dict[str, Any]:
-    """Everything we hold about the customer (docs/privacy.md lists the sections)."""
+    """Everything we hold about the customer (docs/privacy.md lists the sections).
+
+    Every export is written to the audit trail (who, when, from where).
+    """
+    audit_customer(action=Action.CUSTOMER_EXPORT, external_id=customer.external_id)
     return {
         "format": FORMAT,
         "exported_at": plain(timezone.now()),

@@ -5,7 +5,7 @@ crm.Customer that is not listed here: a new kind of personal data must be
 exported and erased on purpose, never by accident.
 """
 
-import hashlib
+from audit.services import subject_hash
 
 # "<app_label>.<Model>.<field>": how erasure removes the rows.
 #   cascade: deleted with the customer (on_delete=CASCADE);
@@ -28,10 +28,4 @@ CUSTOMER_LINKS: dict[str, str] = {
 # Reached through the rows above (order lines, delivery receipts, goodwill).
 INDIRECT = ("crm.OrderLine", "care.DeliveryEvent", "care.Goodwill")
 
-# Fixed, published salt: the hash must stay checkable after a SECRET_KEY
-# rotation, and it is meant to be recomputed by staff who are given the id.
-SALT = b"proactive-care/erasure/v1:"
-
-
-def subject_hash(external_id: str) -> str:
-    return hashlib.sha256(SALT + external_id.encode("utf-8")).hexdigest()
+__all__ = ["CUSTOMER_LINKS", "INDIRECT", "subject_hash"]

@@ -10,6 +10,8 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_record
 from care.models import Campaign, CampaignStatus, CaseStatus, Goodwill, RecoveryCase
 from care.outbox.direct import message_plan_direct
 from care.service.recovery import RecoveryError
@@ -47,7 +49,18 @@ def goodwill_propose(
     goodwill = Goodwill(case=locked, note=note[:500], proposed_by=user, proposed_at=now)
     goodwill.full_clean()
     goodwill.save()
+    _audit(goodwill, Action.GOODWILL_PROPOSE)
     return goodwill
+
+
+def _audit(goodwill: Goodwill, action: str) -> None:
+    # The note is free text about the customer: it stays on the row, not here.
+    audit_record(
+        action=action,
+        target_type="goodwill",
+        target_id=str(goodwill.pk),
+        target_label=f"case #{goodwill.case_id}",
+    )
 
 
 def _check_approver(goodwill: Goodwill, user) -> None:
@@ -81,4 +94,5 @@ def goodwill_approve(*, goodwill: Goodwill, user, now: dt.datetime) -> Goodwill:
     )
     locked.full_clean()
     locked.save()
+    _audit(locked, Action.GOODWILL_APPROVE)
     return locked

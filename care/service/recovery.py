@@ -227,6 +227,22 @@ def user_queues(user) -> list[str]:
     return list(user.groups.values_list("name", flat=True))
 
 
+ALL_QUEUES_PERMISSION = "care.work_all_queues"
+
+
+def recovery_cases_visible(
+    user, cases: QuerySet[RecoveryCase] | None = None
+) -> QuerySet[RecoveryCase]:
+    """The cases a user may see and work: their queues' and their own (managers: all).
+
+    The senior queue is worked by the members of the `senior` group only.
+    """
+    cases = RecoveryCase.objects.all() if cases is None else cases
+    if user.has_perm(ALL_QUEUES_PERMISSION):
+        return cases
+    return cases.filter(Q(assignee=user) | Q(queue__in=user_queues(user)))
+
+
 def recovery_cases_mine(user) -> QuerySet[RecoveryCase]:
     """Open cases assigned to the user or waiting in one of their queues, unassigned."""
     mine = Q(assignee=user) | Q(assignee__isnull=True, queue__in=user_queues(user))

@@ -65,7 +65,7 @@ def plan_preview(result: PlanResult, now: dt.datetime, limit: int) -> list[Previ
     live.status = CampaignStatus.ACTIVE
     for row in rows:
         row.campaign = live
-    context = BatchContext.load(rows, now)
+    context = BatchContext.load(rows, now, hold=False)
     cache = TemplateCache({result.campaign.pk})
     return [_line(row, context, cache, now) for row in rows]
 

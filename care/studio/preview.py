@@ -10,7 +10,7 @@ from care.content.checks import sample_message
 from care.content.engine import RenderError, TemplateCache, message_render
 from care.models import Campaign
 from care.outreach.campaigns import audience_customers
-from care.outreach.triggers import send_hooks
+from care.outreach.triggers import kind_sample_context
 
 
 def campaign_preview(campaign: Campaign) -> list[tuple[str, str, str]]:
@@ -20,12 +20,12 @@ def campaign_preview(campaign: Campaign) -> list[tuple[str, str, str]]:
     except Exception:  # an audience the database cannot answer: a made-up customer
         sample = None
     cache = TemplateCache({campaign.pk})
-    extra = send_hooks(campaign.trigger).sample_context()
+    sample_values = kind_sample_context(campaign.trigger)
     lines = []
     for template in campaign.templates.order_by("channel", "locale"):
         message = sample_message(campaign, template, name=sample.name if sample else "")
         try:
-            rendered = message_render(message, cache, lambda _message: extra)
+            rendered = message_render(message, cache, sample_values)
             text = " — ".join(
                 part for part in (rendered.subject, rendered.body) if part
             )

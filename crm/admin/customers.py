@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from audit.models import Action
+from audit.services import audit_customer
 from crm.admin.filters import BirthdayFilter, EmailConsentFilter, SmsConsentFilter
 from crm.admin.search import phone_search_term
 from crm.admin.story import CRM_SECTIONS, StorySection
@@ -173,6 +175,9 @@ class CustomerAdmin(admin.ModelAdmin):
         obj: Customer | None = None,
     ):
         context["story"] = self.render_story(obj, request) if obj is not None else []
+        if obj is not None:
+            # Whoever opens the page has seen the customer's data.
+            audit_customer(action=Action.CUSTOMER_VIEW, external_id=obj.external_id)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def render_story(self, customer: Customer, request: HttpRequest) -> list[dict]:

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_customer
 from crm.models import Channel, Consent, Customer, Purpose
 from crm.services.common import (
     clean_fields,
@@ -194,6 +196,13 @@ def _consent_save(
         recorded_at=recorded_at or timezone.now(),
     )
     save_clean(consent, exclude=["customer"])
+    # The source stays on the consent row (erased with the customer); the
+    # trail keeps who and what, never free text an integrator sent.
+    audit_customer(
+        action=Action.CONSENT_CHANGE,
+        external_id=customer.external_id,
+        detail={"channel": channel, "purpose": purpose, "granted": granted},
+    )
     return consent, True
 
 

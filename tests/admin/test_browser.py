@@ -1,4 +1,8 @@
-"""A care agent's path through the real admin in a headless Chromium."""
+"""A care agent's path through the real admin in a headless Chromium.
+
+The agent is a staff user in the `care` role (not a superuser), as `add_staff`
+makes them, logging in on the admin's login page.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from care.service.staff import staff_add
 from tests.admin.conftest import give_history
 from tests.factories import CustomerFactory
 
@@ -51,10 +56,12 @@ def chromium_page() -> Iterator:
             browser.close()
 
 
+AGENT, PASSWORD = "carla", "a long passphrase 4 tests"
+
+
 @pytest.mark.django_db(transaction=True)
-def test_it_finds_a_customer_by_phone_and_shows_their_whole_story(
-    live_server, admin_user
-):
+def test_it_finds_a_customer_by_phone_and_shows_their_whole_story(live_server, roles):
+    staff_add(username=AGENT, role="care", password=PASSWORD)
     customer = CustomerFactory(name="王小明", phone="+8613800138000")
     give_history(customer, 2)
     CustomerFactory(name="李娜", phone="+8613900139000")
@@ -64,8 +71,8 @@ def test_it_finds_a_customer_by_phone_and_shows_their_whole_story(
 
 def search_and_open_story(page, base_url: str) -> None:
     page.goto(f"{base_url}/admin/login/?next=/admin/crm/customer/")
-    page.fill("#id_username", "admin")
-    page.fill("#id_password", "password")
+    page.fill("#id_username", AGENT)
+    page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
     page.fill("#searchbar", "138 0013 8000")
     page.press("#searchbar", "Enter")
@@ -77,3 +84,5 @@ def search_and_open_story(page, base_url: str) -> None:
     for key in ("consent", "orders", "browsing", "assets", "tickets"):
         assert page.locator(f"#story-{key}").is_visible(), key
     assert page.locator("#story-orders li").count() == 4  # 2 orders x 2 lines
+    # Care staff read the story; exporting and erasing are a manager's.
+    assert page.locator("#story-privacy a").count() == 0

@@ -3,7 +3,12 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from care.models import Campaign
-from tests.factories import CustomerFactory, MessageFactory, campaign_with_templates
+from tests.factories import (
+    CustomerFactory,
+    MessageFactory,
+    approved,
+    campaign_with_templates,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +69,7 @@ def test_the_creator_cannot_approve_their_own_campaign(client, marketer):
     page = act(client, "approve", campaign)
     campaign.refresh_from_db()
     assert campaign.status == "awaiting_approval"
-    assert "someone other than its creator" in page.content.decode()
+    assert "someone other than its last editor" in page.content.decode()
 
 
 def test_a_second_person_approves_and_activates(client, marketer, approver):
@@ -75,7 +80,7 @@ def test_a_second_person_approves_and_activates(client, marketer, approver):
 
 
 def test_pause_resume_and_archive(client, marketer):
-    campaign = campaign_with_templates(status="active")
+    campaign = approved(campaign_with_templates(status="active"))
     waiting = MessageFactory(campaign=campaign)
     act(client, "pause", campaign)
     campaign.refresh_from_db()
@@ -173,8 +178,10 @@ def test_the_outreach_labels_are_translated_to_chinese():
 def test_editing_an_active_campaign_sends_it_back_for_approval(
     client, marketer, approver
 ):
-    campaign = campaign_with_templates(
-        status="active", created_by=approver, approved_by=approver
+    campaign = approved(
+        campaign_with_templates(
+            status="active", created_by=approver, approved_by=approver
+        )
     )
     url = reverse("admin:care_campaign_change", args=[campaign.pk])
     form = client.get(url).context["adminform"].form
@@ -206,14 +213,14 @@ def test_editing_an_active_campaign_sends_it_back_for_approval(
                 f"templates-{n}-channel": template.channel,
                 f"templates-{n}-locale": template.locale,
                 f"templates-{n}-subject": template.subject,
-                f"templates-{n}-body": template.body,
+                f"templates-{n}-body": f"{template.body} (new)",
             }
         )
     response = client.post(url, data, follow=True)
     assert "waits for a new approval" in response.content.decode()
     campaign.refresh_from_db()
-    assert (campaign.status, campaign.created_by, campaign.approved_by) == (
+    assert (campaign.status, campaign.edited_by, campaign.approved_by) == (
         "awaiting_approval",
         marketer,
-        None,
+        approver,
     )

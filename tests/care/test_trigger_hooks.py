@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from care.content.variables import Variable
 from care.delivery.dispatch import messages_dispatch
 from care.models import Message, Reason
 from care.outreach.triggers import TRIGGERS, KindBatch, SendHooks, TriggerSpec
@@ -56,7 +57,12 @@ class StampHooks(SendHooks):
 @pytest.fixture(autouse=True)
 def stamp_kind(monkeypatch):
     StampHooks.sent_ids = []
-    spec = TriggerSpec(lambda campaign, now, params: iter(()), {}, hooks=StampHooks())
+    spec = TriggerSpec(
+        lambda campaign, now, params: iter(()),
+        {},
+        hooks=StampHooks(),
+        variables=(Variable("stamp", "a made-up kind's stamp", "sample"),),
+    )
     monkeypatch.setitem(TRIGGERS, "stamp", spec)
     with time_machine.travel(MORNING, tick=False):
         yield

@@ -195,6 +195,15 @@ def test_abandoned_browse_is_due_after_views_on_three_distinct_days():
     assert message.product == product and message.occasion["days_viewed"] == 3
 
 
+def test_it_dates_the_first_view_on_the_customers_own_calendar():
+    # Five days before 02:00 UTC is 18:00 the day before in Los Angeles.
+    customer = CustomerFactory(time_zone="America/Los_Angeles")
+    product = ProductFactory()
+    views(customer, product, [1, 3, 5])
+    [message] = plan(campaign_with_templates(trigger="abandoned_browse"))
+    assert message.occasion_key.endswith("/2026-11-17")
+
+
 def test_abandoned_browse_is_not_due_for_views_on_two_days_or_outside_the_window():
     customer, product = CustomerFactory(), ProductFactory()
     views(customer, product, [1, 1, 3, 8, 9])

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 
 from care.models import CampaignStatus
@@ -45,6 +46,9 @@ def test_it_refuses_activation_of_a_too_long_sms(settings, django_user_model):
     campaign.status = CampaignStatus.AWAITING_APPROVAL
     campaign.save()
     approver = django_user_model.objects.create(username="approver")
+    approver.user_permissions.add(
+        Permission.objects.get(codename="approve_campaign")
+    )
     with pytest.raises(ValidationError, match="segments"):
         campaign_approve(campaign=campaign, user=approver)
 

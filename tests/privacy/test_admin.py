@@ -26,6 +26,7 @@ def test_the_customer_page_links_to_export_and_erase(admin_client, rich):
 
 
 def test_the_export_downloads_json_with_chinese_intact(client, staff, rich):
+    staff.user_permissions.add(Permission.objects.get(codename="export_customer"))
     response = client.get(reverse("admin:care_customer_export", args=[rich.pk]))
     assert response["Content-Disposition"].startswith("attachment;")
     assert "王小明" in response.content.decode()

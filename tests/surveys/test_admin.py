@@ -24,7 +24,7 @@ def staff(client, django_user_model):
     user = django_user_model.objects.create_user("carla", is_staff=True)
     for codename in ("view_recoverycase", "change_recoverycase", "view_survey"):
         user.user_permissions.add(Permission.objects.get(codename=codename))
-    Group.objects.create(name="care").user_set.add(user)
+    Group.objects.get_or_create(name="care")[0].user_set.add(user)
     client.force_login(user)
     return user
 

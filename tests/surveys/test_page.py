@@ -67,6 +67,21 @@ def test_it_says_an_expired_link_has_expired(frozen):
     assert survey.answered_at is None
 
 
+def test_it_honours_the_links_signed_age_when_the_rows_expiry_was_moved(frozen):
+    survey = sent_survey(customer=CustomerFactory(locale="en"))
+    link = url(survey)  # signed now, as the sent message's link was
+    Survey.objects.filter(pk=survey.pk).update(
+        expires_at=survey.expires_at + dt.timedelta(days=30)
+    )
+    frozen.shift(dt.timedelta(days=7, seconds=1))
+    response = Client().post(link, {"csat": "5"})
+    survey.refresh_from_db()
+    assert response.status_code == 410 and "expired" in response.content.decode()
+    assert survey.answered_at is None
+    # A link signed today for the same row still opens: the row's expiry holds.
+    assert Client().get(url(survey)).status_code == 200
+
+
 def test_it_still_works_just_before_the_seven_days_are_up(frozen):
     survey = sent_survey()
     frozen.shift(dt.timedelta(days=6, hours=23))

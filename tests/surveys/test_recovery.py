@@ -140,7 +140,7 @@ def test_resolving_with_follow_up_sends_a_follow_up_survey(alice, sms_outbox):
 def test_my_cases_lists_mine_and_my_queues_unassigned_cases_by_deadline(
     alice, django_user_model
 ):
-    Group.objects.create(name="care").user_set.add(alice)
+    Group.objects.get_or_create(name="care")[0].user_set.add(alice)
     mine = low_case(agent="alice")
     queued = low_case(agent="nobody")
     other = django_user_model.objects.create_user("bob")

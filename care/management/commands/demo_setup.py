@@ -1,4 +1,5 @@
-"""Prepare the local demo (`make run`): an admin login and the demo data, once."""
+"""Prepare the local demo (`make run`): logins (a superuser, one per role) and the
+demo data, once."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -6,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from care.demo import care_demo_logins, care_demo_seed, care_demo_staff
 from crm.models import Customer
 from segmentation.models import CustomerRfm
 
@@ -36,11 +38,16 @@ class Command(BaseCommand):
         # scheduler's first minute has passed.
         call_command("run_triggers", stdout=self.stdout, stderr=self.stderr)
         call_command("dispatch", stdout=self.stdout, stderr=self.stderr)
+        self._logins()
+
+    def _logins(self) -> None:
+        self.stdout.write("Demo logins (local only, docs/demo.md):")
+        self.stdout.write(f"  {DEMO_USERNAME} / {DEMO_PASSWORD}  superuser")
+        for username, password, role in care_demo_logins():
+            self.stdout.write(f"  {username} / {password}  {role}")
 
     def _care_history(self) -> None:
         # Past surveys, answers and recovery cases, so the care reports show figures.
-        from care.demo import care_demo_seed, care_demo_staff
-
         care_demo_staff(get_user_model().objects.get(username=DEMO_USERNAME))
         # Segments first: a low score from a Champion goes to the senior queue.
         if not CustomerRfm.objects.exists():

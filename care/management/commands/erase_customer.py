@@ -1,12 +1,12 @@
 """Erase one customer's personal data for good (a PIPL / GDPR erasure request)."""
 
-import getpass
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.context import acting_as, command_actor, login_name
 from care.privacy import ErasureBlocked, customer_erase, erasure_lookup
 from crm.models import Customer
 
@@ -42,9 +42,10 @@ class Command(BaseCommand):
         if not yes:
             self._confirm(external_id, options.get("stdin") or sys.stdin)
         try:
-            record = customer_erase(
-                customer=customer, requested_by=requested_by or _default_requester()
-            )
+            with acting_as(command_actor("erase_customer")):
+                record = customer_erase(
+                    customer=customer, requested_by=requested_by or _default_requester()
+                )
         except ErasureBlocked as exc:
             raise CommandError(str(exc)) from None
         removed = ", ".join(f"{label} {n}" for label, n in record.counts.items())
@@ -87,8 +88,4 @@ class Command(BaseCommand):
 
 
 def _default_requester() -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # no login name in some containers
-        user = "unknown"
-    return f"{user} (erase_customer)"
+    return f"{login_name()} (erase_customer)"

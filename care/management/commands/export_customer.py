@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.context import acting_as, command_actor
 from care.privacy import customer_export, erasure_lookup
 from crm.models import Customer
 
@@ -25,7 +26,8 @@ class Command(BaseCommand):
         customer = Customer.objects.filter(external_id=external_id).first()
         if customer is None:
             raise CommandError(missing_message(external_id))
-        data = customer_export(customer=customer)
+        with acting_as(command_actor("export_customer")):
+            data = customer_export(customer=customer)
         self.stdout.write(
             json.dumps(data, ensure_ascii=False, indent=indent or None, sort_keys=False)
         )

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from audit.context import acting_as, command_actor
 from care.outreach.playbooks import playbooks_install
 
 
@@ -16,7 +17,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, activate: bool, **options) -> None:
-        result = playbooks_install(activate=activate)
+        with acting_as(command_actor("install_playbooks")):
+            result = playbooks_install(activate=activate)
         self.stdout.write(
             f"Playbooks: {len(result.created)} created, "
             f"{len(result.unchanged)} already there, {len(result.activated)} activated."

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q
 
+from care.content.variables import Variable
 from care.outbox.plan import Due
 
 if TYPE_CHECKING:
@@ -43,11 +44,15 @@ class SendHooks:
     """A trigger kind's part in the send path; the defaults do nothing."""
 
     def context(self, message: "Message") -> dict:
-        """Template variables of a message being rendered (for sending or a dry run)."""
+        """The kind's own template values of a message being rendered (sending, dry run).
+
+        Plain data only, under names the kind declares in `TriggerSpec.variables`.
+        """
         return {}
 
     def sample_context(self) -> dict:
-        """The same for a made-up customer: previews and content checks."""
+        """The same for a made-up customer (previews, content checks), over the
+        variables' samples."""
         return {}
 
     def batch(self, messages: list["Message"], now: dt.datetime) -> KindBatch:
@@ -68,6 +73,9 @@ class TriggerSpec:
     # Further checks of the settings (e.g. the dated trigger's date): error texts.
     params_errors: ParamsCheck | None = None
     hooks: SendHooks = field(default_factory=SendHooks)
+    # The template variables the kind offers beyond the common ones
+    # (care.content.variables); nothing else reaches its templates.
+    variables: tuple[Variable, ...] = ()
 
 
 def audience_q(audience: dict, prefix: str = "") -> Q:

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from care.models import Message
 from care.outbox.plan import Due
 from care.outreach.triggers.base import audience_q
+from care.rules import customer_zone
 from crm.models import BrowseEvent, OrderLine
 
 
@@ -43,13 +44,19 @@ def abandoned_browse_due(campaign, now: dt.datetime, params: dict) -> Iterator[D
         .annotate(last_bought=last_bought)
         .filter(days__gte=int(params["min_days"]))
         .filter(Q(last_bought__isnull=True) | Q(last_bought__lt=F("first_view")))
-        .values_list("customer_id", "product_id", "days", "first_view")
+        .values_list(
+            "customer_id", "product_id", "days", "first_view", "customer__time_zone"
+        )
     )
-    for customer_id, product_id, days, first_view in streaks.iterator(chunk_size=2000):
+    for customer_id, product_id, days, first_view, zone in streaks.iterator(
+        chunk_size=2000
+    ):
+        # The day of the first view on the customer's calendar, not in UTC.
+        first_day = first_view.astimezone(customer_zone(zone)).date()
         yield Due(
             customer_id=customer_id,
             subject=f"customer:{customer_id}/product:{product_id}",
-            occasion=first_view.date().isoformat(),
+            occasion=first_day.isoformat(),
             send_after=now,
             product_id=product_id,
             data={"days_viewed": days, "first_view": first_view.isoformat()},

@@ -1,6 +1,7 @@
 """Writes for surveys: the row behind a survey message, its answer, SMS digit replies."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,6 +24,7 @@ from care.service.recovery import recovery_case_open
 from care.service.surveys.scores import is_low, parse_sms_digit
 from care.service.surveys.tokens import (
     BadToken,
+    TokenPayload,
     survey_id_from_token,
     survey_is_expired,
     survey_url,
@@ -111,18 +113,30 @@ def surveys_sent(messages: list[Message]) -> None:
         )
 
 
-def survey_from_token(token: str) -> Survey:
-    """The survey a link's token points to; raise BadToken if it is not ours."""
+@dataclass(frozen=True)
+class SurveyLink:
+    survey: Survey
+    expired: bool  # past the row's expiry or the token's signed age
+
+    @classmethod
+    def of(cls, survey: Survey, payload: TokenPayload, now: dt.datetime) -> "SurveyLink":
+        return cls(survey, payload.signature_expired or survey_is_expired(survey, now))
+
+
+def survey_from_token(token: str) -> SurveyLink:
+    """The survey a link's token points to, and whether the link has expired;
+    raise BadToken if the token is not ours."""
+    payload = survey_id_from_token(token)
     survey = (
         Survey.objects.select_related("customer", "ticket")
-        .filter(pk=survey_id_from_token(token))
+        .filter(pk=payload.survey_id)
         .first()
     )
     if survey is None:
         raise BadToken("no such survey")
     if survey.sent_at is None:
         _stamp_if_sent(survey)
-    return survey
+    return SurveyLink.of(survey, payload, timezone.now())
 
 
 def _stamp_if_sent(survey: Survey) -> None:

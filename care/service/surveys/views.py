@@ -3,18 +3,18 @@
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from care.models import Survey
 from care.service.surveys.forms import SurveyForm
 from care.service.surveys.services import (
     SurveyError,
+    SurveyLink,
     survey_answer,
     survey_from_token,
 )
-from care.service.surveys.tokens import BadToken, survey_is_expired
+from care.service.surveys.tokens import BadToken
 
 TEMPLATES = {
     "answered": ("care/survey/answered.html", 200),
@@ -29,24 +29,25 @@ TEMPLATES = {
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        survey = survey_from_token(token)
+        link = survey_from_token(token)
     except BadToken:
         return render(request, "care/survey/invalid.html", status=400)
-    with translation.override(survey.customer.locale):
-        return _page(request, survey)
+    with translation.override(link.survey.customer.locale):
+        return _page(request, link)
 
 
-def _state(survey: Survey) -> str:
-    if survey.answered_at is not None:
+def _state(link: SurveyLink) -> str:
+    if link.survey.answered_at is not None:
         return "answered"
-    if survey_is_expired(survey, timezone.now()):
+    if link.expired:
         return "expired"
     return ""
 
 
-def _page(request: HttpRequest, survey: Survey) -> HttpResponse:
+def _page(request: HttpRequest, link: SurveyLink) -> HttpResponse:
+    survey = link.survey
     context = {"survey": survey, "lang": translation.get_language()}
-    state = _state(survey)
+    state = _state(link)
     if state:
         return _final(request, state, context)
     form = SurveyForm(request.POST if request.method == "POST" else None)
