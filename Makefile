@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test bench check clean openapi-snapshot
+.PHONY: install run test bench chaos check clean openapi-snapshot
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: install
 ## bench: the benchmarks of BENCHMARKS.md
 bench: install
 	bash scripts/bench.sh
+
+## chaos: dispatch processes killed at random against a faulty fake Twilio, at scale
+## (PostgreSQL + Redis: BENCH_POSTGRES_URL, REDIS_URL); figures in BENCHMARKS.md
+chaos: install
+	$(PY) scripts/chaos.py $(CHAOS_ARGS)
+	$(PY) scripts/chaos.py --throughput
 
 check: install
 	$(PY) manage.py check

@@ -25,6 +25,17 @@ def _stored(value):
     return value
 
 
+def _first_run(defaults: dict):
+    """Now for an interval; the next time the cron names for a cron schedule.
+
+    Installing schedules at 15:00 must not run the 02:30 job at 15:00.
+    """
+    now = timezone.now()
+    if defaults.get("schedule_type") != Schedule.CRON:
+        return now
+    return Schedule(**defaults).calculate_next_run(now)
+
+
 @transaction.atomic
 def schedules_install(entries: list[dict] | None = None) -> InstallResult:
     entries = SCHEDULES if entries is None else entries
@@ -33,7 +44,7 @@ def schedules_install(entries: list[dict] | None = None) -> InstallResult:
         defaults = {field: _stored(entry[field]) for field in FIELDS if field in entry}
         defaults.setdefault("repeats", -1)
         schedule, created = Schedule.objects.get_or_create(
-            name=entry["name"], defaults={**defaults, "next_run": timezone.now()}
+            name=entry["name"], defaults={**defaults, "next_run": _first_run(defaults)}
         )
         if created:
             result.created.append(schedule.name)

@@ -28,6 +28,12 @@ def campaigns_sweep_task() -> dict[str, int]:
 
 
 def messages_dispatch_task() -> dict[str, int]:
+    """One dispatch pass through the cluster; not scheduled.
+
+    `manage.py dispatch --loop` processes send, outside django-q2's worker
+    queue (docs/architecture.md); this stays for a pass queued by hand
+    (`async_task("care.tasks.messages_dispatch_task")`).
+    """
     with heartbeat_run("care-dispatch") as run:
         run.summary = messages_dispatch().counts
     return run.summary

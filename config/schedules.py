@@ -4,8 +4,13 @@ Each entry: name (unique, the key for update_or_create), func (dotted path of a
 thin task), schedule_type ("I" every `minutes`, "C" cron), minutes or cron, and
 optional args (tuple) / kwargs (dict).
 A task only says "look now": the database rows are the truth, so a run that
-is skipped, repeated or late does no harm. Every task writes a heartbeat
-under the entry's name (care/operations/heartbeat.py, which knows each one's interval).
+is skipped, repeated or late does no harm (catch_up is off: a cluster stopped
+for an hour runs a missed sweep once, not sixty times). Every task writes a
+heartbeat under the entry's name (care/operations/heartbeat.py, which knows
+each one's interval).
+
+Sending is not scheduled here: `manage.py dispatch --loop` processes send,
+independently of django-q2's worker queue (docs/architecture.md).
 """
 
 SCHEDULES: list[dict] = [
@@ -16,13 +21,7 @@ SCHEDULES: list[dict] = [
         "minutes": 1,
     },
     {
-        "name": "care-dispatch",
-        "func": "care.tasks.messages_dispatch_task",
-        "schedule_type": "I",
-        "minutes": 1,
-    },
-    {
-        # The reaper and the reconciliation (dispatch runs them too).
+        # The reaper and the reconciliation; every dispatch loop runs them too.
         "name": "care-reconcile",
         "func": "care.tasks.messages_reconcile_task",
         "schedule_type": "I",

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the WSGI server itself (gunicorn): docs/deploy.md.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,7 +138,13 @@ USE_TZ = True
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION", "CN")
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# `collectstatic` writes each file with a gzip and a brotli twin; WhiteNoise
+# serves them with far-future caching.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- Outreach -----------------------------------------------------------------
 CARE_QUIET_HOURS = env_str("CARE_QUIET_HOURS", "21:00-08:00")
@@ -149,8 +157,15 @@ CARE_DISPATCH_MAX_ATTEMPTS = env_int("CARE_DISPATCH_MAX_ATTEMPTS", 5)
 # A row claimed longer ago than this by a worker that never reported back is
 # handed to the reaper (see care/delivery/reconcile.py). Must exceed one batch's send time.
 CARE_DISPATCH_LEASE_SECONDS = env_int("CARE_DISPATCH_LEASE_SECONDS", 600)
-# A dispatch run stops claiming after this many seconds (keep it below Q_TIMEOUT).
+# A one-shot `dispatch` stops claiming after this many seconds.
 CARE_DISPATCH_TIME_BUDGET = env_int("CARE_DISPATCH_TIME_BUDGET", 240)
+# `dispatch --loop`: seconds to wait when nothing is due, and between two runs
+# of the reaper and the reconciliation of messages in doubt.
+CARE_DISPATCH_POLL = env_float("CARE_DISPATCH_POLL", 1.0)
+CARE_DISPATCH_RECONCILE_EVERY = env_int("CARE_DISPATCH_RECONCILE_EVERY", 30)
+# Tests only (the chaos test): "N:S" pauses a dispatch process S seconds after
+# its Nth accepted send, before the outcome is written, so it can be killed there.
+CARE_TEST_PAUSE_AFTER_SEND = env_str("CARE_TEST_PAUSE_AFTER_SEND", "")
 
 # --- Surveys and service recovery --------------------------------------------
 # A survey link works this many days after it was sent.

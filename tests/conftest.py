@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from care.delivery.channels import sms
+from care.delivery.throughput import local_buckets_clear
 
 
 def _database_vendor() -> str:
@@ -42,6 +43,7 @@ def sms_outbox(settings):
     settings.TIME_ZONE = "Asia/Shanghai"
     settings.SMS_RATE_PER_SECOND = 0
     cache.clear()
+    local_buckets_clear()
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()

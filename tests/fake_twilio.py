@@ -1,22 +1,29 @@
 """A fake Twilio Messages API on 127.0.0.1, for the real twilio client to talk to.
 
 Speaks the JSON of /2010-04-01/Accounts/{AccountSid}/Messages: create (POST
-form), fetch by SID and list with To/From/DateSent filters. Records every
-request (path, form fields, query, basic-auth user). Responses to creates are
-scriptable, in order: success, 429 with Retry-After, a 4xx with a Twilio code,
-a 5xx, a delay longer than the client's timeout (the server sleeps, not the
-test), and the newer RFC 9457 error body that the client raises as
-TwilioServiceException.
+form), fetch by SID and list with To/From/DateSent filters (newest first, as
+Twilio lists). Records every request (path, form fields, query, basic-auth
+user). Responses to creates are scriptable, in order: success, 429 with
+Retry-After, a 4xx with a Twilio code, a 5xx, a delay longer than the
+client's timeout (the server sleeps, not the test), and the newer RFC 9457
+error body that the client raises as TwilioServiceException.
+
+With `Faults`, unscripted creates fail at random (seeded), as a bad day at the
+provider would: 429 with Retry-After (nothing created), 500 before accepting
+(nothing created), 500 after accepting (created), and an answer slower than
+the client's timeout after accepting (created). `fault_counts` counts them.
 """
 
 import base64
 import datetime as dt
 import itertools
 import json
+import random
 import socket
+import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +39,42 @@ class Reply:
     create: bool = True  # whether the message exists afterwards
 
 
+@dataclass(frozen=True)
+class Faults:
+    """Chances, per unscripted create, of each fault (the rest succeed)."""
+
+    throttle: float = 0.0  # 429 with Retry-After: not created
+    error_before: float = 0.0  # 500 before accepting: not created
+    error_after: float = 0.0  # created, then 500
+    slow_after: float = 0.0  # created, answered after `slow_seconds`
+    retry_after: int = 1
+    slow_seconds: float = 1.0
+    seed: int = 0
+
+    def reply(self, rng: random.Random) -> tuple[str, "Reply"]:
+        roll = rng.random()
+        for kind, chance in (
+            ("throttle", self.throttle),
+            ("error_before", self.error_before),
+            ("error_after", self.error_after),
+            ("slow_after", self.slow_after),
+        ):
+            if roll < chance:
+                return kind, self._reply(kind)
+            roll -= chance
+        return "ok", Reply()
+
+    def _reply(self, kind: str) -> "Reply":
+        if kind == "throttle":
+            body = {"code": 20429, "message": "Too Many Requests", "status": 429}
+            headers = {"Retry-After": str(self.retry_after)}
+            return Reply(429, body, headers, create=False)
+        if kind == "slow_after":
+            return Reply(delay=self.slow_seconds)
+        body = {"code": 20500, "message": "Internal Server Error", "status": 500}
+        return Reply(500, body, create=kind == "error_after")
+
+
 @dataclass
 class Recorded:
     method: str
@@ -42,11 +85,18 @@ class Recorded:
 
 
 class FakeTwilio:
-    def __init__(self, account_sid: str = "AC" + "0" * 32) -> None:
+    def __init__(
+        self, account_sid: str = "AC" + "0" * 32, faults: Faults | None = None
+    ) -> None:
         self.account_sid = account_sid
         self.requests: list[Recorded] = []
         self.messages: dict[str, dict] = {}
+        # Recipient -> its messages, oldest first (the list endpoint's index).
+        self.by_to: dict[str, list[dict]] = {}
         self.script: deque[Reply] = deque()
+        self.faults = faults
+        self.fault_counts: Counter[str] = Counter()
+        self.rng = random.Random(faults.seed if faults else 0)
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self.server: ThreadingHTTPServer | None = None
@@ -54,7 +104,7 @@ class FakeTwilio:
     # --- life cycle -------------------------------------------------------
     def start(self) -> "FakeTwilio":
         handler = type("Handler", (_Handler,), {"fake": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server = _Server(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         threading.Thread(
             target=self.server.serve_forever,
@@ -138,7 +188,25 @@ class FakeTwilio:
             "_created": when,
         }
         self.messages[sid] = resource
+        self.by_to.setdefault(resource["to"], []).append(resource)
         return resource
+
+    def next_reply(self) -> Reply:
+        """The scripted reply, else a random fault or success (call with the lock)."""
+        if self.script:
+            return self.script.popleft()
+        if self.faults is None:
+            return Reply()
+        kind, reply = self.faults.reply(self.rng)
+        self.fault_counts[kind] += 1
+        return reply
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        # A client killed mid-request (the chaos test does that): not news.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
 
 
 def _public(resource: dict) -> dict:
@@ -185,11 +253,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode()
+        raw = self.rfile.read(length).decode(errors="replace")
+        if len(raw.encode(errors="replace")) < length:
+            return  # the client died mid-request: Twilio takes nothing incomplete
         form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
         self._record(form)
         with self.fake.lock:
-            reply = self.fake.script.popleft() if self.fake.script else Reply()
+            reply = self.fake.next_reply()
             resource = (
                 self.fake._store(form, dt.datetime.now(dt.UTC))
                 if reply.create
@@ -197,7 +267,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if reply.delay:
             time.sleep(reply.delay)  # longer than the client's timeout
-        body = reply.body if reply.body is not None else _public(resource)
+        body = reply.body if reply.body is not None else _public(resource or {})
         self._send(reply.status, body, reply.headers)
 
     def do_GET(self) -> None:
@@ -215,13 +285,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _list(self, query: dict[str, str]) -> None:
         since = query.get("DateSent>")
+        with self.fake.lock:
+            if "To" in query:
+                found = list(self.fake.by_to.get(query["To"], []))
+            else:
+                found = list(self.fake.messages.values())
         rows = [
             _public(m)
-            for m in sorted(
-                self.fake.messages.values(), key=lambda m: m["_created"], reverse=True
-            )
-            if query.get("To") in (None, m["to"])
-            and query.get("From") in (None, m["from"])
+            for m in sorted(found, key=lambda m: m["_created"], reverse=True)
+            if query.get("From") in (None, m["from"])
             and (since is None or m["_created"].date().isoformat() >= since[:10])
         ]
         size = int(query.get("PageSize") or 50)
@@ -238,8 +310,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 if __name__ == "__main__":  # the benchmark runs it as its own process
-    import sys
-
     server = FakeTwilio().start()
     print(server.url, flush=True)
     sys.stdin.read()  # until the parent closes our stdin

@@ -1,26 +1,35 @@
-"""Dispatch: claim due outbox rows, apply the rules, send, record.
+"""Dispatch: claim due outbox rows, apply the rules, send, record; once, or in a loop.
 
 Claiming flips rows to `sending` in a short transaction (on PostgreSQL with
 SELECT ... FOR UPDATE SKIP LOCKED; on SQLite the IMMEDIATE transaction
 serialises claimers) and a guarded UPDATE ... WHERE status IN (planned,
-deferred), so two workers never take the same row. Sending happens outside
-the transaction; every outcome is written with an UPDATE guarded by the
-claim token.
+deferred), so two workers never take the same row. SMS rows are claimed only
+as far as the sender's token bucket allows (care.delivery.throughput).
 
-A worker killed mid-send leaves rows in `sending`. Before each chunk of
-RECORD_EVERY rows is sent, the chunk is stamped `attempted_at`; after the lease
-(CARE_DISPATCH_LEASE_SECONDS) the reaper queues rows that were never tried
-again, and for the (at most one chunk of) rows that were, asks the channel
-whether the message went: a definite "no" puts it back in the queue, a "yes"
-records it as sent, and "cannot tell" marks it `unknown` for reconciliation.
-It is never resent blindly: a duplicate is worse than a gap.
+Each chunk of RECORD_EVERY claimed rows is decided and rendered, then its
+attempts (recipient, rendered text, `attempted_at`) are committed, then sent;
+outcomes are written after (care.delivery.recorder). A worker killed at any
+moment leaves rows in `sending`: after the lease (CARE_DISPATCH_LEASE_SECONDS)
+the reaper queues the ones never attempted again and looks the attempted ones
+up at the provider by what the attempt committed (care.delivery.reconcile).
+It never resends blindly: a duplicate is worse than a gap.
+
+`dispatch_loop` is the `manage.py dispatch --loop` process: it claims and
+sends without django-q2's worker queue (docs/architecture.md says why), stops
+between two sends when asked (SIGTERM/SIGINT) and puts back what it claimed
+but did not send.
 """
 
 import datetime as dt
+import itertools
+import logging
 import os
 import socket
+import sys
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -29,22 +38,40 @@ from django.utils import timezone
 
 from care.content.engine import TemplateCache
 from care.delivery.decide import BatchContext, decide
-from care.delivery.outcomes import message_send, outcome_record
+from care.delivery.outcomes import (
+    message_prepare,
+    message_release,
+    message_send,
+    outcome_record,
+)
 from care.delivery.reconcile import messages_reap, messages_reconcile
-from care.delivery.recorder import RECORD_EVERY, Recorder
-from care.delivery.throughput import sms_budget
+from care.delivery.recorder import RECORD_EVERY, Recorder, attempts_write
+from care.delivery.throughput import sms_bucket
 from care.models import CampaignStatus, Message, MessageStatus
 
-# Counted in DispatchResult when the SMS rate budget was spent (the row stays due).
-RATE_LIMITED = "rate_limited"
+log = logging.getLogger(__name__)
+
+# Counted in DispatchResult for claimed rows put back unsent (dispatch stopping).
+RELEASED = "released"
 
 
 @dataclass
 class DispatchResult:
     counts: dict[str, int] = field(default_factory=dict)
+    claims: int = 0  # claim queries that won rows
+    claimed: int = 0  # rows they won
+    sms_requests: int = 0  # requests to the SMS provider (each spent a token)
+    wait: float = 0.0  # seconds until the SMS bucket has a token, when it had none
 
     def add(self, status: str, count: int = 1) -> None:
         self.counts[status] = self.counts.get(status, 0) + count
+
+    def merge(self, other: "DispatchResult") -> None:
+        for status, count in other.counts.items():
+            self.add(status, count)
+        self.claims += other.claims
+        self.claimed += other.claimed
+        self.sms_requests += other.sms_requests
 
     @property
     def total(self) -> int:
@@ -55,26 +82,29 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _due_ids(due, limit: int, sms_limit: int | None) -> list[int]:
+    if sms_limit is None:
+        return list(due.values_list("id", flat=True)[:limit])
+    sms = due.filter(channel="sms").values_list("id", flat=True)
+    ids = list(sms[: min(limit, sms_limit)]) if sms_limit > 0 else []
+    others = due.exclude(channel="sms").values_list("id", flat=True)
+    return ids + list(others[: limit - len(ids)]) if len(ids) < limit else ids
+
+
 def messages_claim(
-    *,
-    now: dt.datetime,
-    limit: int,
-    worker: str = "",
-    exclude_channels: tuple[str, ...] = (),
+    *, now: dt.datetime, limit: int, worker: str = "", sms_limit: int | None = None
 ) -> tuple[str, list[int]]:
-    """Flip up to `limit` due rows to sending; return the claim token and their ids."""
+    """Flip up to `limit` due rows (`sms_limit` SMS at most) to sending: token, ids."""
     token = f"{(worker or worker_name())[:80]}:{uuid.uuid4().hex[:8]}"
     due = (
         Message.objects.retryable()
         .filter(send_after__lte=now, campaign__status=CampaignStatus.ACTIVE)
         .order_by("send_after", "id")
     )
-    if exclude_channels:
-        due = due.exclude(channel__in=exclude_channels)
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = list(due.values_list("id", flat=True)[:limit])
+        ids = _due_ids(due, limit, sms_limit)
         if not ids:
             return token, []
         Message.objects.filter(id__in=ids).retryable().update(
@@ -90,98 +120,224 @@ def messages_claim(
     return token, list(claimed.values_list("id", flat=True))
 
 
-def _load(ids: list[int], token: str) -> list[Message]:
-    return list(
-        Message.objects.filter(
-            id__in=ids, claimed_by=token, status=MessageStatus.SENDING
+@dataclass
+class Batch:
+    """One claim's rows and what sending them needs; `stopping()` before each send."""
+
+    token: str
+    now: dt.datetime
+    messages: list[Message]
+    context: BatchContext
+    cache: TemplateCache
+    recorder: Recorder
+    # Stop sending after this monotonic time: half the lease, so the reaper
+    # never takes rows from a worker that is still sending them.
+    deadline: float
+    stop: threading.Event | None = None
+
+    @classmethod
+    def load(
+        cls, ids: list[int], token: str, now: dt.datetime, stop: threading.Event | None
+    ) -> "Batch":
+        messages = list(
+            Message.objects.filter(
+                id__in=ids, claimed_by=token, status=MessageStatus.SENDING
+            )
+            .select_related(
+                "customer", "campaign", "campaign__offer", "product", "asset", "ticket"
+            )
+            .order_by("send_after", "id")
         )
-        .select_related(
-            "customer", "campaign", "campaign__offer", "product", "asset", "ticket"
+        return cls(
+            token=token,
+            now=now,
+            messages=messages,
+            context=BatchContext.load(messages, now),
+            cache=TemplateCache({m.campaign_id for m in messages}),
+            recorder=Recorder(token),
+            deadline=time.monotonic() + settings.CARE_DISPATCH_LEASE_SECONDS / 2,
+            stop=stop,
         )
-        .order_by("send_after", "id")
-    )
+
+    def stopping(self) -> bool:
+        asked = self.stop is not None and self.stop.is_set()
+        return asked or time.monotonic() > self.deadline
 
 
-def batch_process(*, ids: list[int], token: str, now: dt.datetime) -> DispatchResult:
+def batch_process(
+    *,
+    ids: list[int],
+    token: str,
+    now: dt.datetime,
+    stop: threading.Event | None = None,
+) -> DispatchResult:
     result = DispatchResult()
-    messages = _load(ids, token)
-    context = BatchContext.load(messages, now)
-    cache = TemplateCache({m.campaign_id for m in messages})
-    recorder = Recorder(token)
+    batch = Batch.load(ids, token, now, stop)
     try:
-        for start in range(0, len(messages), RECORD_EVERY):
-            chunk = messages[start : start + RECORD_EVERY]
-            _mark_attempted(chunk, token)
-            for message in chunk:
-                result.add(_process(message, context, recorder, cache, now))
-            recorder.flush()
+        for start in range(0, len(batch.messages), RECORD_EVERY):
+            chunk = batch.messages[start : start + RECORD_EVERY]
+            if batch.stopping():
+                _release(chunk, batch, result)
+                continue
+            ready = attempts_write(
+                _prepare(chunk, batch, result), token, timezone.now()
+            )
+            for message in ready:
+                _send(message, batch, result)
+            batch.recorder.flush()
     finally:
         # Also on an exception: what was sent so far is written down.
-        recorder.flush()
+        batch.recorder.flush()
     return result
 
 
-def _mark_attempted(chunk: list[Message], token: str) -> None:
-    # Written (and committed) before the chunk is sent: after a crash the
-    # reaper knows which claimed rows were never tried and can safely queue
-    # them again; only this chunk can be in doubt.
-    Message.objects.filter(id__in=[m.pk for m in chunk], claimed_by=token).update(
-        attempted_at=timezone.now()
-    )
+def _prepare(
+    chunk: list[Message], batch: Batch, result: DispatchResult
+) -> list[Message]:
+    """Decide and render each message of the chunk; return those to send now."""
+    ready = []
+    for message in chunk:
+        outcome = decide(message, batch.context, batch.now)
+        if outcome is not None:
+            outcome_record(message, batch.recorder, outcome)
+            result.add(outcome.status)
+        elif not message_prepare(message, batch.recorder, batch.cache):
+            result.add(MessageStatus.SKIPPED)
+        else:
+            # Counted before the request: once attempted it may reach the customer.
+            batch.context.count_sent(message)
+            ready.append(message)
+    return ready
 
 
-def _process(
-    message: Message,
-    context: BatchContext,
-    recorder: Recorder,
-    cache: TemplateCache,
-    now: dt.datetime,
-) -> str:
-    outcome = decide(message, context, now)
-    if outcome is not None:
-        outcome_record(message, recorder, outcome)
-        return outcome.status
-    if message.channel == "sms" and not sms_budget().take():
-        # Over the sender's rate: back in the queue as it was, still due.
-        released = MessageStatus.DEFERRED if message.reason else MessageStatus.PLANNED
-        recorder.add(message, status=released)
-        return RATE_LIMITED
-    status = message_send(message, recorder, cache, now)
+def _release(messages: list[Message], batch: Batch, result: DispatchResult) -> None:
+    for message in messages:
+        message_release(message, batch.recorder)
+    result.add(RELEASED, len(messages))
+
+
+def _send(message: Message, batch: Batch, result: DispatchResult) -> None:
+    if batch.stopping():
+        _release([message], batch, result)
+        return
+    if message.channel == "sms":
+        result.sms_requests += 1
+    status = message_send(message, batch.recorder)
+    result.add(status)
     if status == MessageStatus.SENT:
-        context.count_sent(message)
-    return status
+        _pause_for_tests(message)
+
+
+_sends = itertools.count(1)
+
+
+def _pause_for_tests(message: Message) -> None:
+    """CARE_TEST_PAUSE_AFTER_SEND="N:S": after the Nth accepted send, pause S seconds.
+
+    Test-only: it holds a worker in the window between the provider's
+    acceptance and the outcome write, so that a test can kill it there.
+    """
+    spec = settings.CARE_TEST_PAUSE_AFTER_SEND
+    if not spec:
+        return
+    nth, seconds = spec.split(":")
+    if next(_sends) != int(nth):
+        return
+    sys.stderr.write(f"care-test: paused after send of message {message.pk}\n")
+    sys.stderr.flush()
+    time.sleep(float(seconds))
+
+
+def dispatch_round(
+    *, batch_size: int, worker: str = "", stop: threading.Event | None = None
+) -> DispatchResult:
+    """Take SMS tokens, claim one batch, send it, give back the tokens not spent."""
+    bucket = sms_bucket()
+    grant = bucket.take(batch_size)
+    result = DispatchResult()
+    try:
+        now = timezone.now()
+        token, ids = messages_claim(
+            now=now,
+            limit=batch_size,
+            worker=worker,
+            sms_limit=grant.granted if bucket.limited else None,
+        )
+        if ids:
+            result = batch_process(ids=ids, token=token, now=now, stop=stop)
+            result.claims, result.claimed = 1, len(ids)
+    finally:
+        bucket.refund(grant.granted - result.sms_requests)
+    if bucket.limited and not grant.granted:
+        result.wait = grant.wait
+    return result
+
+
+def messages_resolve(*, now: dt.datetime) -> DispatchResult:
+    """The reaper and the reconciliation of messages in doubt, counted."""
+    result = DispatchResult()
+    reaped = messages_reap(now=now)
+    if reaped:
+        result.add("reaped", reaped)
+    reconciled = messages_reconcile(now=now)
+    if reconciled:
+        result.add("reconciled", reconciled)
+    return result
 
 
 def messages_dispatch(
     *, batch_size: int = 500, max_batches: int = 0, worker: str = ""
 ) -> DispatchResult:
-    """Send what is due now, batch after batch; return counts per outcome.
+    """Send what is due now, batch after batch, then return; counts per outcome.
 
-    Stops claiming after CARE_DISPATCH_TIME_BUDGET seconds so a scheduled run
-    ends well within the task timeout; the next run carries on.
+    Stops claiming after CARE_DISPATCH_TIME_BUDGET seconds; the next run
+    carries on. When the SMS bucket is empty, SMS rows stay due (unclaimed)
+    and email keeps flowing; nothing sleeps.
     """
-    result = DispatchResult()
-    reaped = messages_reap(now=timezone.now())
-    if reaped:
-        result.add("reaped", reaped)
-    reconciled = messages_reconcile(now=timezone.now())
-    if reconciled:
-        result.add("reconciled", reconciled)
+    result = messages_resolve(now=timezone.now())
     batches = 0
     deadline = time.monotonic() + settings.CARE_DISPATCH_TIME_BUDGET
-    # When the SMS budget is spent, SMS rows stay due and email keeps flowing.
-    exclude: tuple[str, ...] = () if sms_budget().available() else ("sms",)
     while (not max_batches or batches < max_batches) and time.monotonic() < deadline:
-        now = timezone.now()
-        token, ids = messages_claim(
-            now=now, limit=batch_size, worker=worker, exclude_channels=exclude
-        )
-        if not ids:
-            break
+        done = dispatch_round(batch_size=batch_size, worker=worker)
+        result.merge(done)
+        if not done.claimed or done.counts.get(RELEASED):
+            break  # nothing due, or out of lease: the next run carries on
         batches += 1
-        counts = batch_process(ids=ids, token=token, now=now).counts
-        for status, count in counts.items():
-            result.add(status, count)
-        if counts.get(RATE_LIMITED) or counts.get(MessageStatus.DEFERRED):
-            exclude = () if sms_budget().available() else ("sms",)
     return result
+
+
+def dispatch_loop(
+    *,
+    stop: threading.Event,
+    batch_size: int = 50,
+    name: str = "",
+    on_cycle: Callable[[DispatchResult], None] | None = None,
+) -> DispatchResult:
+    """Dispatch until `stop` is set: the body of `manage.py dispatch --loop`.
+
+    Safe to kill at any moment (the reaper resolves what it held); on `stop`
+    it finishes the request in flight, records it and puts the rest of its
+    claim back. Sleeps only when nothing could be claimed: CARE_DISPATCH_POLL
+    seconds, or less when the SMS bucket refills sooner. Runs the reaper and
+    the reconciliation every CARE_DISPATCH_RECONCILE_EVERY seconds.
+    `on_cycle(totals)` is called after each round (the command's heartbeat).
+    """
+    worker = f"{name or worker_name()}:{os.getpid()}"[:80]
+    totals, next_resolve = DispatchResult(), 0.0
+    while not stop.is_set():
+        try:
+            if time.monotonic() >= next_resolve:
+                totals.merge(messages_resolve(now=timezone.now()))
+                next_resolve = time.monotonic() + settings.CARE_DISPATCH_RECONCILE_EVERY
+            done = dispatch_round(batch_size=batch_size, worker=worker, stop=stop)
+            totals.merge(done)
+            if on_cycle is not None:
+                on_cycle(totals)
+        except Exception:  # the database or Redis went away: try again shortly
+            log.exception("dispatch loop: round failed")
+            connection.close()
+            stop.wait(settings.CARE_DISPATCH_POLL)
+            continue
+        if not done.claimed or done.counts.get(RELEASED):
+            stop.wait(min(settings.CARE_DISPATCH_POLL, done.wait or float("inf")))
+    return totals

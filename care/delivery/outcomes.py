@@ -1,14 +1,17 @@
-"""Send one claimed message and write down what happened (through the Recorder).
+"""Prepare one claimed message, send it, write down what happened (the Recorder).
 
 The channel raises a typed ChannelError; what it means is decided here, from
 its attributes, never from its text: ambiguous -> unknown (reconciled, never
-resent blindly), retry_after -> deferred with backoff (the sender is blocked
-for a while), permanent -> failed (and the contact marked when the provider's
-code says the phone or the consent is the problem), else deferred and retried
-until CARE_DISPATCH_MAX_ATTEMPTS. See docs/delivery.md.
+resent blindly), retry_after -> this message alone deferred for the time the
+provider asked (other messages keep going), permanent -> failed (and the
+contact marked when the provider's code says the phone or the consent is the
+problem), else deferred and retried until CARE_DISPATCH_MAX_ATTEMPTS. See
+docs/delivery.md.
+
+Each function works on one message and the Recorder (which has its own lock):
+nothing here assumes the sends of a batch happen one at a time.
 """
 
-import datetime as dt
 import logging
 
 from django.conf import settings
@@ -16,11 +19,11 @@ from django.utils import timezone
 
 from care.content.engine import MissingTemplate, RenderError, TemplateCache
 from care.delivery.channels import ChannelError, get_backend
+from care.delivery.channels.base import address_of
 from care.delivery.decide import Outcome
 from care.delivery.provider_errors import contact_error_effects
 from care.delivery.recorder import Recorder
 from care.delivery.render import message_render
-from care.delivery.throughput import sms_budget
 from care.models import Message, MessageStatus, Reason
 from care.rules import retry_delay, throttle_delay
 
@@ -39,10 +42,12 @@ def outcome_record(message: Message, recorder: Recorder, outcome: Outcome) -> No
     recorder.add(message, **fields)
 
 
-def message_send(
-    message: Message, recorder: Recorder, cache: TemplateCache, now: dt.datetime
-) -> str:
-    """Render and send one message; record the outcome and return its status."""
+def message_prepare(message: Message, recorder: Recorder, cache: TemplateCache) -> bool:
+    """Render the message and name its recipient; False (skip recorded) if it cannot.
+
+    The content and recipient set here are what `attempts_write` commits
+    before the request leaves.
+    """
     try:
         rendered = message_render(message, cache)
     except RenderError as exc:
@@ -57,18 +62,33 @@ def message_send(
             reason=reason,
             reason_detail=str(exc)[:500],
         )
-        return MessageStatus.SKIPPED
-    message.subject, message.body = rendered.subject, rendered.body
+        return False
+    message.subject, message.body = rendered.subject[:300], rendered.body
     message.html_body, message.coupon_code = rendered.html_body, rendered.coupon_code
+    message.recipient = address_of(message)[:254]
+    return True
+
+
+def message_release(message: Message, recorder: Recorder) -> None:
+    """Put a claimed message back in the queue, unsent (dispatch is stopping)."""
+    recorder.add(
+        message,
+        status=MessageStatus.DEFERRED if message.reason else MessageStatus.PLANNED,
+        claimed_by="",
+        attempts=message.attempts,
+        coupon_code="",
+    )
+
+
+def message_send(message: Message, recorder: Recorder) -> str:
+    """Send one prepared message (its attempt committed); record, return its status."""
     try:
         provider_id = get_backend(message.channel).send(message)
     except ChannelError as exc:
-        return _failed(message, recorder, exc, now)
+        return _failed(message, recorder, exc)
     except Exception as exc:  # a backend bug: retry like a transient error
         log.exception("channel backend crashed on message %s", message.pk)
-        return _failed(message, recorder, ChannelError(repr(exc)), now)
-    if rendered.coupon_code:
-        recorder.coupons.append((message, rendered.coupon_code))
+        return _failed(message, recorder, ChannelError(repr(exc)))
     recorder.add(
         message,
         status=MessageStatus.SENT,
@@ -77,28 +97,18 @@ def message_send(
         reason="",
         reason_detail="",
         attempts=message.attempts + 1,
-        subject=rendered.subject[:300],
-        body=rendered.body,
-        html_body=rendered.html_body,
-        coupon_code=rendered.coupon_code,
     )
     return MessageStatus.SENT
 
 
-def _failed(
-    message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime
-) -> str:
+def _failed(message: Message, recorder: Recorder, exc: ChannelError) -> str:
     if exc.ambiguous or exc.retry_after is not None:
-        return _in_doubt_or_throttled(message, recorder, exc, now)
+        return _in_doubt_or_throttled(message, recorder, exc)
     if exc.permanent:
         return _refused(message, recorder, exc)
     attempts = message.attempts + 1
     limit = settings.CARE_DISPATCH_MAX_ATTEMPTS
-    common = {
-        "reason_detail": str(exc)[:500],
-        "last_error": str(exc),
-        "attempts": attempts,
-    }
+    common = _not_sent(exc, attempts)
     if limit and attempts >= limit:
         recorder.add(
             message, status=MessageStatus.FAILED, reason=Reason.MAX_ATTEMPTS, **common
@@ -108,7 +118,7 @@ def _failed(
         message,
         status=MessageStatus.DEFERRED,
         reason=Reason.TRANSIENT_ERROR,
-        send_after=now + retry_delay(attempts),
+        send_after=timezone.now() + retry_delay(attempts),
         **common,
     )
     return MessageStatus.DEFERRED
@@ -127,9 +137,7 @@ def _refused(message: Message, recorder: Recorder, exc: ChannelError) -> str:
         message,
         status=MessageStatus.FAILED,
         reason=Reason.PERMANENT_ERROR,
-        reason_detail=str(exc)[:500],
-        last_error=str(exc),
-        attempts=message.attempts + 1,
+        **_not_sent(exc, message.attempts + 1),
         # The provider's code, for the operations page (failed by code). No
         # callback can race it: a refused message has no provider id.
         error_code=str(exc.code)[:10],
@@ -137,39 +145,46 @@ def _refused(message: Message, recorder: Recorder, exc: ChannelError) -> str:
     return MessageStatus.FAILED
 
 
-def _in_doubt_or_throttled(
-    message: Message, recorder: Recorder, exc: ChannelError, now: dt.datetime
-) -> str:
-    """Ambiguous: reconcile, never resend blindly. Throttled: back off with jitter.
-
-    Throttling does not count towards CARE_DISPATCH_MAX_ATTEMPTS: the message
-    did nothing wrong. See docs/delivery.md.
-    """
-    common = {
+def _not_sent(exc: ChannelError, attempts: int) -> dict:
+    # The attempt committed the rendered coupon code; a message that did not
+    # go holds none (its next attempt renders a fresh one).
+    return {
         "reason_detail": str(exc)[:500],
         "last_error": str(exc),
-        "attempts": message.attempts + 1,
+        "attempts": attempts,
+        "coupon_code": "",
     }
+
+
+def _in_doubt_or_throttled(
+    message: Message, recorder: Recorder, exc: ChannelError
+) -> str:
+    """Ambiguous: reconcile, never resend blindly. Throttled: this message backs off.
+
+    Throttling does not count towards CARE_DISPATCH_MAX_ATTEMPTS: the message
+    did nothing wrong. Only the throttled message waits (Retry-After, at least
+    a jittered backoff); the fleet keeps its pace, which the shared token
+    bucket sets (care.delivery.throughput). See docs/delivery.md.
+    """
     if exc.ambiguous:
-        # The rendered text is what the look-up matches on.
+        # The attempt (body, recipient, time) is committed: the look-up matches on it.
         recorder.add(
             message,
             status=MessageStatus.UNKNOWN,
             reason=Reason.AMBIGUOUS,
-            subject=message.subject[:300],
-            body=message.body,
-            html_body=message.html_body,
-            **common,
+            reason_detail=str(exc)[:500],
+            last_error=str(exc),
+            attempts=message.attempts + 1,
         )
         return MessageStatus.UNKNOWN
+    common = _not_sent(exc, message.attempts + 1)
     delay = throttle_delay(message.attempts + 1, exc.retry_after or 0.0)
-    if message.channel == "sms":
-        sms_budget().block(delay.total_seconds())
     recorder.add(
         message,
         status=MessageStatus.DEFERRED,
         reason=Reason.THROTTLED,
-        send_after=now + delay,
+        # From the answer, not the claim: Retry-After counts from now.
+        send_after=timezone.now() + delay,
         **common,
     )
     return MessageStatus.DEFERRED

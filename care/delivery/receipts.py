@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from care.delivery.provider_errors import contact_error_effects
+from care.delivery.recorder import sent_effects
 from care.models import (
     AWAITING_RECEIPT,
     SETTLEABLE,
@@ -98,7 +99,12 @@ def _apply(message: Message, sid: str, status: str, code: str) -> None:
         # outcome is still being written: dispatch writes the same id).
         Message.objects.filter(pk=message.pk, provider_id="").update(provider_id=sid)
     fields = _status_fields(status, code, now)
-    if settled.update(**fields) and status in (*DELIVERED, *UNDELIVERED):
+    # A message in doubt that Twilio reports: it went, with what follows a send.
+    found = settled.filter(status=MessageStatus.UNKNOWN).update(**fields)
+    moved = found + settled.update(**fields)
+    if found and fields["status"] != MessageStatus.FAILED:
+        sent_effects([message])
+    if moved and status in (*DELIVERED, *UNDELIVERED):
         message_event_log(message, fields["status"], fields["reason"], error_code=code)
     if status in UNDELIVERED and code:
         contact_error_effects(
@@ -131,9 +137,14 @@ def deliveries_settle(*, now: dt.datetime) -> int:
         reason_detail="Twilio undelivered",
         updated_at=now,
     )
-    count += (
+    found = list(
         Message.objects.filter(status=MessageStatus.UNKNOWN)
         .exclude(provider_status="")
-        .update(status=MessageStatus.SENT, sent_at=now, reason="", updated_at=now)
+        .select_related("campaign__offer")
     )
-    return count
+    settled = Message.objects.filter(
+        pk__in=[m.pk for m in found], status=MessageStatus.UNKNOWN
+    ).update(status=MessageStatus.SENT, sent_at=now, reason="", updated_at=now)
+    if settled:
+        sent_effects(found)
+    return count + settled

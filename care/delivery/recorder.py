@@ -1,6 +1,22 @@
-"""Write dispatch outcomes in small transactions, guarded by the claim token."""
+"""Write dispatch's attempts and outcomes in small transactions, guarded by the claim token.
+
+Two writes frame every request to a provider:
+1. `attempts_write`, committed *before* the request: the rendered subject,
+   body and HTML, the recipient, `attempted_at` and the attempt count. After
+   a crash this is what the reconciliation looks the message up by.
+2. The outcome (`Recorder`), committed after it: sent with the provider's id,
+   deferred, failed, unknown.
+Every UPDATE names the claim token, so a row taken from a worker meanwhile
+(reaped after its lease) is never written by it again.
+
+Both are safe to call from several threads of one process (issue 15 will
+send concurrently): the Recorder's buffer is behind a lock, and nothing here
+assumes the sends of a batch happen one after another.
+"""
 
 import datetime as dt
+import threading
+from collections.abc import Iterable
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -10,6 +26,99 @@ from care.outbox.log import outcomes_log
 from care.outreach.triggers import send_hooks
 
 RECORD_EVERY = 50
+# What the attempt commits before the request leaves.
+ATTEMPT_FIELDS = (
+    "attempted_at",
+    "attempts",
+    "recipient",
+    "subject",
+    "body",
+    "html_body",
+    "coupon_code",
+    "updated_at",
+)
+
+
+def guarded_update(token: str, names: Iterable[str], messages: list[Message]) -> int:
+    """One prepared UPDATE of `names` per message, run with executemany.
+
+    The ORM's per-row update() and bulk_update()'s CASE expressions cost more
+    in Python than the database spends on the rows. Guarded: only rows still
+    claimed by `token` (and not settled meanwhile) are written. Returns the
+    number of rows written.
+    """
+    fields = [Message._meta.get_field(name) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    sql = (
+        f"UPDATE {quote(Message._meta.db_table)} SET {assignments} "
+        f"WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
+    )
+    rows = [
+        [
+            field.get_db_prep_save(getattr(message, field.attname), connection)
+            for field in fields
+        ]
+        + [message.pk, token, MessageStatus.SENDING, MessageStatus.UNKNOWN]
+        for message in messages
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        return cursor.rowcount
+
+
+def attempts_write(
+    messages: list[Message], token: str, now: dt.datetime
+) -> list[Message]:
+    """Commit the attempt of each message; return those still ours to send.
+
+    The messages carry their rendered content and recipient already. A row
+    the reaper took from us meanwhile is not written, and must not be sent.
+    """
+    if not messages:
+        return []
+    originals = {m.pk: m.attempts for m in messages}
+    for message in messages:
+        message.attempted_at = now
+        message.updated_at = now
+        message.attempts = originals[message.pk] + 1
+    with transaction.atomic():
+        written = guarded_update(token, ATTEMPT_FIELDS, messages)
+    for message in messages:  # the outcome counts the attempt again from here
+        message.attempts = originals[message.pk]
+    if written == len(messages):
+        return messages
+    ours = set(
+        Message.objects.filter(
+            pk__in=list(originals), claimed_by=token, attempted_at=now
+        ).values_list("pk", flat=True)
+    )
+    return [m for m in messages if m.pk in ours]
+
+
+def sent_effects(messages: list[Message]) -> None:
+    """What follows a send, wherever it was found to have gone (dispatch or reconciliation).
+
+    The coupon the message carries is issued (a failed send never holds a
+    code), and each trigger kind does what it must (a survey stamps its row).
+    Idempotent: the reaper and a status callback may both report one message.
+    """
+    alive = set(
+        Message.objects.filter(pk__in=[m.pk for m in messages]).values_list(
+            "pk", flat=True
+        )
+    )
+    # A message erased mid-batch (care/privacy) is gone: its coupon row would
+    # point at nothing, so it is not issued.
+    by_kind: dict[str, list[Message]] = {}
+    for message in messages:
+        if message.pk not in alive:
+            continue
+        if message.coupon_code and message.campaign.offer_id:
+            _coupon_issue(message, message.coupon_code)
+        by_kind.setdefault(message.trigger, []).append(message)
+    for kind, rows in by_kind.items():
+        send_hooks(kind).sent(rows)
 
 
 class Recorder:
@@ -18,85 +127,44 @@ class Recorder:
     One commit per message made PostgreSQL spend its time in fsync (about
     180 messages/s); one commit per RECORD_EVERY messages keeps a crash's
     blast radius to that many rows, which the reaper then resolves like any
-    other stale claim.
+    other stale claim (their attempts are committed already).
     """
 
     def __init__(self, token: str) -> None:
         self.token = token
         self.pending: list[tuple[Message, dict]] = []
-        self.coupons: list[tuple[Message, str]] = []
+        self.lock = threading.RLock()
 
     def add(self, message: Message, **fields) -> None:
         fields.setdefault("updated_at", timezone.now())
-        self.pending.append((message, fields))
-        if len(self.pending) >= RECORD_EVERY:
-            self.flush()
+        with self.lock:
+            self.pending.append((message, fields))
+            if len(self.pending) >= RECORD_EVERY:
+                self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
-            return
-        groups: dict[tuple[str, ...], list[Message]] = {}
-        for message, fields in self.pending:
-            for name, value in fields.items():
-                setattr(message, name, value)
-            groups.setdefault(tuple(sorted(fields)), []).append(message)
-        with transaction.atomic():
-            for names, messages in groups.items():
-                self._write(names, messages)
-            for message, code in self._live(self.coupons):
-                _coupon_issue(message, code)
-            self._sent_hooks()
-        outcomes_log(self.pending)  # one line per outcome (issue 13)
-        self.pending, self.coupons = [], []
-
-    def _sent_hooks(self) -> None:
-        # Each trigger kind does what it must once its messages went (a
-        # survey stamps its row), in the same transaction as the outcome.
-        sent: dict[str, list[Message]] = {}
-        for message, fields in self.pending:
-            if fields.get("status") == MessageStatus.SENT:
-                sent.setdefault(message.trigger, []).append(message)
-        for kind, messages in sent.items():
-            send_hooks(kind).sent(messages)
-
-    def _live(self, coupons: list[tuple[Message, str]]) -> list[tuple[Message, str]]:
-        # A message erased mid-batch (care/privacy) is gone: its coupon row
-        # would point at nothing, so it is not issued.
-        if not coupons:
-            return []
-        alive = set(
-            Message.objects.filter(pk__in=[m.pk for m, _ in coupons]).values_list(
-                "pk", flat=True
-            )
-        )
-        return [(m, code) for m, code in coupons if m.pk in alive]
-
-    def _write(self, names: tuple[str, ...], messages: list[Message]) -> None:
-        # One prepared UPDATE run with executemany: the ORM's per-row update()
-        # and bulk_update()'s CASE expressions cost more in Python than the
-        # database spends on the rows. Guarded: a row taken from us meanwhile
-        # (reaped) is left alone.
-        fields = [Message._meta.get_field(name) for name in names]
-        quote = connection.ops.quote_name
-        assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
-        sql = (
-            f"UPDATE {quote(Message._meta.db_table)} SET {assignments} "
-            f"WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
-        )
-        rows = [
-            [
-                field.get_db_prep_save(getattr(message, field.attname), connection)
-                for field in fields
-            ]
-            + [message.pk, self.token, MessageStatus.SENDING, MessageStatus.UNKNOWN]
-            for message in messages
-        ]
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+        with self.lock:
+            if not self.pending:
+                return
+            groups: dict[tuple[str, ...], list[Message]] = {}
+            sent = []
+            for message, fields in self.pending:
+                for name, value in fields.items():
+                    setattr(message, name, value)
+                groups.setdefault(tuple(sorted(fields)), []).append(message)
+                if fields.get("status") == MessageStatus.SENT:
+                    sent.append(message)
+            with transaction.atomic():
+                for names, messages in groups.items():
+                    guarded_update(self.token, names, messages)
+                # In the same transaction as the outcome.
+                if sent:
+                    sent_effects(sent)
+            outcomes_log(self.pending)  # one line per outcome (issue 13)
+            self.pending = []
 
 
 def _coupon_issue(message: Message, code: str) -> None:
-    # Created only after a successful send: a failed send never holds a code.
     offer = message.campaign.offer
     issued = timezone.now()
     Coupon.objects.get_or_create(

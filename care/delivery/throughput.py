@@ -1,19 +1,155 @@
-"""Sends per second per sender, shared by every worker through the cache.
+"""Sends per second per sender: a token bucket shared by every dispatch process.
 
-A fixed-window counter in Django's cache (Redis when REDIS_URL is set, so all
-workers on all hosts share it; local memory otherwise, which is per process):
-each window of SMS_RATE_WINDOW_SECONDS allows rate x window sends. When the
-budget is spent dispatch leaves the remaining SMS due and goes on with other
-work; nothing sleeps. A 429 from the provider blocks the sender for the time
-it asked for.
+The bucket holds at most rate x SMS_RATE_WINDOW_SECONDS tokens (the burst)
+and refills at SMS_RATE_PER_SECOND. Dispatch takes tokens *before* it claims
+SMS rows and claims only as many as it was granted, so rows are never claimed
+only to be put back (issue 14 measured 323,026 claims for 4,698 sends that
+way); tokens it could not use (nothing due, a rule skipped the row) go back.
+
+With REDIS_URL the bucket lives in Redis and one Lua script refills and takes
+atomically, so every process on every host shares it. Without Redis each
+process keeps its own bucket (a development set-up: one dispatch process).
+
+A 429 from the provider is not a reason to stop the fleet: the throttled
+message alone waits for the Retry-After it was given (care.delivery.outcomes).
 """
 
+import math
+import threading
 import time
+from dataclasses import dataclass
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 
-PREFIX = "care:sms-rate"
+PREFIX = "care:sms-bucket"
+
+# KEYS[1]: the bucket. ARGV: rate, burst, now (s), want (> 0 take, < 0 give back).
+# Returns {granted, seconds until the next whole token}.
+TAKE_SCRIPT = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local now, want = tonumber(ARGV[3]), tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1]) or burst
+local ts = tonumber(state[2]) or now
+if now > ts then
+  tokens = math.min(burst, tokens + (now - ts) * rate)
+  ts = now
+end
+local granted = 0
+if want > 0 then
+  granted = math.min(want, math.floor(tokens))
+  tokens = tokens - granted
+else
+  tokens = math.min(burst, tokens - want)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(ts))
+redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 60)
+local wait = 0
+if tokens < 1 then wait = (1 - tokens) / rate end
+return {granted, tostring(wait)}
+"""
+
+
+@dataclass(frozen=True)
+class Grant:
+    granted: int
+    # Seconds until the next token (0 when there are tokens left).
+    wait: float = 0.0
+
+
+def bucket_step(
+    tokens: float, ts: float, *, rate: float, burst: float, now: float, want: int
+) -> tuple[float, float, Grant]:
+    """The Lua script's arithmetic in Python: the per-process bucket uses it."""
+    if now > ts:
+        tokens, ts = min(burst, tokens + (now - ts) * rate), now
+    granted = 0
+    if want > 0:
+        granted = min(want, math.floor(tokens))
+        tokens -= granted
+    else:
+        tokens = min(burst, tokens - want)
+    wait = (1 - tokens) / rate if tokens < 1 else 0.0
+    return tokens, ts, Grant(granted, wait)
+
+
+class LocalStore:
+    """Buckets of this process only (no Redis)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def step(self, key: str, rate: float, burst: float, want: int) -> Grant:
+        now = time.time()
+        with self.lock:
+            tokens, ts = self.buckets.get(key, (burst, now))
+            tokens, ts, grant = bucket_step(
+                tokens, ts, rate=rate, burst=burst, now=now, want=want
+            )
+            self.buckets[key] = (tokens, ts)
+        return grant
+
+    def clear(self) -> None:
+        with self.lock:
+            self.buckets.clear()
+
+
+class RedisStore:
+    """Buckets in Redis, shared by every process that points at the same server."""
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url)
+        self.script = self.client.register_script(TAKE_SCRIPT)
+
+    def step(self, key: str, rate: float, burst: float, want: int) -> Grant:
+        granted, wait = self.script(keys=[key], args=[rate, burst, time.time(), want])
+        return Grant(int(granted), float(wait))
+
+
+_local = LocalStore()
+_redis: dict[str, RedisStore] = {}
+_redis_lock = threading.Lock()
+
+
+def local_buckets_clear() -> None:
+    """Forget this process's buckets (tests; the Redis ones go with the cache's db)."""
+    _local.clear()
+
+
+def bucket_store() -> LocalStore | RedisStore:
+    url = settings.REDIS_URL
+    if not url:
+        return _local
+    with _redis_lock:
+        if url not in _redis:
+            _redis[url] = RedisStore(url)
+        return _redis[url]
+
+
+class SenderBucket:
+    """The rate of one sender: take tokens before claiming, give back what went unused."""
+
+    def __init__(self, rate: float, window: int, sender: str) -> None:
+        self.rate = rate
+        self.burst = max(1.0, rate * max(1, window))
+        self.key = f"{PREFIX}:{sender}"
+
+    @property
+    def limited(self) -> bool:
+        return self.rate > 0
+
+    def take(self, want: int) -> Grant:
+        """Up to `want` tokens now (never waits); with no limit, all of them."""
+        if not self.limited or want <= 0:
+            return Grant(max(want, 0))
+        return bucket_store().step(self.key, self.rate, self.burst, want)
+
+    def refund(self, count: int) -> None:
+        """Give back tokens taken but not spent on a request."""
+        if self.limited and count > 0:
+            bucket_store().step(self.key, self.rate, self.burst, -count)
 
 
 def sender_key() -> str:
@@ -24,57 +160,7 @@ def sender_key() -> str:
     )
 
 
-class SenderBudget:
-    def __init__(self, rate: float, window: int, sender: str) -> None:
-        self.rate = rate
-        self.window = max(1, window)
-        self.sender = sender
-
-    @property
-    def limit(self) -> int:
-        return max(1, int(self.rate * self.window))
-
-    def _key(self, now: float) -> str:
-        return f"{PREFIX}:{self.sender}:{int(now // self.window)}"
-
-    def _blocked(self) -> bool:
-        until = cache.get(f"{PREFIX}:{self.sender}:blocked")
-        return until is not None and until > time.time()
-
-    def available(self) -> bool:
-        # A 429 block applies even with the rate limit off.
-        if self._blocked():
-            return False
-        if self.rate <= 0:
-            return True
-        return (cache.get(self._key(time.time())) or 0) < self.limit
-
-    def take(self) -> bool:
-        """Spend one send from the current window; False when none is left."""
-        if self._blocked():
-            return False
-        if self.rate <= 0:
-            return True
-        key = self._key(time.time())
-        cache.add(key, 0, timeout=self.window * 2)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=self.window * 2)
-            used = 1
-        return used <= self.limit
-
-    def block(self, seconds: float) -> None:
-        """The provider throttled us: no sends from this sender for a while."""
-        if seconds > 0:
-            cache.set(
-                f"{PREFIX}:{self.sender}:blocked",
-                time.time() + seconds,
-                timeout=int(seconds) + 1,
-            )
-
-
-def sms_budget() -> SenderBudget:
-    return SenderBudget(
+def sms_bucket() -> SenderBucket:
+    return SenderBucket(
         settings.SMS_RATE_PER_SECOND, settings.SMS_RATE_WINDOW_SECONDS, sender_key()
     )

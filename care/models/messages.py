@@ -86,9 +86,13 @@ class Message(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claimed_by = models.CharField(_("claimed by"), max_length=100, blank=True)
-    # Stamped just before a send is tried; tells the reaper a claimed row that
-    # was never tried (safe to queue again) from one in doubt.
+    # The attempt, committed before the request leaves (with the rendered
+    # subject and body and the recipient): tells the reaper a claimed row that
+    # was never tried (safe to queue again) from one in doubt, and gives the
+    # provider look-up what to match. See docs/architecture.md.
     attempted_at = models.DateTimeField(_("attempted at"), null=True, blank=True)
+    # The phone number or email address the last attempt went to.
+    recipient = models.CharField(_("recipient"), max_length=254, blank=True)
     # The provider's latest delivery status (Twilio: queued, sent, delivered,
     # undelivered, failed) and error code, from status callbacks; never written
     # by dispatch, so a callback racing a send cannot be overwritten.

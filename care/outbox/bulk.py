@@ -16,7 +16,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -101,21 +101,47 @@ def as_messages(campaign: Campaign, rows: list[dict]) -> list[Message]:
     ]
 
 
-def messages_insert(campaign: Campaign, rows: list[dict], batch_size: int) -> None:
-    """Insert planned rows (dicts of the VARYING fields) of one campaign, ignoring conflicts."""
+def messages_insert(
+    campaign: Campaign, rows: list[dict], batch_size: int
+) -> list[dict]:
+    """Insert planned rows (dicts of the VARYING fields) of one campaign, ignoring conflicts.
+
+    Returns the rows this call inserted, not those it submitted: a row
+    another sweep inserted first is left out, so two sweeps at once together
+    report exactly the rows that exist.
+    """
     if not rows:
-        return
+        return []
     if connection.vendor != "postgresql":
-        Message.objects.bulk_create(
-            as_messages(campaign, rows), ignore_conflicts=True, batch_size=batch_size
-        )
-        return
+        return _insert_elsewhere(campaign, rows, batch_size)
     # Two sweeps inserting the same keys in different orders could deadlock on
     # the unique indexes; one order for everybody rules that out.
     rows = sorted(rows, key=lambda row: row["key"])
     constants = _constants(campaign)
+    keys: set[str] = set()
     for start in range(0, len(rows), batch_size):
-        _insert_chunk(rows[start : start + batch_size], constants)
+        keys |= _insert_chunk(rows[start : start + batch_size], constants)
+    return [row for row in rows if row["key"] in keys]
+
+
+def _insert_elsewhere(
+    campaign: Campaign, rows: list[dict], batch_size: int
+) -> list[dict]:
+    # bulk_create(ignore_conflicts=True) does not say which rows it inserted.
+    # On SQLite the transaction takes the write lock when it begins
+    # (IMMEDIATE), so the keys present before the insert are exactly those
+    # that were not ours.
+    keys = [row["occasion_key"] for row in rows]
+    with transaction.atomic():
+        before = set(
+            Message.objects.filter(occasion_key__in=keys).values_list(
+                "occasion_key", flat=True
+            )
+        )
+        Message.objects.bulk_create(
+            as_messages(campaign, rows), ignore_conflicts=True, batch_size=batch_size
+        )
+    return [row for row in rows if row["occasion_key"] not in before]
 
 
 def _constants(campaign: Campaign) -> dict:
@@ -136,7 +162,8 @@ def _constants(campaign: Campaign) -> dict:
     return values
 
 
-def _insert_chunk(rows: list[dict], constants: dict) -> None:
+def _insert_chunk(rows: list[dict], constants: dict) -> set[str]:
+    """Insert one chunk; the keys of the rows it inserted."""
     quote = connection.ops.quote_name
     columns, selected, scalars, unnest, arrays = [], [], [], [], []
     for field in Message._meta.concrete_fields:
@@ -160,10 +187,11 @@ def _insert_chunk(rows: list[dict], constants: dict) -> None:
     sql = (
         f"INSERT INTO {quote(Message._meta.db_table)} ({', '.join(columns)}) "
         f"SELECT {', '.join(selected)} FROM unnest({', '.join(unnest)}) AS u({names}) "
-        "ON CONFLICT DO NOTHING"
+        f"ON CONFLICT DO NOTHING RETURNING {quote('key')}"
     )
     with bound_cursor() as cursor:
         cursor.execute(sql, scalars + arrays)
+        return {key for (key,) in cursor.fetchall()}
 
 
 def statistics_refresh(written: int) -> None:

@@ -14,6 +14,7 @@ this module knows rows, not campaigns' triggers.
 
 import datetime as dt
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -102,12 +103,16 @@ def dues_plan(
         if due.customer_id in contacts
     ]
     result.due += len(chunk)
-    result.already += len(existing)
-    result.skipped += sum(1 for row in rows if row["status"] == MessageStatus.SKIPPED)
-    result.planned += sum(1 for row in rows if row["status"] == MessageStatus.PLANNED)
     if dry_run:
+        inserted = rows
         result.rows.extend(as_messages(campaign, rows))
     else:
-        messages_insert(campaign, rows, CHUNK)
-        if rows:
-            plan_log(campaign.pk, campaign.trigger, rows, len(existing))
+        # What this call inserted: a row another sweep wrote first is "already".
+        inserted = messages_insert(campaign, rows, CHUNK)
+    already = len(existing) + len(rows) - len(inserted)
+    statuses = Counter(row["status"] for row in inserted)
+    result.skipped += statuses[MessageStatus.SKIPPED]
+    result.planned += statuses[MessageStatus.PLANNED]
+    result.already += already
+    if inserted and not dry_run:
+        plan_log(campaign.pk, campaign.trigger, inserted, already)

@@ -102,7 +102,6 @@ def test_setup_schedules_is_idempotent_and_removes_stale_entries_of_ours():
     names = set(Schedule.objects.values_list("name", flat=True))
     assert names == {
         "care-sweep",
-        "care-dispatch",
         "care-reconcile",
         "care-alerts",
         "rfm-nightly",
@@ -112,9 +111,9 @@ def test_setup_schedules_is_idempotent_and_removes_stale_entries_of_ours():
 
 def test_setup_schedules_updates_a_changed_entry():
     run("setup_schedules")
-    Schedule.objects.filter(name="care-dispatch").update(minutes=30)
-    assert "updated: care-dispatch" in run("setup_schedules")
-    assert Schedule.objects.get(name="care-dispatch").minutes == 1
+    Schedule.objects.filter(name="care-reconcile").update(minutes=30)
+    assert "updated: care-reconcile" in run("setup_schedules")
+    assert Schedule.objects.get(name="care-reconcile").minutes == 1
 
 
 def test_the_check_refuses_retry_not_longer_than_timeout():

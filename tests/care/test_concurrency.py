@@ -1,10 +1,8 @@
 """Several dispatch workers and sweeps at once, on PostgreSQL (threads, separate connections)."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from care.delivery.dispatch import messages_dispatch
@@ -16,26 +14,7 @@ from tests.factories import (
     campaign_with_templates,
     consent,
 )
-
-
-def in_threads(target, count: int) -> list:
-    results, errors = [], []
-
-    def run() -> None:
-        try:
-            results.append(target())
-        except Exception as exc:  # surfaced below, the thread must not die silently
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return results
+from tests.threads import in_threads
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,9 +1,14 @@
 import datetime as dt
+import os
+import signal
+import threading
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.utils.module_loading import import_string
 
 from care.delivery.channels import (
@@ -13,8 +18,21 @@ from care.delivery.channels import (
     backend_path,
     sms,
 )
-from care.delivery.dispatch import messages_claim, messages_dispatch
-from care.models import Coupon, Message, MessageStatus, Reason
+from care.delivery.dispatch import (
+    RELEASED,
+    dispatch_loop,
+    messages_claim,
+    messages_dispatch,
+)
+from care.models import (
+    Coupon,
+    Heartbeat,
+    Incident,
+    IncidentKind,
+    Message,
+    MessageStatus,
+    Reason,
+)
 from tests.factories import (
     MessageFactory,
     OfferFactory,
@@ -394,3 +412,77 @@ def test_every_old_sms_backend_path_resolves_to_a_backend_class(old):
     backend = import_string(backend_path(old))
     assert issubclass(backend, ChannelBackend)
     assert backend.__name__ == old.rsplit(".", 1)[1]
+
+
+stop_loop = threading.Event()
+
+
+class StoppingBackend(sms.LocmemBackend):
+    """Sends, then asks the dispatch loop to stop."""
+
+    def send(self, message):
+        provider_id = super().send(message)
+        stop_loop.set()
+        return provider_id
+
+
+class SignallingBackend(sms.LocmemBackend):
+    """Sends, then SIGTERMs this very process, as an operator stopping a sender."""
+
+    def send(self, message):
+        provider_id = super().send(message)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return provider_id
+
+
+def three_due() -> list[Message]:
+    first = planned(purpose="service")
+    others = [MessageFactory(campaign=first.campaign) for _ in range(2)]
+    for message in others:
+        consent(message.customer, "sms", "service")
+    return [first, *others]
+
+
+def test_the_loop_stopped_mid_batch_records_its_send_and_puts_back_the_rest(
+    settings, sms_outbox
+):
+    settings.SMS_BACKEND = "tests.care.test_dispatch.StoppingBackend"
+    stop_loop.clear()
+    three_due()
+    cycles = []
+    result = dispatch_loop(stop=stop_loop, on_cycle=cycles.append)
+    assert result.counts == {"sent": 1, RELEASED: 2}
+    assert len(sms_outbox) == 1 and len(cycles) == 1
+    waiting = Message.objects.exclude(status="sent")
+    assert [(m.status, m.claimed_by, m.attempts) for m in waiting] == [
+        ("planned", "", 0)
+    ] * 2
+
+
+def test_the_loop_command_stops_on_sigterm_beats_and_raises_a_stalled_scheduler(
+    settings, sms_outbox
+):
+    settings.SMS_BACKEND = "tests.care.test_dispatch.SignallingBackend"
+    three_due()
+    stale = MORNING - dt.timedelta(minutes=30)
+    Heartbeat.objects.create(name="care-sweep", started_at=stale, finished_at=stale)
+    handler = signal.getsignal(signal.SIGTERM)
+    out = StringIO()
+    call_command("dispatch", "--loop", "--name", "dispatch@test", stdout=out)
+    assert "sent: 1" in out.getvalue() and f"{RELEASED}: 2" in out.getvalue()
+    beat = Heartbeat.objects.get(name="dispatch@test")
+    assert (beat.job, beat.summary["sent"], beat.summary["claims"]) == ("dispatch", 1, 1)
+    assert Incident.objects.filter(
+        kind=IncidentKind.SCHEDULER_LATE, closed_at__isnull=True
+    ).exists()
+    assert signal.getsignal(signal.SIGTERM) is handler  # given back
+
+
+def test_a_worker_past_half_its_lease_sends_nothing_more_and_puts_rows_back(
+    settings, sms_outbox
+):
+    settings.CARE_DISPATCH_LEASE_SECONDS = 0  # already past half of it
+    message = planned()
+    result = messages_dispatch()
+    assert result.counts == {RELEASED: 1} and sms_outbox == []
+    assert status_of(message) == ("planned", "")

@@ -7,7 +7,7 @@ import pytest
 from care.delivery.dispatch import messages_dispatch
 from care.models import MessageStatus, Reason
 from crm.models import Consent
-from tests.delivery.conftest import FROM_NUMBER, SITE_URL
+from tests.delivery.conftest import FROM_NUMBER, MORNING, SITE_URL
 from tests.delivery.util import planned, reloaded
 from tests.factories import MessageFactory
 
@@ -186,7 +186,9 @@ def test_it_waits_for_a_callback_before_looking_a_message_up(fake_twilio, mornin
     assert not [r for r in fake_twilio.requests if r.method == "GET"]
 
 
-def test_it_looks_up_by_number_day_and_body(fake_twilio, morning):
+def test_it_looks_up_by_recipient_without_a_date_sent_filter(fake_twilio, morning):
+    # A message Twilio still queues has no DateSent: a filter on it would
+    # miss exactly the messages in doubt.
     fake_twilio.then_slow(2.0, create=True)
     message = planned()
     messages_dispatch()
@@ -194,7 +196,40 @@ def test_it_looks_up_by_number_day_and_body(fake_twilio, morning):
     messages_dispatch()
     (lookup,) = [r for r in fake_twilio.requests if r.method == "GET"]
     assert lookup.query["To"] == message.customer.phone
-    assert lookup.query["DateSent>"] == "2026-11-22"
+    assert not any(name.startswith("DateSent") for name in lookup.query)
+
+
+def test_it_does_not_take_an_older_message_with_the_same_text_for_this_one(
+    fake_twilio, morning
+):
+    fake_twilio.then_slow(2.0, create=False)
+    message = planned()
+    messages_dispatch()  # timed out, never created
+    body = reloaded(message).body
+    fake_twilio.add_message(
+        message.customer.phone, body, when=MORNING - dt.timedelta(hours=2)
+    )
+    morning.shift(dt.timedelta(minutes=3))
+    messages_dispatch()
+    message = reloaded(message)
+    assert message.status == MessageStatus.SENT
+    assert len(fake_twilio.creates()) == 2  # not found, so sent again
+
+
+def test_it_looks_up_the_number_the_attempt_went_to(fake_twilio, morning):
+    fake_twilio.then_slow(2.0, create=True)
+    message = planned()
+    old_phone = message.customer.phone
+    messages_dispatch()
+    message.customer.phone = "+8613900000999"
+    message.customer.save()
+    morning.shift(dt.timedelta(minutes=3))
+    messages_dispatch()
+    assert reloaded(message).status == MessageStatus.SENT
+    assert [r.query["To"] for r in fake_twilio.requests if r.method == "GET"] == [
+        old_phone
+    ]
+    assert len(fake_twilio.creates()) == 1
 
 
 def test_it_fetches_by_sid_when_the_sid_is_known(fake_twilio, morning):

@@ -45,18 +45,29 @@ class ChannelBackend:
     def send(self, message: "Message") -> str:
         raise NotImplementedError
 
-    def was_sent(self, message: "Message") -> bool | None:
+    def was_sent(
+        self, message: "Message", exclude: frozenset[str] = frozenset()
+    ) -> bool | None:
         """After a worker died mid-send: did the provider take it? None: cannot tell.
 
-        The reaper resends only on a definite False. Backends that can look a
-        message up at the provider (Twilio, issue 5) override this.
+        Called only for a message whose attempt (recipient, body, time) was
+        committed before its request. `exclude`: provider ids already
+        recorded for other messages, which cannot be this one. The reaper
+        resends only on a definite False. Backends that can look a message up
+        at the provider (Twilio) override this.
         """
         return None
 
 
+def address_of(message: "Message") -> str:
+    """The customer's current address on the message's channel ("" when none)."""
+    customer = message.customer
+    return customer.phone if message.channel == "sms" else customer.email
+
+
 def recipient_phone(message: "Message") -> str:
-    """The customer's phone number; a permanent error when there is none."""
-    phone = message.customer.phone
+    """The number the attempt names (else the customer's); a permanent error if none."""
+    phone = message.recipient or message.customer.phone
     if not phone:
         raise ChannelError("the customer has no phone number", permanent=True)
     return phone

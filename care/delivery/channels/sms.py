@@ -26,5 +26,7 @@ class LocmemBackend(ChannelBackend):
         outbox.append(message)
         return f"locmem-{uuid.uuid4().hex[:16]}"
 
-    def was_sent(self, message: "Message") -> bool | None:
+    def was_sent(
+        self, message: "Message", exclude: frozenset[str] = frozenset()
+    ) -> bool | None:
         return any(sent.pk == message.pk for sent in outbox)

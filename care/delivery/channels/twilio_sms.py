@@ -1,7 +1,8 @@
 """SMS through the official Twilio client (settings: docs/delivery.md).
 
 Error policy (why each class is handled as it is):
-- 429 / 20429: throttled; the outbox retries later with backoff and jitter.
+- 429 / 20429: throttled; this message is retried after Retry-After (at least a
+  jittered backoff); the others go on at the pace of the shared token bucket.
 - 4xx with a code (21211 invalid number, 21614 not a mobile, 21610 the
   recipient replied STOP...): permanent, with the code; dispatch fails the
   message and marks the contact (care.delivery.provider_errors).
@@ -46,6 +47,10 @@ PERMANENT_CODES = frozenset(
     {21211, 21214, 21217, 21408, 21606, 21610, 21612, 21614, 21659, 30004, 30006}
 )
 CREDENTIAL_STATUSES = frozenset({401, 403})
+# A look-up accepts messages created this long before the attempt (clocks differ).
+LOOKUP_SKEW = dt.timedelta(minutes=5)
+# Messages to one recipient read at most per look-up.
+LOOKUP_LIMIT = 200
 _clients: dict[tuple, Client] = {}
 _lock = threading.Lock()
 
@@ -204,8 +209,10 @@ class TwilioBackend(ChannelBackend):
             raise ChannelError(f"Twilio: {exc}", ambiguous=True) from exc
         return created.sid
 
-    def was_sent(self, message: "Message") -> bool | None:
-        """Look the message up at Twilio: by its SID, else by number, day and body.
+    def was_sent(
+        self, message: "Message", exclude: frozenset[str] = frozenset()
+    ) -> bool | None:
+        """Look the message up at Twilio: by its SID, else by recipient, time and body.
 
         Sets `message.provider_id` when found. Raises on a Twilio or network
         error (the caller asks again later).
@@ -213,7 +220,7 @@ class TwilioBackend(ChannelBackend):
         try:
             if message.provider_id.startswith(("SM", "MM")):
                 return self._fetch(message.provider_id)
-            return self._find(message)
+            return self._find(message, exclude)
         except requests.RequestException as exc:
             raise ChannelError(f"Twilio lookup failed: {exc}") from exc
 
@@ -226,15 +233,26 @@ class TwilioBackend(ChannelBackend):
             raise
         return True
 
-    def _find(self, message: "Message") -> bool:
+    def _find(self, message: "Message", exclude: frozenset[str]) -> bool:
+        """Twilio has no idempotency key for Messages: match what the attempt committed.
+
+        Listed by `To` only, newest first: a message Twilio still queues has
+        no DateSent yet, so a DateSent filter would miss exactly the messages
+        in doubt. A candidate must have the committed body, be created after
+        the attempt began (less a margin for clock skew), and not be the SID
+        of another of our messages (two messages with the same text).
+        """
         since = message.attempted_at or message.claimed_at or message.created_at
-        day = (since - dt.timedelta(days=1)).astimezone(dt.UTC).date().isoformat()
-        margin = since - dt.timedelta(minutes=5)
+        margin = since - LOOKUP_SKEW
         for found in self.client.messages.stream(
-            to=message.customer.phone, date_sent_after=day, page_size=100, limit=1000
+            to=recipient_phone(message), page_size=50, limit=LOOKUP_LIMIT
         ):
             created = found.date_created or found.date_sent
-            if found.body == message.body and (created is None or created >= margin):
+            if created is not None and created < margin - dt.timedelta(days=1):
+                break  # newest first: the rest is older still
+            if found.sid in exclude or found.body != message.body:
+                continue
+            if created is None or created >= margin:
                 message.provider_id = found.sid
                 return True
         return False

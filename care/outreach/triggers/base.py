@@ -36,7 +36,8 @@ class KindBatch:
         return ""
 
     def count_sent(self, message: "Message") -> None:
-        """The message was just sent: the checks of later messages see it."""
+        """The message is going now (its attempt is being committed): the checks
+        of later messages see it, whatever the provider then answers."""
 
 
 class SendHooks:
