@@ -33,8 +33,9 @@ STAGE_COLUMNS = (
 # Spend is summed in integer cents: exact, and far cheaper for PostgreSQL to
 # accumulate over a million groups than numeric.
 _AGGREGATE = """
-SELECT c.id, {age_seconds}, COALESCE(a.frequency, 0), COALESCE(a.cents, 0){real},
-       CASE WHEN a.last_at IS NULL THEN 0 ELSE 1 END
+SELECT c.id AS customer_id, {age_seconds} AS age_seconds,
+       COALESCE(a.frequency, 0) AS frequency, COALESCE(a.cents, 0){real} AS cents,
+       CASE WHEN a.last_at IS NULL THEN 0 ELSE 1 END AS ever_ordered
 FROM crm_customer c
 LEFT JOIN (
     SELECT customer_id, MAX(placed_at) AS last_at,
@@ -71,18 +72,23 @@ def customer_count() -> int:
         return int(cursor.fetchone()[0])
 
 
-def fetch_aggregate(
-    *, now: dt.datetime, start: dt.datetime, advance: Callable[[int], None]
-) -> Aggregate:
-    """Run the GROUP BY customer aggregate and stream it into numpy arrays."""
+def aggregate_query(*, now: dt.datetime, start: dt.datetime) -> tuple[str, list]:
+    """The per-customer aggregate as (sql, params); the benchmark times it bare."""
     vendor = connection.vendor
     # float8 on PostgreSQL: psycopg would otherwise build a Decimal per row.
     real = "::float8" if vendor == "postgresql" else ""
     sql = _AGGREGATE.format(age_seconds=_AGE_SECONDS[vendor], cents=_CENTS[vendor], real=real)
     adapt = connection.ops.adapt_datetimefield_value
-    params = [adapt(now), adapt(start), adapt(start), adapt(now)]
+    return sql, [adapt(now), adapt(start), adapt(start), adapt(now)]
+
+
+def fetch_aggregate(
+    *, now: dt.datetime, start: dt.datetime, advance: Callable[[int], None]
+) -> Aggregate:
+    """Run the GROUP BY customer aggregate and stream it into numpy arrays."""
+    sql, params = aggregate_query(now=now, start=start)
     chunks = []
-    with _aggregate_session():
+    with aggregate_session():
         # A server-side cursor on PostgreSQL: memory stays one chunk of tuples.
         with connection.chunked_cursor() as cursor:
             cursor.execute(sql, params)
@@ -103,7 +109,7 @@ def fetch_aggregate(
 
 
 @contextlib.contextmanager
-def _aggregate_session():
+def aggregate_session():
     """On PostgreSQL, plan the aggregate for reading everything: room to hash
     a million customers in memory (the default 4MB work_mem spills to disk),
     no JIT (its compile time costs more than it saves here)."""
