@@ -319,7 +319,10 @@ def child_run(day: int) -> dict:
 
 def child_bare(day: int) -> dict:
     """The run's aggregate alone, inside the database, its rows discarded: the
-    floor a run cannot go below (no transfer, no Python, no write)."""
+    floor a run cannot go below (no transfer, no Python, no write). PostgreSQL
+    runs it under EXPLAIN ANALYZE (the plan a plain query gets; wrapping it in
+    an outer aggregate changed the plan); SQLite under an outer max() of
+    every column."""
     import datetime as dt
 
     django_setup()
@@ -330,14 +333,17 @@ def child_bare(day: int) -> dict:
     now = _as_of(day)
     sql, params = aggregate_query(now=now, start=now - dt.timedelta(days=WINDOW_DAYS))
     with aggregate_session(), connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({sql}) AS bare LIMIT 0", params)
-        # Every column is computed (max), none is sent.
-        columns = ", ".join(f"max({c[0]})" for c in cursor.description)
+        if connection.vendor == "postgresql":
+            statement = f"EXPLAIN (ANALYZE, TIMING OFF) {sql}"
+        else:
+            cursor.execute(f"SELECT * FROM ({sql}) AS bare LIMIT 0", params)
+            columns = ", ".join(f"max({c[0]})" for c in cursor.description)
+            statement = f"SELECT count(*), {columns} FROM ({sql}) AS bare"
         start = time.perf_counter()
-        cursor.execute(f"SELECT count(*), {columns} FROM ({sql}) AS bare", params)
-        cursor.fetchall()
+        cursor.execute(statement, params)
+        plan = [row[0] for row in cursor.fetchall()]
         seconds = time.perf_counter() - start
-    return {"seconds": round(seconds, 2)}
+    return {"seconds": round(seconds, 2), "plan": plan[0].split("  (")[0].strip()}
 
 
 # --- main -------------------------------------------------------------------------------
