@@ -3,7 +3,7 @@
 Raw SQL on purpose: a million rows through model instances would cost more
 than the whole run is allowed. Both PostgreSQL and SQLite are supported.
 
-PostgreSQL (docs/segmentation.md, "Speed"):
+PostgreSQL (figures and the reasons: BENCHMARKS.md, "RFM scoring"):
 - The aggregate walks the covering index on crm_order (customer, placed_at,
   total) in customer order and merges with the customers: no hash table over a
   million groups, whose cache misses made the usual hash plan 3x slower. It is
@@ -263,7 +263,7 @@ def _create_stage(cursor) -> None:
     types = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
     definition = ", ".join(
         f"{name} {types[kind]} NOT NULL" for name, kind in STAGE_COLUMNS.items()
-    ).replace("NOT NULL", "PRIMARY KEY", 1)
+    )
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     cursor.execute(f"CREATE {temp} TABLE {STAGE} ({definition})")
 
@@ -276,12 +276,16 @@ def _fill_stage(cursor, staged: dict[str, np.ndarray]) -> None:
         with cursor.cursor.copy(statement) as copy:
             for data in pgcopy.encode(values, list(STAGE_COLUMNS.values())):
                 copy.write(data)
-        cursor.execute(f"ANALYZE {STAGE}")
+        # Keyed after the load (cheaper than during it), for the merge joins.
+        # Not analyzed: the planner sizes it from its pages, and the key
+        # tells it the rest.
+        cursor.execute(f"ALTER TABLE {STAGE} ADD PRIMARY KEY (customer_id)")
         return
     marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
     for start in range(0, values[0].shape[0], WRITE_CHUNK):
         rows = zip(*(v[start : start + WRITE_CHUNK].tolist() for v in values))
         cursor.executemany(f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", rows)
+    cursor.execute(f"CREATE UNIQUE INDEX {STAGE}_key ON {STAGE} (customer_id)")
 
 
 def _slug(segments: list[str]) -> tuple[str, list[str]]:
