@@ -1,13 +1,12 @@
 """Admin pages for products, orders, assets and the read-only logs."""
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin.filters import CouponFilter, CurrencyFilter, NextServiceFilter
 from crm.admin.paging import BigListAdmin
-from crm.admin.search import search_exact
+from crm.admin.search import ExactSearchMixin
 from crm.models import Asset, BrowseEvent, Consent, Order, OrderLine, Product
 
 
@@ -22,16 +21,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
-
-
-class ExactSearchMixin:
-    """Search by the exact values of `search_fields` (plain names, or one
-    relation deep: "customer__external_id"), each an index lookup."""
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet, search_term: str
-    ) -> tuple[QuerySet, bool]:
-        return search_exact(queryset, search_term, self.search_fields), False
 
 
 @admin.register(Product)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import phonenumbers
 from django.conf import settings
 from django.db.models import Q, QuerySet, Subquery
+from django.http import HttpRequest
 
 # Digits with the separators people type ("138 0013 8000", "+86 (138) 0013-8000").
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]+$")
@@ -80,3 +81,13 @@ def search_exact(queryset: QuerySet, term: str, fields: Sequence[str]) -> QueryS
         key = related._default_manager.filter(**{field: term}).values("pk")[:1]
         match |= Q(**{f"{relation}_id": Subquery(key)})
     return queryset.filter(match)
+
+
+class ExactSearchMixin:
+    """A ModelAdmin mixin: search by the exact values of `search_fields` (plain
+    names, or one relation deep: "customer__external_id"), each an index lookup."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        return search_exact(queryset, search_term, self.search_fields), False
