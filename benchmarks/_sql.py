@@ -161,9 +161,6 @@ class Dialect:
             return f"lpad(({expression})::text, {width}, '0')"
         return f"printf('%%0{width}d', {expression})"
 
-    def text(self, expression: str) -> str:
-        return f"CAST({expression} AS {'text' if self.postgres else 'TEXT'})"
-
 
 def pick(index: str, options: Sequence[str]) -> str:
     """The option at `index` (an integer expression from 0), as a CASE."""
