@@ -7,10 +7,11 @@ See BENCHMARKS.md.
     .venv/bin/python benchmarks/delivery.py                      # 10,000 messages
     BENCH_SCALE=1 .venv/bin/python benchmarks/delivery.py        # 100,000
     .venv/bin/python benchmarks/delivery.py --messages 100000 --postgres
+    .venv/bin/python benchmarks/delivery.py --tiny             # seconds: what the tests run
 
-SQLite lives in var/bench/; with --postgres the database bench_delivery on the
-server of BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres)
-is dropped and created for each run.
+SQLite lives in var/bench/; with --postgres the database bench_delivery (see
+benchmarks/_common.py) is dropped and created for each run. Dispatch is
+`manage.py dispatch`, the command the scheduler runs.
 """
 
 import argparse
@@ -20,29 +21,26 @@ import platform
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-from _fixtures import due_service_sms, service_sms_campaign
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-BASE_URL = os.environ.get(
-    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+from _common import (
+    ROOT,
+    database_url,
+    django_setup,
+    fresh_database,
+    log,
+    postgres_available,
+    run_child,
 )
+from _fixtures import dispatch_all, due_service_sms, model, service_sms_campaign
+
 TWILIO = "care.delivery.channels.twilio_sms.TwilioBackend"
 LOCMEM = "care.delivery.channels.sms.LocmemBackend"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+TINY_MESSAGES = 30
 
 
 def child(args: list[str], url: str, backend: str, twilio_url: str) -> dict:
     env = {
-        **os.environ,
         "DATABASE_URL": url,
-        "CARE_VAR_DIR": str(ROOT / "var" / "bench"),
         "CARE_QUIET_HOURS": "",
         "CARE_DISPATCH_TIME_BUDGET": "36000",
         "SMS_BACKEND": backend,
@@ -54,26 +52,20 @@ def child(args: list[str], url: str, backend: str, twilio_url: str) -> dict:
         "SITE_URL": "https://care.example.com",
         "LOG_LEVEL": "WARNING",
     }
-    done = subprocess.run(
-        [sys.executable, __file__, *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+    return run_child(__file__, args, env)
 
 
-def _prepare(count: int) -> None:
+def _prepare(count: int):
     from django.core.management import call_command
     from django.utils import timezone
 
-    from crm.models import Customer
-
     call_command("migrate", verbosity=0)
     campaign = service_sms_campaign(
-        slug="bench-delivery", trigger="maintenance", body="{{ customer.name }}您好，您的爱车该保养了。"
+        slug="bench-delivery",
+        trigger="maintenance",
+        body="{{ customer.name }}您好，您的爱车该保养了。",
     )
+    Customer = model("crm.Customer")
     Customer.objects.filter(external_id__startswith="DL").delete()
     now = timezone.now()
     customers = Customer.objects.bulk_create(
@@ -93,52 +85,37 @@ def _prepare(count: int) -> None:
         )
     )
     due_service_sms(campaign=campaign, customer_ids=ids, now=now)
+    return campaign
 
 
 def child_dispatch(count: int) -> dict:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    django_setup()
     from django.conf import settings
     from django.db import connection
 
-    from care.delivery.dispatch import messages_dispatch
-
-    _prepare(count)
+    campaign = _prepare(count)
     start = time.perf_counter()
-    result = messages_dispatch(batch_size=500)
+    statuses = dispatch_all(campaign=campaign, batch_size=500)
     seconds = time.perf_counter() - start
-    sent = result.counts.get("sent", 0)
+    sent = statuses.get("sent", 0)
     return {
         "backend": settings.SMS_BACKEND.rsplit(".", 1)[-1],
         "vendor": connection.vendor,
         "messages": count,
         "sent": sent,
-        "other": {k: v for k, v in result.counts.items() if k != "sent"},
+        "other": {k: v for k, v in statuses.items() if k != "sent"},
         "seconds": round(seconds, 2),
         "per_second": round(sent / seconds) if seconds else None,
     }
 
 
 def _databases(postgres: bool) -> list[str]:
-    bench = ROOT / "var" / "bench"
-    bench.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{bench / 'delivery.sqlite3'}{suffix}").unlink(missing_ok=True)
-    urls = [f"sqlite:///{bench / 'delivery.sqlite3'}"]
-    if postgres:
-        urls.append(urlunsplit(urlsplit(BASE_URL)._replace(path="/bench_delivery")))
+    urls = [database_url("sqlite", "delivery")]
+    if postgres and postgres_available():
+        urls.append(database_url("postgres", "delivery"))
+    elif postgres:
+        log("PostgreSQL is not reachable (BENCH_POSTGRES_URL): skipping it")
     return urls
-
-
-def _fresh_postgres(url: str) -> None:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    with psycopg.connect(BASE_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> None:
@@ -148,8 +125,13 @@ def main() -> None:
     default = max(1, round(100_000 * float(os.environ.get("BENCH_SCALE") or 0.1)))
     parser.add_argument("--messages", type=int, default=default)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--tiny", action="store_true", help=f"{TINY_MESSAGES} messages: seconds"
+    )
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
+    if args.tiny:
+        args.messages = TINY_MESSAGES
     if args.child:
         print(json.dumps(child_dispatch(args.messages)))
         return
@@ -165,8 +147,7 @@ def main() -> None:
     try:
         for url in _databases(args.postgres):
             for backend in (TWILIO, LOCMEM):
-                if url.startswith("postgres"):
-                    _fresh_postgres(url)
+                fresh_database(url)
                 log(f"== {backend.rsplit('.', 1)[-1]} on {url.split(':')[0]}")
                 runs.append(
                     child(

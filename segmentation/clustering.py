@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sklearn
 from sklearn.cluster import MiniBatchKMeans
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances, silhouette_score
 from threadpoolctl import threadpool_limits
 
 K_RANGE = (3, 8)
@@ -25,8 +25,9 @@ SILHOUETTE_SIZE = 4_000
 FINAL_SIZE = 100_000
 SEED = 20260101
 BATCH_SIZE = 4096
-# Working memory (MiB) for the silhouette's pairwise distances, so a 10k
-# sample never builds its full 800 MB distance matrix at once.
+# Working memory (MiB) for sklearn's chunked distance computations. The
+# silhouette's distance matrix itself is computed once per run and kept:
+# SILHOUETTE_SIZE squared float64, 128 MB.
 SILHOUETTE_MEMORY_MB = 64
 
 
@@ -92,14 +93,16 @@ def _cluster_customers(
     distinct = np.unique(sample, axis=0).shape[0]
     ks = range(k_range[0], min(k_range[1], distinct - 1) + 1)
     trials = {k: _fit(sample, k, seed) for k in ks}
-    quality = {k: _silhouette(sample, model, seed) for k, model in trials.items()}
-    quality = {k: s for k, s in quality.items() if s is not None}
+    quality = _silhouettes(sample, trials, seed)
     if not quality:
         return None
     # Highest silhouette wins; on a tie, the smaller k.
     best = max(quality, key=lambda k: (round(quality[k], 9), -k))
     final = _fit(
-        _sample(features, FINAL_SIZE, seed), best, seed, init=trials[best].cluster_centers_
+        _sample(features, FINAL_SIZE, seed),
+        best,
+        seed,
+        init=trials[best].cluster_centers_,
     )
     labels = _renumber(final.predict(features), final.cluster_centers_)
     return Clustering(
@@ -130,19 +133,27 @@ def _fit(data: np.ndarray, k: int, seed: int, init=None) -> MiniBatchKMeans:
     return model.fit(data)
 
 
-def _silhouette(sample: np.ndarray, model: MiniBatchKMeans, seed: int) -> float | None:
-    labels = model.predict(sample)
-    if np.unique(labels).shape[0] < 2:
-        return None
+def _silhouettes(
+    sample: np.ndarray, trials: dict[int, MiniBatchKMeans], seed: int
+) -> dict[int, float]:
+    """The silhouette of each candidate k that splits the sample at all.
+
+    Every k is judged on the same random subsample (the one silhouette_score
+    would draw with this seed), so its pairwise distances are computed once.
+    """
+    size = min(SILHOUETTE_SIZE, sample.shape[0])
+    pick = np.random.RandomState(seed).permutation(sample.shape[0])[:size]
     with sklearn.config_context(working_memory=SILHOUETTE_MEMORY_MB):
-        return float(
-            silhouette_score(
-                sample,
-                labels,
-                sample_size=min(SILHOUETTE_SIZE, sample.shape[0]),
-                random_state=seed,
-            )
+        distances = pairwise_distances(sample[pick])
+    quality = {}
+    for k, model in trials.items():
+        labels = model.predict(sample)
+        if np.unique(labels).shape[0] < 2:
+            continue
+        quality[k] = float(
+            silhouette_score(distances, labels[pick], metric="precomputed")
         )
+    return quality
 
 
 def _renumber(labels: np.ndarray, centres: np.ndarray) -> np.ndarray:

@@ -1,6 +1,8 @@
 """Writes with a rule: a full RFM run."""
 
 import datetime as dt
+import importlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -60,14 +62,18 @@ def rfm_run(
         with transaction.atomic():
             _store(run, outcome, show)
     except Exception as exc:
-        _run_finish(run, started, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        _run_finish(
+            run, started, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"
+        )
         raise
     _run_finish(run, started, status=RunStatus.SUCCEEDED)
     return run
 
 
 def _run_start(*, window_days: int, now: dt.datetime) -> RfmRun:
-    rules = list(SegmentRule.objects.values("segment", "r_min", "r_max", "fm_min", "fm_max"))
+    rules = list(
+        SegmentRule.objects.values("segment", "r_min", "r_max", "fm_min", "fm_max")
+    )
     run = RfmRun(
         started_at=timezone.now(),
         window_days=window_days,
@@ -107,6 +113,7 @@ _COUNTS = [
 
 def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     timings = {}
+    _import_clustering_meanwhile()
     bar = show(_("Reading orders"), storage.customer_count())
     aggregate = storage.fetch_aggregate(
         now=run.as_of,
@@ -126,20 +133,38 @@ def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     return outcome
 
 
+def _import_clustering_meanwhile() -> None:
+    """Import scikit-learn (a second or two) while the database aggregates.
+
+    The aggregate leaves this process waiting on a socket; `_cluster`'s import
+    then finds the module loaded, or waits on Python's import lock for the rest.
+    """
+    threading.Thread(
+        target=importlib.import_module,
+        args=("segmentation.clustering",),
+        name="import-clustering",
+        daemon=True,
+    ).start()
+
+
 def _score(aggregate: storage.Aggregate, grid: np.ndarray) -> _Outcome:
     scored = aggregate.frequency > 0
     n = scored.shape[0]
     scores = rfm_scores(
-        aggregate.recency_days[scored], aggregate.frequency[scored], aggregate.monetary[scored]
+        aggregate.recency_days[scored],
+        aggregate.frequency[scored],
+        aggregate.monetary[scored],
     )
-    codes = np.where(aggregate.ever_ordered, CODE[Segment.LAPSED], CODE[Segment.PROSPECT])
+    codes = np.where(
+        aggregate.ever_ordered, CODE[Segment.LAPSED], CODE[Segment.PROSPECT]
+    )
     codes[scored] = assign_segments(scores.recency, scores.fm, grid)
     columns = {
         "customer_id": aggregate.customer_ids,
         "recency_days": aggregate.recency_days,
         "frequency": aggregate.frequency,
-        "monetary": aggregate.monetary,
-        "segment": np.array(SLUGS, dtype=object)[codes],
+        "cents": aggregate.cents,
+        "segment": codes,
         "cluster": np.zeros(n, dtype=np.int16),
     }
     for name, values in (("r_score", scores.recency), ("f_score", scores.frequency)):
@@ -173,7 +198,10 @@ def _cluster(aggregate: storage.Aggregate, outcome: _Outcome):
             aggregate.recency_days[scored],
             aggregate.frequency[scored],
             aggregate.monetary[scored],
-            tuple(outcome.columns[name][scored] for name in ("r_score", "f_score", "m_score")),
+            tuple(
+                outcome.columns[name][scored]
+                for name in ("r_score", "f_score", "m_score")
+            ),
         )
     if clustering is None:
         outcome.nulls["cluster"] = np.ones(scored.shape[0], dtype=bool)
@@ -186,7 +214,11 @@ def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory) -> None:
     total = int(outcome.scored.shape[0])
     bar = show(_("Writing scores"), total)
     result = storage.write_results(
-        outcome.columns, outcome.nulls, run_id=run.pk, scored_at=run.as_of
+        outcome.columns,
+        outcome.nulls,
+        segments=SLUGS,
+        run_id=run.pk,
+        scored_at=run.as_of,
     )
     bar.advance(total)
     outcome.summary["timings"]["write"] = bar.finish()

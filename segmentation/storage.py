@@ -1,9 +1,19 @@
-"""Bulk SQL for a run: one aggregate streamed out, one staged write back.
+"""Bulk SQL for a run: one aggregate read out, one staged write back.
 
 Raw SQL on purpose: a million rows through model instances would cost more
-than the whole run is allowed. Both PostgreSQL and SQLite are supported; the
-few vendor differences are in the aggregate's date arithmetic and in how the
-stage table is filled (COPY on PostgreSQL, executemany on SQLite).
+than the whole run is allowed. Both PostgreSQL and SQLite are supported.
+
+PostgreSQL (figures and the reasons: BENCHMARKS.md, "RFM scoring"):
+- The aggregate walks the covering index on crm_order (customer, placed_at,
+  total) in customer order and merges with the customers: no hash table over a
+  million groups, whose cache misses made the usual hash plan 3x slower. It is
+  read with COPY in binary, straight into numpy; a server-side cursor would also
+  keep PostgreSQL from running it in parallel, should the planner want to.
+- The write copies the new rows in binary into a temporary stage, records
+  segment changes with one INSERT ... SELECT, and rewrites the scores with one
+  UPDATE ... FROM (heap-only updates: the table keeps free room on each page),
+  then inserts rows for new customers.
+SQLite runs the same statements, filling the stage with executemany.
 """
 
 import contextlib
@@ -14,54 +24,75 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-FETCH_CHUNK = 50_000
-PG_WORK_MEM = "128MB"
-WRITE_CHUNK = 50_000
-STAGE = "segmentation_rfm_stage"
-STAGE_COLUMNS = (
-    "customer_id",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "r_score",
-    "f_score",
-    "m_score",
-    "segment",
-    "cluster",
-)
+from segmentation import pgcopy
 
-# Spend is summed in integer cents: exact, and far cheaper for PostgreSQL to
-# accumulate over a million groups than numeric.
+FETCH_CHUNK = 50_000
+WRITE_CHUNK = 50_000
+PG_WORK_MEM = "128MB"
+STAGE = "segmentation_rfm_stage"
+NEWCOMERS = "segmentation_rfm_newcomers"
+# Stage columns and their types. NULLs travel as sentinels (-1 for recency
+# and cluster, 0 for scores) so every binary row has the same size.
+STAGE_COLUMNS = {
+    "customer_id": "int8",
+    "recency_days": "int4",
+    "frequency": "int4",
+    "cents": "int8",
+    "r_score": "int2",
+    "f_score": "int2",
+    "m_score": "int2",
+    "segment": "int2",
+    "cluster": "int2",
+}
+_SENTINELS = {
+    "recency_days": -1,
+    "r_score": 0,
+    "f_score": 0,
+    "m_score": 0,
+    "cluster": -1,
+}
+
 _AGGREGATE = """
-SELECT c.id, {age_seconds}, COALESCE(a.frequency, 0), COALESCE(a.cents, 0){real},
-       CASE WHEN a.last_at IS NULL THEN 0 ELSE 1 END
+SELECT c.id AS customer_id, COALESCE({age_seconds}, -1) AS age_seconds,
+       COALESCE(a.frequency, 0) AS frequency, COALESCE({cents}, 0) AS cents
 FROM crm_customer c
 LEFT JOIN (
     SELECT customer_id, MAX(placed_at) AS last_at,
            COUNT(*) FILTER (WHERE placed_at >= %s) AS frequency,
-           SUM({cents}) FILTER (WHERE placed_at >= %s) AS cents
+           SUM({spend}) FILTER (WHERE placed_at >= %s) AS spend
     FROM crm_order WHERE placed_at <= %s GROUP BY customer_id
 ) a ON a.customer_id = c.id
 """
-_AGE_SECONDS = {
-    "postgresql": "FLOOR(EXTRACT(EPOCH FROM (%s::timestamptz - a.last_at)))::float8",
-    "sqlite": "CAST(strftime('%%s', %s) AS INTEGER) - CAST(strftime('%%s', a.last_at) AS INTEGER)",
+# Spend is summed as it is stored (numeric on PostgreSQL, cheapest to add up)
+# and turned into exact integer cents once per customer; SQLite keeps decimals
+# as floating point, so each order is rounded to cents first.
+_VENDOR_SQL = {
+    "postgresql": {
+        "age_seconds": "FLOOR(EXTRACT(EPOCH FROM (%s::timestamptz - a.last_at)))::bigint",
+        "spend": "total",
+        "cents": "(a.spend * 100)::bigint",
+    },
+    "sqlite": {
+        "age_seconds": "CAST(strftime('%%s', %s) AS INTEGER) "
+        "- CAST(strftime('%%s', a.last_at) AS INTEGER)",
+        "spend": "CAST(ROUND(total * 100) AS INTEGER)",
+        "cents": "a.spend",
+    },
 }
-_CENTS = {
-    "postgresql": "(total * 100)::bigint",
-    "sqlite": "CAST(ROUND(total * 100) AS INTEGER)",
-}
+_AGGREGATE_TYPES = ("int8", "int8", "int8", "int8")
 
 
 @dataclass(frozen=True)
 class Aggregate:
     """Per customer, ordered by id: ids, days since the last order (-1 if never),
-    orders and spend inside the window, and whether they ever ordered."""
+    orders and spend inside the window (as money and as exact integer cents),
+    and whether they ever ordered."""
 
     customer_ids: np.ndarray
     recency_days: np.ndarray
     frequency: np.ndarray
     monetary: np.ndarray
+    cents: np.ndarray
     ever_ordered: np.ndarray
 
 
@@ -71,58 +102,75 @@ def customer_count() -> int:
         return int(cursor.fetchone()[0])
 
 
+def aggregate_query(*, now: dt.datetime, start: dt.datetime) -> tuple[str, list]:
+    """The per-customer aggregate as (sql, params); the benchmark times it bare."""
+    sql = _AGGREGATE.format(**_VENDOR_SQL[connection.vendor])
+    adapt = connection.ops.adapt_datetimefield_value
+    return sql, [adapt(now), adapt(start), adapt(start), adapt(now)]
+
+
 def fetch_aggregate(
     *, now: dt.datetime, start: dt.datetime, advance: Callable[[int], None]
 ) -> Aggregate:
-    """Run the GROUP BY customer aggregate and stream it into numpy arrays."""
-    vendor = connection.vendor
-    # float8 on PostgreSQL: psycopg would otherwise build a Decimal per row.
-    real = "::float8" if vendor == "postgresql" else ""
-    sql = _AGGREGATE.format(age_seconds=_AGE_SECONDS[vendor], cents=_CENTS[vendor], real=real)
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [adapt(now), adapt(start), adapt(start), adapt(now)]
-    chunks = []
-    with _aggregate_session():
-        # A server-side cursor on PostgreSQL: memory stays one chunk of tuples.
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(sql, params)
-            while rows := cursor.fetchmany(FETCH_CHUNK):
-                chunks.append(np.array(rows, dtype=np.float64))
-                advance(len(rows))
-    table = np.concatenate(chunks) if chunks else np.zeros((0, 5))
-    table = table[np.argsort(table[:, 0], kind="stable")]
-    ever = table[:, 4] > 0
-    seconds = np.where(ever, np.nan_to_num(table[:, 1]), -86400)
+    """Run the GROUP BY customer aggregate and read it into numpy arrays."""
+    sql, params = aggregate_query(now=now, start=start)
+    with aggregate_session():
+        if connection.vendor == "postgresql":
+            ids, age, frequency, cents = _copy_out(sql, params)
+            advance(ids.shape[0])
+        else:
+            ids, age, frequency, cents = _fetch(sql, params, advance)
+    order = np.argsort(ids, kind="stable")
+    age, ever = age[order], age[order] >= 0
     return Aggregate(
-        customer_ids=table[:, 0].astype(np.int64),
-        recency_days=np.maximum(seconds // 86400, -1).astype(np.int64),
-        frequency=table[:, 2].astype(np.int64),
-        monetary=table[:, 3] / 100,
+        customer_ids=ids[order],
+        recency_days=np.where(ever, age // 86400, -1),
+        frequency=frequency[order],
+        monetary=cents[order] / 100,
+        cents=cents[order],
         ever_ordered=ever,
     )
 
 
+def _copy_out(sql: str, params: list) -> list[np.ndarray]:
+    data = bytearray()
+    with connection.cursor() as cursor:
+        statement = f"COPY ({sql}) TO STDOUT (FORMAT binary)"
+        with cursor.cursor.copy(statement, params) as copy:
+            for block in copy:
+                data += block
+    return pgcopy.decode(data, _AGGREGATE_TYPES)
+
+
+def _fetch(sql: str, params: list, advance: Callable[[int], None]) -> list[np.ndarray]:
+    chunks = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(FETCH_CHUNK):
+            chunks.append(np.array(rows, dtype=np.int64))
+            advance(len(rows))
+    table = np.concatenate(chunks) if chunks else np.zeros((0, 4), dtype=np.int64)
+    return [table[:, i] for i in range(4)]
+
+
 @contextlib.contextmanager
-def _aggregate_session():
-    """On PostgreSQL, plan the aggregate for reading everything: room to hash
-    a million customers in memory (the default 4MB work_mem spills to disk),
-    no JIT (its compile time costs more than it saves here)."""
+def aggregate_session():
+    """On PostgreSQL, walk the covering index rather than hash a million groups
+    (the planner prices the hash lower than it runs), with room to sort or hash
+    what remains in memory and no JIT (its compile time costs more than it saves)."""
     if connection.vendor != "postgresql":
         yield
         return
+    settings = {"work_mem": PG_WORK_MEM, "jit": "off", "enable_hashagg": "off"}
     with connection.cursor() as cursor:
-        cursor.execute("SET work_mem = %s", [PG_WORK_MEM])
-        cursor.execute("SET jit = off")
-        # A cursor is planned for its first 10% of rows by default, which picks
-        # an index walk over every order; we read all rows.
-        cursor.execute("SET cursor_tuple_fraction = 1.0")
+        for name, value in settings.items():
+            cursor.execute(f"SET {name} = %s", [value])
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("RESET work_mem")
-            cursor.execute("RESET jit")
-            cursor.execute("RESET cursor_tuple_fraction")
+            for name in settings:
+                cursor.execute(f"RESET {name}")
 
 
 @dataclass(frozen=True)
@@ -135,42 +183,72 @@ def write_results(
     columns: dict[str, np.ndarray],
     nulls: dict[str, np.ndarray],
     *,
+    segments: list[str],
     run_id: int,
     scored_at: dt.datetime,
 ) -> WriteResult:
-    """Stage the rows, record segment changes, upsert the current scores.
+    """Stage the rows, record segment changes, rewrite the current scores.
 
-    `columns` holds one array per stage column; `nulls` a boolean mask per
+    `columns` holds one integer array per stage column (`segment` as an index
+    into `segments`, `cents` as integer cents); `nulls` a boolean mask per
     nullable column (True = NULL). Call inside a transaction. Only rows whose
     segment differs from the stored one (or that have none yet) produce a
     transition, so an unchanged re-run records nothing new.
     """
-    with connection.cursor() as cursor:
+    staged = {
+        name: _with_sentinel(name, columns[name], nulls) for name in STAGE_COLUMNS
+    }
+    when = connection.ops.adapt_datetimefield_value(scored_at)
+    sql = _statements(segments, run_id, when)
+    with connection.cursor() as cursor, _write_session(cursor):
         _lock(cursor)
         _create_stage(cursor)
-        _fill_stage(cursor, columns, nulls)
-        when = connection.ops.adapt_datetimefield_value(scored_at)
-        cursor.execute(_INSERT_TRANSITIONS, [when, run_id])
+        _fill_stage(cursor, staged)
+        cursor.execute(*sql["moves"])
         transitions = cursor.rowcount
-        cursor.execute(_UPSERT, [run_id, when])
-        written = cursor.rowcount
+        cursor.execute(*sql["update"])
+        updated = inserted = cursor.rowcount
+        if updated < staged["customer_id"].shape[0]:
+            # Customers without scores yet: everyone at the first run, the
+            # newcomers (if any) on a normal night.
+            cursor.execute(*sql["newcomers"])
+            cursor.execute(*sql["first_labels"])
+            transitions += cursor.rowcount
+            cursor.execute(*sql["insert"])
+            inserted = cursor.rowcount
+            cursor.execute(f"DROP TABLE {NEWCOMERS}")
+            _analyze_if_grown(cursor, inserted, updated)
         cursor.execute(f"DROP TABLE {STAGE}")
-    return WriteResult(transitions=transitions, written=written)
+    return WriteResult(transitions=transitions, written=updated + inserted)
 
 
-def _row_chunks(columns: dict[str, np.ndarray], nulls: dict[str, np.ndarray]):
-    """Yield rows a chunk at a time, so only one chunk exists as Python objects."""
-    n = columns["customer_id"].shape[0]
-    for start in range(0, n, WRITE_CHUNK):
-        part = slice(start, start + WRITE_CHUNK)
-        lists = []
-        for name in STAGE_COLUMNS:
-            values = columns[name][part].tolist()
-            if name in nulls:
-                for i in np.flatnonzero(nulls[name][part]).tolist():
-                    values[i] = None
-            lists.append(values)
-        yield list(zip(*lists))
+def _analyze_if_grown(cursor, inserted: int, before: int) -> None:
+    """Refresh the planner's view of a table that grew a lot (say, from empty).
+
+    Autovacuum would, later (or never, where it is off); meanwhile the next run
+    would plan its joins for the empty table the first run started from, and a
+    nested loop over a million rows does not end.
+    """
+    if connection.vendor == "postgresql" and inserted > max(1_000, before // 10):
+        cursor.execute("ANALYZE segmentation_customerrfm")
+
+
+def _with_sentinel(name: str, values: np.ndarray, nulls: dict[str, np.ndarray]):
+    if name not in nulls:
+        return values
+    return np.where(nulls[name], _SENTINELS[name], values)
+
+
+@contextlib.contextmanager
+def _write_session(cursor):
+    """On PostgreSQL, join the stage and the scores by merging their primary
+    keys (both in customer order): cheaper than hashing a million rows and
+    probing at random, which the planner prefers. No JIT."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET LOCAL work_mem = %s", [PG_WORK_MEM])
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL enable_hashjoin = off")
+    yield
 
 
 def _lock(cursor) -> None:
@@ -182,45 +260,92 @@ def _lock(cursor) -> None:
 
 def _create_stage(cursor) -> None:
     temp = "TEMPORARY" if connection.vendor == "postgresql" else "TEMP"
-    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
-    cursor.execute(
-        f"CREATE {temp} TABLE {STAGE} (customer_id bigint PRIMARY KEY, "
-        "recency_days integer, frequency integer NOT NULL, "
-        "monetary numeric(14, 2) NOT NULL, r_score smallint, f_score smallint, "
-        "m_score smallint, segment varchar(24) NOT NULL, cluster smallint)"
+    types = {"int2": "smallint", "int4": "integer", "int8": "bigint"}
+    definition = ", ".join(
+        f"{name} {types[kind]} NOT NULL" for name, kind in STAGE_COLUMNS.items()
     )
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    cursor.execute(f"CREATE {temp} TABLE {STAGE} ({definition})")
 
 
-def _fill_stage(cursor, columns, nulls) -> None:
+def _fill_stage(cursor, staged: dict[str, np.ndarray]) -> None:
     names = ", ".join(STAGE_COLUMNS)
+    values = list(staged.values())
     if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {STAGE} ({names}) FROM STDIN") as copy:
-            for rows in _row_chunks(columns, nulls):
-                for row in rows:
-                    copy.write_row(row)
-        cursor.execute(f"ANALYZE {STAGE}")
+        statement = f"COPY {STAGE} ({names}) FROM STDIN (FORMAT binary)"
+        with cursor.cursor.copy(statement) as copy:
+            for data in pgcopy.encode(values, list(STAGE_COLUMNS.values())):
+                copy.write(data)
+        # Keyed after the load (cheaper than during it), for the merge joins.
+        # Not analyzed: the planner sizes it from its pages, and the key
+        # tells it the rest.
+        cursor.execute(f"ALTER TABLE {STAGE} ADD PRIMARY KEY (customer_id)")
         return
     marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
-    for rows in _row_chunks(columns, nulls):
+    for start in range(0, values[0].shape[0], WRITE_CHUNK):
+        rows = zip(*(v[start : start + WRITE_CHUNK].tolist() for v in values))
         cursor.executemany(f"INSERT INTO {STAGE} ({names}) VALUES ({marks})", rows)
+    cursor.execute(f"CREATE UNIQUE INDEX {STAGE}_key ON {STAGE} (customer_id)")
 
 
-_INSERT_TRANSITIONS = f"""
-INSERT INTO segmentation_segmenttransition
-    (customer_id, from_segment, to_segment, changed_at, run_id)
-SELECT s.customer_id, r.segment, s.segment, %s, %s
-FROM {STAGE} s
-JOIN crm_customer c ON c.id = s.customer_id
-LEFT JOIN segmentation_customerrfm r ON r.customer_id = s.customer_id
-WHERE r.segment IS NULL OR r.segment <> s.segment
-"""
+def _slug(segments: list[str]) -> tuple[str, list[str]]:
+    """SQL for the slug of the stage's segment code, and its parameters."""
+    whens = " ".join(f"WHEN {code} THEN %s" for code in range(len(segments)))
+    return f"(CASE s.segment {whens} END)", list(segments)
 
-_UPDATED = [c for c in STAGE_COLUMNS if c != "customer_id"] + ["run_id", "scored_at"]
-_UPSERT = f"""
-INSERT INTO segmentation_customerrfm ({", ".join(STAGE_COLUMNS)}, run_id, scored_at)
-SELECT s.{", s.".join(STAGE_COLUMNS)}, %s, %s
-FROM {STAGE} s JOIN crm_customer c ON c.id = s.customer_id
-WHERE 1 = 1
-ON CONFLICT (customer_id) DO UPDATE SET
-{", ".join(f"{c} = excluded.{c}" for c in _UPDATED)}
-"""
+
+def _values(slug: str) -> dict[str, str]:
+    """Each written column of segmentation_customerrfm and its value from the stage."""
+    return {
+        "recency_days": "NULLIF(s.recency_days, -1)",
+        "frequency": "s.frequency",
+        "monetary": "s.cents / 100.0",
+        "r_score": "NULLIF(s.r_score, 0)",
+        "f_score": "NULLIF(s.f_score, 0)",
+        "m_score": "NULLIF(s.m_score, 0)",
+        "segment": slug,  # the slugs are the parameters before run_id
+        "cluster": "NULLIF(s.cluster, -1)",
+        "run_id": "%s",
+        "scored_at": "%s",
+    }
+
+
+def _statements(segments: list[str], run_id: int, when) -> dict[str, tuple]:
+    """(sql, params) of the write: record the moves of customers who had a
+    segment, rewrite their scores; then find those who had none, record their
+    first label and insert their scores.
+
+    A customer with scores exists (deleting one deletes its scores); a
+    newcomer is joined with crm_customer, in case it was deleted meanwhile.
+    """
+    slug, slugs = _slug(segments)
+    values = _values(slug)
+    label = f"""
+        INSERT INTO segmentation_segmenttransition
+            (customer_id, from_segment, to_segment, changed_at, run_id)
+        SELECT s.customer_id, {{old}}, {slug}, %s, %s"""
+    moves = f"""{label.format(old="r.segment")}
+        FROM {STAGE} s JOIN segmentation_customerrfm r ON r.customer_id = s.customer_id
+        WHERE r.segment <> {slug}"""
+    assignments = ", ".join(f"{column} = {value}" for column, value in values.items())
+    update = f"""
+        UPDATE segmentation_customerrfm AS r SET {assignments}
+        FROM {STAGE} s WHERE r.customer_id = s.customer_id"""
+    newcomers = f"""
+        CREATE TEMP TABLE {NEWCOMERS} AS SELECT s.* FROM {STAGE} s
+        JOIN crm_customer c ON c.id = s.customer_id
+        WHERE NOT EXISTS (
+            SELECT 1 FROM segmentation_customerrfm r WHERE r.customer_id = s.customer_id
+        )"""
+    first_labels = f"{label.format(old='NULL')} FROM {NEWCOMERS} s"
+    insert = f"""
+        INSERT INTO segmentation_customerrfm (customer_id, {", ".join(values)})
+        SELECT s.customer_id, {", ".join(values.values())} FROM {NEWCOMERS} s"""
+    written = [*slugs, run_id, when]
+    return {
+        "moves": (moves, [*slugs, when, run_id, *slugs]),
+        "update": (update, written),
+        "newcomers": (newcomers, []),
+        "first_labels": (first_labels, [*slugs, when, run_id]),
+        "insert": (insert, written),
+    }

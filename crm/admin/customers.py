@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import format_html_join
@@ -14,8 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import Action
 from audit.services import audit_customer
-from crm.admin.filters import BirthdayFilter, EmailConsentFilter, SmsConsentFilter
-from crm.admin.search import phone_search_term
+from crm.admin.filters import (
+    BirthdayFilter,
+    EmailConsentFilter,
+    SmsConsentFilter,
+    TimeZoneFilter,
+)
+from crm.admin.paging import BigListAdmin
+from crm.admin.search import phone_search_term, search_customers
 from crm.admin.story import CRM_SECTIONS, StorySection
 from crm.models import Consent, Customer
 
@@ -68,7 +74,7 @@ class CustomerChangeList(ChangeList):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(BigListAdmin):
     """Customers, with the whole story on the change page.
 
     Extending the story: other apps add a section without touching crm (crm never
@@ -104,13 +110,17 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "locale",
-        "time_zone",
+        TimeZoneFilter,
         BirthdayFilter,
         SmsConsentFilter,
         EmailConsentFilter,
     ]
-    search_fields = ["name", "=external_id", "^email", "phone"]
-    search_help_text = _("Name, phone (as typed), email or external id.")
+    # Shown as the search box; get_search_results does the matching.
+    search_fields = ["name", "phone", "email", "external_id"]
+    search_help_text = _(
+        "A whole phone number (as typed), an email, the start of an external id, "
+        "or a name (one or two characters: its start)."
+    )
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["external_id", "name", "locale", "time_zone"]}),
@@ -122,7 +132,6 @@ class CustomerAdmin(admin.ModelAdmin):
     ]
     ordering = ["-id"]
     list_per_page = 50
-    show_full_result_count = False
 
     @classmethod
     def add_story_section(cls, section: StorySection) -> None:
@@ -136,13 +145,8 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        # Django splits "138 0013 8000" into three words; a whole phone number
-        # is matched on its E.164 form instead.
-        phone = phone_search_term(search_term)
-        if phone:
-            term = search_term.strip()
-            return queryset.filter(Q(phone=phone) | Q(external_id=term)), False
-        return super().get_search_results(request, queryset, search_term)
+        # Also the customer autocomplete of the order and asset pages.
+        return search_customers(queryset, search_term), False
 
     @admin.display(description=_("consent"))
     def consent_summary(self, customer: Customer) -> str:

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin.filters import CouponFilter, NextServiceFilter
+from crm.admin.filters import CouponFilter, CurrencyFilter, NextServiceFilter
+from crm.admin.paging import BigListAdmin
+from crm.admin.search import ExactSearchMixin
 from crm.models import Asset, BrowseEvent, Consent, Order, OrderLine, Product
 
 
@@ -26,13 +28,14 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(BigListAdmin):
+    # A catalogue is thousands of rows, not millions: Django's own search
+    # (name anywhere) and category filter (its distinct values) stay.
     list_display = ["sku", "name", "category", "price", "launched_at"]
     list_filter = ["category", ("launched_at", admin.DateFieldListFilter)]
     search_fields = ["=sku", "name"]
     ordering = ["sku"]
     readonly_fields = ["created_at", "updated_at"]
-    show_full_result_count = False
 
 
 class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
@@ -55,7 +58,7 @@ class OrderLineInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ExactSearchMixin, BigListAdmin):
     list_display = [
         "external_id",
         "customer",
@@ -64,18 +67,22 @@ class OrderAdmin(admin.ModelAdmin):
         "currency",
         "coupon_code",
     ]
-    list_filter = [("placed_at", admin.DateFieldListFilter), CouponFilter, "currency"]
+    list_filter = [
+        ("placed_at", admin.DateFieldListFilter),
+        CouponFilter,
+        CurrencyFilter,
+    ]
     list_select_related = ["customer"]
-    search_fields = ["=external_id", "=customer__external_id", "=coupon_code"]
+    search_fields = ["external_id", "customer__external_id", "coupon_code"]
+    search_help_text = _("An order's or its customer's external id, or a coupon code.")
     autocomplete_fields = ["customer"]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [OrderLineInline]
-    ordering = ["-placed_at"]
-    show_full_result_count = False
+    ordering = ["-placed_at", "-id"]
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(ExactSearchMixin, BigListAdmin):
     list_display = [
         "name",
         "kind",
@@ -86,25 +93,25 @@ class AssetAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", NextServiceFilter]
     list_select_related = ["customer"]
-    search_fields = ["=external_id", "name", "=customer__external_id"]
+    search_fields = ["external_id", "customer__external_id"]
+    search_help_text = _("An asset's or its customer's external id.")
     autocomplete_fields = ["customer"]
     readonly_fields = ["next_service_on", "created_at", "updated_at"]
     ordering = ["next_service_on", "id"]
-    show_full_result_count = False
 
 
 @admin.register(BrowseEvent)
-class BrowseEventAdmin(ReadOnlyAdmin):
+class BrowseEventAdmin(ExactSearchMixin, BigListAdmin, ReadOnlyAdmin):
     list_display = ["occurred_at", "customer", "product"]
     list_filter = [("occurred_at", admin.DateFieldListFilter)]
     list_select_related = ["customer", "product"]
-    search_fields = ["=customer__external_id", "=product__sku"]
-    ordering = ["-occurred_at"]
-    show_full_result_count = False
+    search_fields = ["customer__external_id", "product__sku"]
+    search_help_text = _("A customer's external id or a product's SKU.")
+    ordering = ["-occurred_at", "-id"]
 
 
 @admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
+class ConsentAdmin(ExactSearchMixin, BigListAdmin, ReadOnlyAdmin):
     list_display = [
         "recorded_at",
         "customer",
@@ -115,6 +122,6 @@ class ConsentAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["channel", "purpose", "granted"]
     list_select_related = ["customer"]
-    search_fields = ["=customer__external_id", "source"]
+    search_fields = ["customer__external_id"]
+    search_help_text = _("A customer's external id.")
     ordering = ["-recorded_at", "-id"]
-    show_full_result_count = False

@@ -54,3 +54,22 @@ def give_history(customer: Customer, rows: int) -> None:
         )
         AssetFactory(customer=customer)
         TicketFactory(customer=customer)
+
+
+CRM_MODELS = ["customer", "order", "asset", "product", "browseevent", "consent"]
+
+
+@pytest.fixture
+def viewer_client(client, django_user_model):
+    """A client logged in as staff who may only view the crm tables."""
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("viewer", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="crm",
+            codename__in=[f"view_{model}" for model in CRM_MODELS],
+        )
+    )
+    client.force_login(user)
+    return client

@@ -193,3 +193,22 @@ def test_it_marks_a_failed_run_and_keeps_the_previous_scores(shop, now, monkeypa
     failed = RfmRun.objects.first()
     assert failed.status == RunStatus.FAILED and "disk full" in failed.error
     assert snapshot() == before
+
+
+def test_it_scores_a_customer_who_joined_since_the_last_run(shop, now):
+    rfm_run(now=now)
+    newcomer = buy(CustomerFactory(), days_ago=2)
+    run = rfm_run(now=now)
+    assert current(newcomer).segment in {Segment.CHAMPIONS, Segment.NEW_CUSTOMERS}
+    assert current(newcomer).run_id == run.pk
+    firsts = SegmentTransition.objects.filter(run=run, from_segment__isnull=True)
+    assert [t.customer for t in firsts] == [newcomer]
+
+
+def test_it_rewrites_every_score_with_the_new_run(shop, now):
+    rfm_run(now=now)
+    later = rfm_run(now=now + dt.timedelta(days=1))
+    rows = CustomerRfm.objects.all()
+    assert {(r.run_id, r.scored_at) for r in rows} == {(later.pk, later.as_of)}
+    assert current(shop["scored"][0]).recency_days == 6
+    assert current(shop["lapsed"]).recency_days == 401
