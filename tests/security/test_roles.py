@@ -61,6 +61,21 @@ PAGES = {
         False,
         (DENIED, DENIED, DENIED, OK),
     ),
+    "operations status": (
+        "admin:care_operations_status",
+        False,
+        (DENIED, DENIED, DENIED, OK),
+    ),
+    "heartbeats": (
+        "admin:care_heartbeat_changelist",
+        False,
+        (DENIED, DENIED, DENIED, OK),
+    ),
+    "incidents": (
+        "admin:care_incident_changelist",
+        False,
+        (DENIED, DENIED, DENIED, OK),
+    ),
 }
 CASES = [
     pytest.param(role, page, expected[ROLES.index(role)], id=f"{role}-{page}")
