@@ -1,0 +1,171 @@
+"""The campaign studio's form: choices in, the stored JSON out, clear messages."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from care.admin.campaigns.forms import CampaignForm
+from care.models import Campaign
+from tests.factories import CustomerFactory, campaign_with_templates
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(**changes) -> dict:
+    data = {
+        "name": "Champions' birthday",
+        "slug": "champions-birthday",
+        "trigger": "birthday",
+        "purpose": "marketing",
+        "channel_1": "sms",
+        "birthday__days_ahead": "7",
+        "status": "draft",  # read-only in the admin; the bare form asks for it
+    }
+    return data | changes
+
+
+def test_it_stores_the_choices_in_the_campaign_json():
+    form = CampaignForm(
+        form_data(
+            segments=["champions", "loyal"],
+            locales=["en"],
+            min_orders="2",
+            min_spend="150.50",
+            channel_2="email",
+            birthday__days_ahead="5",
+        )
+    )
+    assert form.is_valid(), form.errors
+    campaign = form.save()
+    assert campaign.audience == {
+        "segments": ["champions", "loyal"],
+        "locales": ["en"],
+        "min_orders": 2,
+        "min_spend": 150.5,
+    }
+    assert campaign.channels == ["sms", "email"]
+    assert campaign.params == {"days_ahead": 5}
+
+
+def test_it_reads_only_the_chosen_triggers_settings():
+    # The browse fields are on the page too (hidden) but not the chosen trigger's.
+    form = CampaignForm(form_data(abandoned_browse__min_days="9"))
+    assert form.is_valid(), form.errors
+    assert form.save().params == {"days_ahead": 7}
+
+
+def test_it_refuses_a_negative_days_ahead_on_its_field():
+    form = CampaignForm(form_data(birthday__days_ahead="-1"))
+    assert not form.is_valid()
+    assert "greater than or equal to 0" in form.errors["birthday__days_ahead"][0]
+
+
+def test_it_refuses_an_emptied_setting_naming_the_default():
+    form = CampaignForm(form_data(birthday__days_ahead=""))
+    assert not form.is_valid()
+    assert form.errors["birthday__days_ahead"] == ["Give a value (the default is 7)."]
+
+
+def test_it_refuses_k_days_that_cannot_fit_in_w():
+    form = CampaignForm(
+        form_data(
+            trigger="abandoned_browse",
+            abandoned_browse__min_days="5",
+            abandoned_browse__window_days="3",
+            abandoned_browse__cooldown_days="30",
+        )
+    )
+    assert not form.is_valid()
+    assert "K must be at most W" in form.errors["abandoned_browse__min_days"][0]
+
+
+def test_it_refuses_a_bad_date_on_the_date_field():
+    form = CampaignForm(
+        form_data(trigger="dated", dated__date="13-45", dated__time="10:00")
+    )
+    assert not form.is_valid()
+    assert "YYYY-MM-DD" in form.errors["dated__date"][0]
+
+
+def test_it_refuses_the_same_channel_twice():
+    form = CampaignForm(form_data(channel_2="sms"))
+    assert not form.is_valid()
+    assert form.errors["channel_2"] == ["Each channel can be chosen once."]
+
+
+def test_it_needs_a_first_channel():
+    form = CampaignForm(form_data(channel_1=""))
+    assert not form.is_valid() and "channel_1" in form.errors
+
+
+def test_it_refuses_an_unknown_segment():
+    form = CampaignForm(form_data(segments=["heroes"]))
+    assert not form.is_valid() and "heroes" in form.errors["segments"][0]
+
+
+def test_it_shows_a_saved_campaign_as_choices():
+    campaign = campaign_with_templates(
+        audience={"segments": ["champions"], "locales": ["zh-hans"]},
+        channels=["email", "sms"],
+        params={"days_ahead": 3},
+    )
+    form = CampaignForm(instance=campaign)
+    assert form["segments"].value() == ["champions"]
+    assert (form["channel_1"].value(), form["channel_2"].value()) == ("email", "sms")
+    assert form["birthday__days_ahead"].value() == 3
+
+
+@pytest.fixture
+def staff_client(client):
+    user = get_user_model().objects.create_superuser("m", "m@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def test_the_audience_count_follows_the_choices(staff_client):
+    CustomerFactory(locale="en")
+    CustomerFactory(locale="en")
+    CustomerFactory(locale="zh-hans")
+    url = reverse("admin:care_campaign_audience_count")
+    assert staff_client.get(url).json()["count"] == 3
+    assert staff_client.get(url, {"locales": "en"}).json()["count"] == 2
+    bad = staff_client.get(url, {"locales": "fr"})
+    assert bad.status_code == 400 and "locales" in bad.json()["error"]
+
+
+def test_it_refuses_a_campaign_missing_a_template_in_an_audience_language(
+    staff_client,
+):
+    data = form_data(
+        **{
+            "templates-TOTAL_FORMS": "1",
+            "templates-INITIAL_FORMS": "0",
+            "templates-0-channel": "sms",
+            "templates-0-locale": "en",
+            "templates-0-body": "Happy birthday {{ customer.first_name }}",
+        }
+    )
+    page = staff_client.post(reverse("admin:care_campaign_add"), data)
+    assert "No SMS template in Simplified Chinese" in page.content.decode()
+    assert not Campaign.objects.exists()
+    data["locales"] = ["en"]
+    staff_client.post(reverse("admin:care_campaign_add"), data)
+    assert Campaign.objects.get().audience == {"locales": ["en"]}
+
+
+def test_it_refuses_a_template_with_an_unknown_variable_naming_the_line(
+    staff_client,
+):
+    data = form_data(
+        locales=["en"],
+        **{
+            "templates-TOTAL_FORMS": "1",
+            "templates-INITIAL_FORMS": "0",
+            "templates-0-channel": "sms",
+            "templates-0-locale": "en",
+            "templates-0-body": "Hello\n{{ customer.nmae }}",
+        },
+    )
+    page = staff_client.post(reverse("admin:care_campaign_add"), data)
+    assert "line 2: unknown variable customer.nmae" in page.content.decode()
+    assert not Campaign.objects.exists()
