@@ -72,6 +72,13 @@ def audience_count(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"count": count, "text": f"{count:,}"})
 
 
+def _customer_label(customer: Customer) -> str:
+    # Marketers do not read customer records: the phone shows its last digits only.
+    phone = f"···{customer.phone[-4:]}" if customer.phone else ""
+    parts = [customer.name or "-", phone, customer.external_id, customer.locale]
+    return " · ".join(part for part in parts if part)
+
+
 @require_GET
 def customer_search(request: HttpRequest) -> JsonResponse:
     term = request.GET.get("q", "").strip()
@@ -81,11 +88,7 @@ def customer_search(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "results": [
-                {
-                    "id": c.pk,
-                    "label": f"{c.name or '-'} · {c.phone or c.email or c.external_id}",
-                    "locale": c.locale,
-                }
+                {"id": c.pk, "label": _customer_label(c), "locale": c.locale}
                 for c in found
             ]
         }

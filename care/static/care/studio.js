@@ -30,6 +30,14 @@
     const form = document.getElementById("campaign_form");
     const config = document.getElementById("studio-config");
     if (!form || !config) return;
+    // The variables and the preview sit beside the template editors.
+    const group = document.getElementById("templates-group");
+    const studio = document.getElementById("studio");
+    if (group && studio) {
+      const split = el("div", { class: "studio-split" });
+      group.before(split);
+      split.append(group, studio);
+    }
     const trigger = form.querySelector("[name=trigger]");
     const labels = jsonData("studio-labels");
     const variables = jsonData("studio-variables-data");
