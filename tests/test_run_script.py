@@ -127,3 +127,18 @@ def _running(pid: int, family: dict[int, str]) -> bool:
         all(name in commands for name in ("runserver", "qcluster", "dispatch --loop"))
         and sum("qcluster" in cmd for cmd in family.values()) > 1
     )
+
+
+def test_make_run_points_site_url_at_its_own_port(run_script):
+    """Links in messages (and Twilio's signature check) name the port served on."""
+    process, port, family = run_script
+    deadline = time.monotonic() + 180
+    while not (serving(port) and _running(process.pid, family)):
+        assert process.poll() is None, "scripts/run.sh exited before it served"
+        assert time.monotonic() < deadline, "scripts/run.sh did not start in time"
+        time.sleep(0.5)
+    [server] = [pid for pid, cmd in family.items() if "runserver" in cmd]
+    environ = (Path("/proc") / str(server) / "environ").read_bytes().split(b"\0")
+    assert f"SITE_URL=http://127.0.0.1:{port}".encode() in environ
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)

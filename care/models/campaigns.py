@@ -13,9 +13,15 @@ class Offer(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     description = models.CharField(
-        _("description"),
+        _("description (English)"),
         max_length=300,
-        help_text=_("shown to customers, e.g. 20% off"),
+        help_text=_("shown to English readers, e.g. 20% off"),
+    )
+    description_zh_hans = models.CharField(
+        _("description (Simplified Chinese)"),
+        max_length=300,
+        blank=True,
+        help_text=_("shown to Chinese readers, e.g. 八折; blank: the English one"),
     )
     code_prefix = models.CharField(_("code prefix"), max_length=12, default="PC")
     valid_days = models.PositiveIntegerField(_("valid for (days)"), default=30)

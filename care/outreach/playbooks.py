@@ -19,20 +19,23 @@ EN, ZH = "en", "zh-hans"
 
 BIRTHDAY_OFFER = {
     "name": "Birthday gift 20% off",
-    "description": "20% off / 八折",
+    "description": "20% off",
+    "description_zh_hans": "八折",
     "code_prefix": "BDAY",
     "valid_days": 30,
 }
 WIN_BACK_OFFER = {
     "name": "Win-back 15% off",
-    "description": "15% off / 八五折",
+    "description": "15% off",
+    "description_zh_hans": "八五折",
     "code_prefix": "BACK",
     "valid_days": 30,
 }
 
 GOODWILL_OFFER = {
     "name": "Service recovery goodwill 20% off",
-    "description": "20% off / 八折",
+    "description": "20% off",
+    "description_zh_hans": "八折",
     "code_prefix": "SORRY",
     "valid_days": 60,
 }
