@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from care.models.choices import CampaignStatus, TriggerKind
@@ -32,7 +33,7 @@ class Offer(models.Model):
         verbose_name_plural = _("offers")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name else ""
 
 
 class Campaign(models.Model):
@@ -126,7 +127,9 @@ class Campaign(models.Model):
         permissions = [("approve_campaign", _("Can approve campaigns"))]
 
     def __str__(self) -> str:
-        return self.name
+        # A standard playbook's name (care.outreach.playbooks marks them for
+        # translation) reads in the staff member's language; others as typed.
+        return gettext(self.name) if self.name else ""
 
     @property
     def holdout_share(self) -> float:

@@ -169,3 +169,21 @@ def test_it_refuses_a_template_with_an_unknown_variable_naming_the_line(
     page = staff_client.post(reverse("admin:care_campaign_add"), data)
     assert "line 2: unknown variable customer.nmae" in page.content.decode()
     assert not Campaign.objects.exists()
+
+
+def test_the_studio_speaks_chinese(staff_client):
+    page = staff_client.get(
+        reverse("admin:care_campaign_add"), HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    html = page.content.decode()
+    assert "受众" in html and "提前天数" in html and "实时预览" in html
+
+
+def test_a_playbook_name_reads_in_the_staff_members_language():
+    from django.utils import translation
+
+    campaign = campaign_with_templates(name="Spring Festival greeting 2027")
+    with translation.override("zh-hans"):
+        assert str(campaign) == "2027 春节问候"
+    with translation.override("en"):
+        assert str(campaign) == "Spring Festival greeting 2027"

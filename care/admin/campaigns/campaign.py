@@ -69,7 +69,7 @@ def _results_line(result: CampaignResult) -> str:
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
     list_display = [
-        "name",
+        "__str__",
         "trigger",
         "purpose",
         "status",
