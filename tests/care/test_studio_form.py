@@ -187,3 +187,17 @@ def test_a_playbook_name_reads_in_the_staff_members_language():
         assert str(campaign) == "2027 春节问候"
     with translation.override("en"):
         assert str(campaign) == "Spring Festival greeting 2027"
+
+
+def test_care_staff_read_the_campaign_as_sentences(client, roles):
+    from care.service.staff import staff_add
+
+    staff_add(username="carl", role="care", password="a long passphrase 4 tests")
+    client.login(username="carl", password="a long passphrase 4 tests")
+    campaign = campaign_with_templates(
+        audience={"segments": ["champions"], "min_orders": 2}, params={"days_ahead": 5}
+    )
+    page = client.get(reverse("admin:care_campaign_change", args=[campaign.pk]))
+    html = page.content.decode()
+    assert "segments: Champions; at least this many orders: 2" in html
+    assert "days ahead: 5" in html

@@ -25,7 +25,9 @@ from care.admin.campaigns.forms import (
     AUDIENCE_FIELDS,
     CHANNEL_FIELDS,
     CampaignForm,
+    audience_text,
     setting_field_name,
+    settings_text,
 )
 from care.admin.campaigns.templates import MessageTemplateInline
 from care.models import Campaign
@@ -40,7 +42,7 @@ from care.outreach.campaigns import (
     campaign_submit,
 )
 from care.outreach.results import CampaignResult, campaign_results
-from care.outreach.triggers import TRIGGERS
+from care.outreach.triggers import TRIGGERS, trigger_params
 from care.studio.preview import campaign_test_send
 
 
@@ -90,6 +92,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "approval_state",
         "audience_size",
         "results",
+        "audience_summary",
+        "settings_summary",
     ]
     inlines = [MessageTemplateInline]
     actions = [
@@ -108,6 +112,8 @@ class CampaignAdmin(admin.ModelAdmin):
         js = ["care/studio.js"]
 
     def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self._read_only_fieldsets()
         return [
             (None, {"fields": ["name", "slug", "trigger", "purpose", "status"]}),
             (
@@ -146,6 +152,36 @@ class CampaignAdmin(admin.ModelAdmin):
             ),
             (_("Results"), {"fields": ["results"]}),
         ]
+
+    def _read_only_fieldsets(self) -> list[tuple]:
+        """For those who may only look (care staff): the choices as sentences."""
+        return [
+            (None, {"fields": ["name", "slug", "trigger", "purpose", "status"]}),
+            (
+                _("Audience and channels"),
+                {
+                    "fields": [
+                        "audience_summary",
+                        "audience_size",
+                        "channel_order",
+                        "holdout_percent",
+                    ]
+                },
+            ),
+            (_("Trigger settings"), {"fields": ["settings_summary"]}),
+            (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
+            (_("Results"), {"fields": ["results"]}),
+        ]
+
+    @admin.display(description=_("audience"))
+    def audience_summary(self, obj: Campaign) -> str:
+        return audience_text(obj.audience or {}) if obj else "-"
+
+    @admin.display(description=_("trigger settings"))
+    def settings_summary(self, obj: Campaign) -> str:
+        if obj is None or obj.trigger not in TRIGGERS:
+            return "-"
+        return settings_text(obj.trigger, trigger_params(obj))
 
     def _trigger_fieldsets(self) -> list[tuple]:
         """One fieldset per trigger; the page shows the chosen trigger's (studio.js)."""

@@ -189,6 +189,34 @@ def audience_from(data: dict) -> dict:
     return audience
 
 
+def audience_text(audience: dict) -> str:
+    """The stored audience as one line a person reads ("segments: Champions; ...")."""
+    labels = {
+        "segments": dict(Segment.choices),
+        "locales": dict(Locale.choices),
+    }
+    parts = []
+    for key, field in AudienceForm.base_fields.items():
+        value = audience.get(key)
+        if value in (None, [], ""):
+            continue
+        names = labels.get(key, {})
+        shown = (
+            ", ".join(str(names.get(v, v)) for v in value)
+            if isinstance(value, list)
+            else str(value)
+        )
+        parts.append(f"{field.label}: {shown}")
+    return "; ".join(parts) or str(_("every customer"))
+
+
+def settings_text(trigger: str, params: dict) -> str:
+    """A trigger's settings as one line ("days ahead: 7")."""
+    return "; ".join(
+        f"{SETTINGS.get(name, (name,))[0]}: {value}" for name, value in params.items()
+    ) or "-"
+
+
 AUDIENCE_FIELDS = list(AudienceForm.base_fields)
 CHANNEL_FIELDS = [f"channel_{n}" for n in range(1, len(Channel.values) + 1)]
 
