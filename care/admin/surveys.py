@@ -133,6 +133,7 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
     def queue_name(self, case: RecoveryCase) -> str:
         # The standard queues are named after role groups (care.service.recovery).
         return gettext(case.queue) if case.queue in QUEUE_NAMES else case.queue
+
     list_select_related = ["customer", "ticket", "assignee"]
     search_fields = ["=customer__external_id", "=ticket__external_id"]
     autocomplete_fields = ["customer", "ticket"]

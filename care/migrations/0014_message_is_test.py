@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0013_merge_message_recipient'),
+        ("care", "0013_merge_message_recipient"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='is_test',
-            field=models.BooleanField(default=False, verbose_name='test'),
+            model_name="message",
+            name="is_test",
+            field=models.BooleanField(default=False, verbose_name="test"),
         ),
     ]

@@ -8,29 +8,39 @@ def split_bilingual(apps, schema_editor):
     Offer = apps.get_model("care", "Offer")
     for offer in Offer.objects.filter(description__contains=" / "):
         english, _sep, chinese = offer.description.partition(" / ")
-        if chinese and not offer.description_zh_hans and any(
-            "\u4e00" <= ch <= "\u9fff" for ch in chinese
+        if (
+            chinese
+            and not offer.description_zh_hans
+            and any("\u4e00" <= ch <= "\u9fff" for ch in chinese)
         ):
             offer.description, offer.description_zh_hans = english, chinese
             offer.save(update_fields=["description", "description_zh_hans"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('care', '0014_message_is_test'),
+        ("care", "0014_message_is_test"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='offer',
-            name='description_zh_hans',
-            field=models.CharField(blank=True, help_text='shown to Chinese readers, e.g. 八折; blank: the English one', max_length=300, verbose_name='description (Simplified Chinese)'),
+            model_name="offer",
+            name="description_zh_hans",
+            field=models.CharField(
+                blank=True,
+                help_text="shown to Chinese readers, e.g. 八折; blank: the English one",
+                max_length=300,
+                verbose_name="description (Simplified Chinese)",
+            ),
         ),
         migrations.AlterField(
-            model_name='offer',
-            name='description',
-            field=models.CharField(help_text='shown to English readers, e.g. 20% off', max_length=300, verbose_name='description (English)'),
+            model_name="offer",
+            name="description",
+            field=models.CharField(
+                help_text="shown to English readers, e.g. 20% off",
+                max_length=300,
+                verbose_name="description (English)",
+            ),
         ),
         migrations.RunPython(split_bilingual, migrations.RunPython.noop),
     ]

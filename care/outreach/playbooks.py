@@ -370,6 +370,12 @@ def _activate(campaign: Campaign) -> None:
     campaign.approved_by, campaign.approved_at = None, timezone.now()
     campaign.approved_hash = campaign_content_hash(campaign)
     campaign.save(
-        update_fields=["status", "approved_by", "approved_at", "approved_hash", "updated_at"]
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "approved_hash",
+            "updated_at",
+        ]
     )
     campaign_audit(campaign, Action.CAMPAIGN_APPROVE, content=campaign.approved_hash)

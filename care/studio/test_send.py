@@ -9,7 +9,6 @@ quiet hours, cap, care first, holdout: a colleague asked for it), and results
 and the frequency cap leave it out.
 """
 
-import copy
 import uuid
 from dataclasses import dataclass
 
@@ -19,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from care.content.engine import RenderError, TemplateCache, message_render
 from care.delivery.channels import ChannelError, get_backend
+from care.delivery.recorder import ATTEMPT_FIELDS
 from care.models import Campaign, Message, MessageStatus, Reason
 from care.outreach.triggers import kind_sample_context
+from care.studio.preview import preview_customer
 from crm.models import Customer
 
 
@@ -58,54 +59,40 @@ def test_send(
             _("No %(channel)s address to send the test to.") % {"channel": channel}
         )
     message = _test_row(campaign, customer, channel, address)
-    reader = copy.copy(customer)
-    reader.locale = locale  # the template of the language asked for
-    message.customer = reader
+    message.customer = preview_customer(customer, locale)  # that language's template
     try:
-        rendered = message_render(
-            message, TemplateCache({campaign.pk}), kind_sample_context(campaign.trigger)
-        )
+        _render(message, campaign)
     except RenderError as exc:
-        return _finish(
-            message,
-            status=MessageStatus.FAILED,
-            reason=Reason.RENDER_ERROR,
-            reason_detail=str(exc)[:500],
-            last_error=str(exc),
-        )
-    message.subject, message.body, message.html_body = (
-        rendered.subject[:300],
-        rendered.body,
-        rendered.html_body,
-    )
-    message.coupon_code = rendered.coupon_code
-    message.attempted_at, message.attempts = timezone.now(), 1
-    message.save(
-        update_fields=[
-            "subject",
-            "body",
-            "html_body",
-            "coupon_code",
-            "attempted_at",
-            "attempts",
-            "updated_at",
-        ]
-    )
+        return _failed(message, Reason.RENDER_ERROR, exc)
     try:
         provider_id = get_backend(channel).send(message)
     except ChannelError as exc:
-        return _finish(
-            message,
-            status=MessageStatus.FAILED,
-            reason=Reason.PERMANENT_ERROR,
-            reason_detail=str(exc)[:500],
-            last_error=str(exc),
-        )
+        return _failed(message, Reason.PERMANENT_ERROR, exc)
     return _finish(
         message,
         status=MessageStatus.SENT,
         provider_id=provider_id[:100],
         sent_at=timezone.now(),
+    )
+
+
+def _render(message: Message, campaign: Campaign) -> None:
+    """Render and commit the attempt before the request leaves, as dispatch does."""
+    cache = TemplateCache({campaign.pk})
+    rendered = message_render(message, cache, kind_sample_context(campaign.trigger))
+    message.subject, message.body = rendered.subject[:300], rendered.body
+    message.html_body, message.coupon_code = rendered.html_body, rendered.coupon_code
+    message.attempted_at, message.attempts = timezone.now(), 1
+    message.save(update_fields=[*ATTEMPT_FIELDS])
+
+
+def _failed(message: Message, reason: str, exc: Exception) -> Message:
+    return _finish(
+        message,
+        status=MessageStatus.FAILED,
+        reason=reason,
+        reason_detail=str(exc)[:500],
+        last_error=str(exc),
     )
 
 

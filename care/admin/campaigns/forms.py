@@ -212,9 +212,13 @@ def audience_text(audience: dict) -> str:
 
 def settings_text(trigger: str, params: dict) -> str:
     """A trigger's settings as one line ("days ahead: 7")."""
-    return "; ".join(
-        f"{SETTINGS.get(name, (name,))[0]}: {value}" for name, value in params.items()
-    ) or "-"
+    return (
+        "; ".join(
+            f"{SETTINGS.get(name, (name,))[0]}: {value}"
+            for name, value in params.items()
+        )
+        or "-"
+    )
 
 
 AUDIENCE_FIELDS = list(AudienceForm.base_fields)

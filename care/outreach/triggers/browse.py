@@ -19,7 +19,9 @@ def browse_params_errors(params: dict) -> list[str]:
     k, w = params.get("min_days"), params.get("window_days")
     if isinstance(k, int) and isinstance(w, int) and k > w:
         return [
-            _("Viewed on %(k)d days cannot happen within %(w)d days: K must be at most W.")
+            _(
+                "Viewed on %(k)d days cannot happen within %(w)d days: K must be at most W."
+            )
             % {"k": k, "w": w}
         ]
     return []
