@@ -119,18 +119,22 @@ def test_the_audience_count_follows_the_choices(staff_client):
     assert bad.status_code == 400 and "locales" in bad.json()["error"]
 
 
+def with_template(body: str, **changes) -> dict:
+    """The form with one English SMS template."""
+    template = {
+        "templates-TOTAL_FORMS": "1",
+        "templates-INITIAL_FORMS": "0",
+        "templates-0-channel": "sms",
+        "templates-0-locale": "en",
+        "templates-0-body": body,
+    }
+    return form_data(**template, **changes)
+
+
 def test_it_refuses_a_campaign_missing_a_template_in_an_audience_language(
     staff_client,
 ):
-    data = form_data(
-        **{
-            "templates-TOTAL_FORMS": "1",
-            "templates-INITIAL_FORMS": "0",
-            "templates-0-channel": "sms",
-            "templates-0-locale": "en",
-            "templates-0-body": "Happy birthday {{ customer.first_name }}",
-        }
-    )
+    data = with_template("Happy birthday {{ customer.first_name }}")
     page = staff_client.post(reverse("admin:care_campaign_add"), data)
     assert "No SMS template in Simplified Chinese" in page.content.decode()
     assert not Campaign.objects.exists()
@@ -142,16 +146,7 @@ def test_it_refuses_a_campaign_missing_a_template_in_an_audience_language(
 def test_it_refuses_a_template_with_an_unknown_variable_naming_the_line(
     staff_client,
 ):
-    data = form_data(
-        locales=["en"],
-        **{
-            "templates-TOTAL_FORMS": "1",
-            "templates-INITIAL_FORMS": "0",
-            "templates-0-channel": "sms",
-            "templates-0-locale": "en",
-            "templates-0-body": "Hello\n{{ customer.nmae }}",
-        },
-    )
+    data = with_template("Hello\n{{ customer.nmae }}", locales=["en"])
     page = staff_client.post(reverse("admin:care_campaign_add"), data)
     assert "line 2: unknown variable customer.nmae" in page.content.decode()
     assert not Campaign.objects.exists()
