@@ -51,7 +51,7 @@ def test_it_reads_only_the_chosen_triggers_settings():
     # The browse fields are on the page too (hidden) but not the chosen trigger's.
     form = CampaignForm(form_data(abandoned_browse__min_days="9"))
     assert form.is_valid(), form.errors
-    assert form.save().params == {"days_ahead": 7}
+    assert form.save().params == {}  # the default 7 days ahead: stored as before
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,7 @@ def test_it_reads_only_the_chosen_triggers_settings():
             "YYYY-MM-DD",
         ),
         ({"channel_2": "sms"}, "channel_2", "Each channel can be chosen once."),
+        ({"trigger": "dated", "dated__time": "10:00"}, "dated__date", "Give a value."),
         ({"segments": ["heroes"]}, "segments", "heroes"),
     ],
 )
@@ -182,3 +183,11 @@ def test_care_staff_read_the_campaign_as_sentences(client, roles):
     html = page.content.decode()
     assert "segments: Champions; at least this many orders: 2" in html
     assert "days ahead: 5" in html
+
+
+def test_a_saved_time_zone_stays_a_choice_beyond_the_recent_customers():
+    CustomerFactory(time_zone="Asia/Shanghai")
+    campaign = campaign_with_templates(audience={"time_zones": ["Europe/Paris"]})
+    form = CampaignForm(instance=campaign)
+    zones = [value for value, _label in form.fields["time_zones"].choices]
+    assert zones == ["Asia/Shanghai", "Europe/Paris"]

@@ -10,6 +10,7 @@ chosen trigger's fields are read and validated.
 
 import copy
 from decimal import Decimal
+from zoneinfo import available_timezones
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -106,13 +107,16 @@ def _cluster_choices() -> list[tuple[int, str]]:
     ]
 
 
-def _zone_choices() -> list[tuple[str, str]]:
-    zones = (
-        Customer.objects.order_by("time_zone")
-        .values_list("time_zone", flat=True)
-        .distinct()
-    )
-    return [(zone, zone) for zone in zones if zone]
+# Time zones offered: those of the newest customers (a big table is never
+# scanned for its distinct values, as crm.admin.filters does), plus any
+# valid zone already chosen or posted.
+ZONE_SAMPLE = 5_000
+
+
+def _zone_choices(chosen: list[str]) -> list[tuple[str, str]]:
+    newest = Customer.objects.order_by("-pk").values_list("time_zone", flat=True)
+    zones = set(newest[:ZONE_SAMPLE]) | (set(chosen) & available_timezones())
+    return [(zone, zone) for zone in sorted(zones - {"", None})]
 
 
 class AudienceForm(forms.Form):
@@ -162,16 +166,24 @@ class AudienceForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        audience_choices(self.fields)
+        audience_choices(self.fields, posted_list(self.data, "time_zones"))
 
     def audience(self) -> dict:
         return audience_from(self.cleaned_data)
 
 
-def audience_choices(fields: dict) -> None:
+def posted_list(data, name: str) -> list:
+    """A multi-valued field of a POST (QueryDict) or of a plain dict (tests, scripts)."""
+    if hasattr(data, "getlist"):
+        return data.getlist(name)
+    value = (data or {}).get(name) or []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def audience_choices(fields: dict, zones: list[str]) -> None:
     """The choices read from the database: the latest clusters, the customers' zones."""
     fields["clusters"].choices = _cluster_choices()
-    fields["time_zones"].choices = _zone_choices()
+    fields["time_zones"].choices = _zone_choices(zones)
 
 
 def audience_from(data: dict) -> dict:
@@ -237,6 +249,12 @@ def _channel_field(position: int) -> forms.ChoiceField:
     )
 
 
+def _empty_setting_error(default) -> str:
+    if default in ("", [], None):
+        return _("Give a value.")
+    return _("Give a value (the default is %(d)s).") % {"d": default}
+
+
 class CampaignForm(forms.ModelForm):
     """The campaign's own rules (trigger settings, channels, audience...) as form errors."""
 
@@ -247,7 +265,9 @@ class CampaignForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "clusters" in self.fields:
-            audience_choices(self.fields)
+            zones = (self.instance.audience or {}).get("time_zones") or []
+            zones = [*zones, *posted_list(self.data, "time_zones")]
+            audience_choices(self.fields, zones)
         if "trigger" in self.fields:
             self.fields["trigger"].widget.attrs["data-studio"] = "trigger"
         self._initial_from_instance()
@@ -275,11 +295,13 @@ class CampaignForm(forms.ModelForm):
             value = data.get(name)
             if value in (None, "", []):
                 if name not in self.errors:
-                    self.add_error(
-                        name, _("Give a value (the default is %(d)s).") % {"d": default}
-                    )
+                    self.add_error(name, _empty_setting_error(default))
                 continue
-            params[setting] = list(value) if isinstance(value, list) else value
+            value = list(value) if isinstance(value, list) else value
+            # Only what differs from the default is stored, as before the form:
+            # a campaign saved unchanged keeps its approved content hash.
+            if value != default:
+                params[setting] = value
         return params
 
     def _channels(self, data: dict) -> list[str]:
