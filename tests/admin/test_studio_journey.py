@@ -11,6 +11,7 @@ tests/artifacts/ (two are copied by hand into docs/img/ for the README).
 from pathlib import Path
 
 import pytest
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from care.service.staff import staff_add
@@ -46,6 +47,15 @@ def champions() -> None:
         )
 
 
+def forecast_page_exists() -> bool:
+    """The forecast page (issue 10's plan lane) once it is on this branch."""
+    try:
+        reverse("admin:care_campaign_forecast", args=[1])
+    except NoReverseMatch:
+        return False
+    return True
+
+
 def shot(page, name: str, part: str = "") -> None:
     """The whole page, and the part the README shows (the editor and the studio)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -62,12 +72,15 @@ def test_a_marketer_builds_previews_tests_and_submits_a_campaign(
 ):
     staff_add(username=MARKETER, role="marketer", phone=MY_PHONE, password=PASSWORD)
     champions()
+    forecast = forecast_page_exists()
     with chromium_page() as page:
         page.set_viewport_size({"width": 1280, "height": 900})
         log_in(page, live_server.url)
         fill_the_empty_form(page, live_server.url)
         preview_as_a_customer(page)
         save_and_test_send(page)
+        if forecast:
+            forecast_it(page)
         submit(page, live_server.url)
         unknown_variable_is_refused(page)
     [create] = fake_twilio.creates()
@@ -139,6 +152,15 @@ def save_and_test_send(page) -> None:
     page.click(".studio-card[data-locale=en] .studio-test-me")
     page.locator("#studio-test-result", has_text=f"sent to {MY_PHONE}").wait_for()
     shot(page, "studio-test-send", ".studio-split")
+
+
+def forecast_it(page) -> None:
+    """The change page's Forecast link: what the campaign would send, writing nothing."""
+    page.click("a[href$='/forecast/']")
+    page.wait_for_url("**/forecast/")
+    assert page.locator("#content").is_visible()
+    shot(page, "studio-forecast")
+    page.go_back()
 
 
 def submit(page, base_url: str) -> None:
