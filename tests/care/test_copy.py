@@ -7,7 +7,7 @@ from care.content.email import email_finish
 from care.content.engine import TemplateCache, message_render
 from care.models import Message
 from care.outreach.triggers import kind_context
-from crm.categories import category_name, category_names_forget
+from crm.categories import category_name
 from crm.models import ProductCategory
 from tests.factories import (
     CustomerFactory,
@@ -17,13 +17,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_categories():
-    category_names_forget()
-    yield
-    category_names_forget()
 
 
 def rendered(locale: str, body: str, **message) -> str:
@@ -81,3 +74,15 @@ def test_web_addresses_in_an_html_email_are_links():
     _text, html = email_finish("See https://shop.example.com/sale <now>", "", "en")
     assert '<a href="https://shop.example.com/sale"' in html
     assert "&lt;now&gt;" in html
+
+
+def test_the_customer_story_names_the_category(admin_client):
+    from django.urls import reverse
+
+    from tests.factories import BrowseEventFactory
+
+    ProductCategory.objects.create(slug="baby", name_en="Baby", name_zh_hans="母婴用品")
+    event = BrowseEventFactory(product=ProductFactory(category="baby"))
+    url = reverse("admin:crm_customer_change", args=[event.customer_id])
+    page = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "<td>母婴用品</td>" in page.content.decode()
