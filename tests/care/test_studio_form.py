@@ -1,7 +1,10 @@
 """The campaign studio's form: choices in, the stored JSON out, clear messages."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.urls import reverse
 
 from care.admin.campaigns.forms import CampaignForm
@@ -191,3 +194,34 @@ def test_a_saved_time_zone_stays_a_choice_beyond_the_recent_customers():
     form = CampaignForm(instance=campaign)
     zones = [value for value, _label in form.fields["time_zones"].choices]
     assert zones == ["Asia/Shanghai", "Europe/Paris"]
+
+
+def test_the_clusters_offered_are_those_of_the_latest_clustering_run():
+    from segmentation.models import RfmCluster, RfmRun
+
+    def run(days_ago: int, sizes: list[int]) -> None:
+        started = timezone.now() - dt.timedelta(days=days_ago)
+        done = RfmRun.objects.create(
+            started_at=started, window_days=365, as_of=started, cluster_k=len(sizes)
+        )
+        for number, size in enumerate(sizes):
+            RfmCluster.objects.create(
+                run=done,
+                number=number,
+                size=size,
+                share=0.5,
+                recency_days=1,
+                frequency=1,
+                monetary=1,
+                r_score=1,
+                f_score=1,
+                m_score=1,
+            )
+
+    run(2, [10, 20, 30])
+    run(1, [40, 50])
+    choices = CampaignForm().fields["clusters"].choices
+    assert [str(label) for _n, label in choices] == [
+        "cluster 0 (40 customers)",
+        "cluster 1 (50 customers)",
+    ]

@@ -9,7 +9,13 @@ from care.outreach.approval import offer_edited
 
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "code_prefix", "valid_days"]
+    list_display = [
+        "name",
+        "description",
+        "description_zh_hans",
+        "code_prefix",
+        "valid_days",
+    ]
     search_fields = ["name"]
 
     def save_model(self, request, obj: Offer, form, change: bool) -> None:
