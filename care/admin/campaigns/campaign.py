@@ -343,7 +343,12 @@ class CampaignAdmin(admin.ModelAdmin):
             request, queryset, lambda c: campaign_archive(campaign=c), _("archived")
         )
 
-    @admin.action(description=_("Send a test to my email"), permissions=["operate"])
+    @admin.action(
+        description=_(
+            "Email me a digest of every template (real tests: on the campaign page)"
+        ),
+        permissions=["operate"],
+    )
     def test_send(self, request, queryset) -> None:
         if not request.user.email:
             self.message_user(
