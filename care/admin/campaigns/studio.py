@@ -207,6 +207,7 @@ def page_context(request: HttpRequest, campaign: Campaign | None) -> dict:
             "to_me": _("Send test to me"),
             "to_customer": _("Send test to this customer"),
             "save_first": _("Save the campaign to send a test."),
+            "no_templates": _("Add a template: it is rendered here as you type."),
             "sending": _("Sending the test..."),
             "test_result": _("Test %(status)s to %(to)s."),
         },

@@ -91,6 +91,7 @@
         previews.append(el("p", { class: "studio-problem" }, body.error));
         return;
       }
+      if (!body.previews.length) previews.append(el("p", { class: "help" }, labels.no_templates));
       body.previews.forEach((p) => previews.append(card(p)));
     }
 
@@ -161,6 +162,10 @@
       if (AUDIENCE.includes(name)) updateCount();
       if (name.startsWith("templates-") || ["trigger", "purpose", "offer"].includes(name)) updatePreview();
     });
+    // The offer's autocomplete (select2) announces changes through jQuery only.
+    if (window.django && window.django.jQuery) {
+      window.django.jQuery(form).on("change", "select[name=offer]", updatePreview);
+    }
     showTrigger();
     updateCount();
     updatePreview();
