@@ -12,15 +12,14 @@ was saved before.
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from care.admin.campaigns.forms import CHANNEL_FIELDS
+from care.admin.campaigns.forms import CHANNEL_FIELDS, posted_list
+from care.content.checks import audience_locales, missing_templates
 from care.content.lint import template_problems
 from care.models import MessageTemplate
 from care.outreach.triggers import variables_for
 from care.outreach.validation import template_check
-from crm.models import Channel, Locale
 
 PARTS = ("subject", "body", "html_body")
 
@@ -45,21 +44,11 @@ class TemplateFormSet(BaseInlineFormSet):
 
     def _missing(self, present: set[tuple[str, str]]) -> list[str]:
         channels = [self.data.get(name) for name in CHANNEL_FIELDS]
-        channels = [c for c in channels if c in Channel.values]
+        channels = [c for c in channels if c]
         if not self.data.get(CHANNEL_FIELDS[0]):  # not posted by the campaign form
             channels = list(self.instance.channels or [])
-        locales = [x for x in self.data.getlist("locales") if x in Locale.values]
-        locales = locales or list(Locale.values)
-        return [
-            _(
-                "No %(channel)s template in %(language)s, a language of the audience: "
-                "add one, or choose the audience's languages."
-            )
-            % {"channel": Channel(channel).label, "language": Locale(locale).label}
-            for channel in channels
-            for locale in locales
-            if (channel, locale) not in present
-        ]
+        audience = {"locales": posted_list(self.data, "locales")}
+        return missing_templates(channels, audience_locales(audience), present)
 
 
 class MessageTemplateInline(admin.StackedInline):
