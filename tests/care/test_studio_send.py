@@ -124,3 +124,11 @@ def test_the_customer_search_finds_by_phone(marketer_client):
     url = reverse("admin:care_campaign_customer_search")
     found = marketer_client.get(url, {"q": "138 0013 8000"}).json()["results"]
     assert [row["id"] for row in found] == [wanted.pk]
+
+
+def test_the_message_page_says_it_was_a_test(marketer_client, fake_twilio):
+    campaign = campaign_with_templates(status="draft")
+    answer = send(marketer_client, campaign, CustomerFactory())
+    page = marketer_client.get(answer.json()["message_url"])
+    assert page.status_code == 200
+    assert 'field-is_test' in page.content.decode()
