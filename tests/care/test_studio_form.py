@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 
 from care.admin.campaigns.forms import CampaignForm
 from care.models import Campaign
