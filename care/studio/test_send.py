@@ -55,9 +55,7 @@ def test_send(
     """Send one test now; the row says what happened (sent, or failed with the error)."""
     address = target.address(channel, customer)
     if not address:
-        raise ValidationError(
-            _("No %(channel)s address to send the test to.") % {"channel": channel}
-        )
+        raise ValidationError(_no_address(target, channel))
     message = _test_row(campaign, customer, channel, address)
     message.customer = preview_customer(customer, locale)  # that language's template
     try:
@@ -74,6 +72,17 @@ def test_send(
         provider_id=provider_id[:100],
         sent_at=timezone.now(),
     )
+
+
+def _no_address(target: TestTarget, channel: str) -> str:
+    if not target.to_me:
+        return _("The customer has no %(channel)s address.") % {"channel": channel}
+    if channel == "sms":
+        return _(
+            "Your staff profile has no phone number: an operator sets it with "
+            "add_staff YOUR_NAME --phone +86..."
+        )
+    return _("Your user has no email address.")
 
 
 def _render(message: Message, campaign: Campaign) -> None:

@@ -72,7 +72,7 @@ def test_it_says_so_when_i_have_no_email(marketer_client):
     campaign = campaign_with_templates(status="draft")
     answer = send(marketer_client, campaign, CustomerFactory(), channel="email")
     assert answer.status_code == 400
-    assert answer.json()["error"] == "No email address to send the test to."
+    assert answer.json()["error"] == "Your user has no email address."
     assert not Message.objects.exists()
 
 
