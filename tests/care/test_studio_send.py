@@ -132,3 +132,23 @@ def test_the_message_page_says_it_was_a_test(marketer_client, fake_twilio):
     page = marketer_client.get(answer.json()["message_url"])
     assert page.status_code == 200
     assert 'field-is_test' in page.content.decode()
+
+
+def test_a_staff_members_test_phone_is_set_on_their_user_page(admin_client):
+    user = get_user_model().objects.create_user("sam", "sam@example.com", "pw")
+    url = reverse("admin:auth_user_change", args=[user.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data |= {
+        "username": "sam",
+        "date_joined_0": "2026-11-30",
+        "date_joined_1": "06:00:00",
+        "staff_profile-TOTAL_FORMS": "1",
+        "staff_profile-INITIAL_FORMS": "0",
+        "staff_profile-0-phone": MY_PHONE,
+    }
+    data.pop("groups", None), data.pop("user_permissions", None)
+    data.pop("last_login", None), data.pop("date_joined", None)
+    answer = admin_client.post(url, data)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert StaffProfile.objects.get(user=user).phone == MY_PHONE
