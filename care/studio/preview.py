@@ -115,7 +115,7 @@ def _one_preview(campaign, template, customer, cache, kind, allowed) -> LivePrev
     )
     try:
         rendered = message_render(message, cache, kind)
-    except RenderError as exc:
+    except Exception as exc:  # RenderError or any template failure: shown, never a 500
         return LivePreview(template.channel, template.locale, problems=(str(exc),))
     info = sms_info(rendered.body) if template.channel == "sms" else None
     return LivePreview(

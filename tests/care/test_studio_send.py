@@ -152,3 +152,23 @@ def test_a_staff_members_test_phone_is_set_on_their_user_page(admin_client):
     answer = admin_client.post(url, data)
     assert answer.status_code == 302, answer.content.decode()[:2000]
     assert StaffProfile.objects.get(user=user).phone == MY_PHONE
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"trigger": "nope"},
+        {"trigger": "birthday", "templates-TOTAL_FORMS": "many"},
+        {"trigger": "birthday", "offer": "x", "studio_customer": "-1"},
+        {
+            "trigger": "birthday",
+            "templates-TOTAL_FORMS": "1",
+            "templates-0-channel": "sms",
+            "templates-0-locale": "en",
+            "templates-0-body": "{% widthratio 1 0 100 %}{{ customer.name|date:'Q' }}",
+        },
+    ],
+)
+def test_the_preview_never_answers_500(marketer_client, data):
+    answer = marketer_client.post(reverse("admin:care_campaign_preview"), data)
+    assert answer.status_code in (200, 400)

@@ -96,7 +96,8 @@ def customer_search(request: HttpRequest) -> JsonResponse:
 
 
 def _posted_templates(data, campaign: Campaign) -> list[MessageTemplate]:
-    total = int(data.get("templates-TOTAL_FORMS") or 0)
+    total_text = str(data.get("templates-TOTAL_FORMS") or "0")
+    total = int(total_text) if total_text.isdigit() else 0
     templates = []
     for n in range(min(total, 50)):
         prefix = f"templates-{n}-"
