@@ -225,3 +225,20 @@ def test_the_clusters_offered_are_those_of_the_latest_clustering_run():
         "cluster 0 (40 customers)",
         "cluster 1 (50 customers)",
     ]
+
+
+def test_a_campaign_posted_back_unchanged_has_not_changed():
+    campaign = campaign_with_templates(
+        audience={"segments": ["champions"], "min_spend": 150.3},
+        params={"days_ahead": 3},
+    )
+    shown = CampaignForm(instance=campaign)
+    data = {
+        name: shown[name].value()
+        for name in shown.fields
+        if shown[name].value() not in (None, "")
+    }
+    posted = CampaignForm(
+        {k: v for k, v in data.items()} | {"min_spend": "150.30"}, instance=campaign
+    )
+    assert not posted.has_changed(), posted.changed_data

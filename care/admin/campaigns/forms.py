@@ -277,6 +277,9 @@ class CampaignForm(forms.ModelForm):
         for key, value in (campaign.audience or {}).items():
             if key in self.fields:
                 self.initial[key] = value
+        if "min_spend" in self.initial:
+            # Compared with the posted Decimal: a float 150.3 would always "change".
+            self.initial["min_spend"] = Decimal(str(self.initial["min_spend"]))
         for name, channel in zip(CHANNEL_FIELDS, campaign.channels or [], strict=False):
             self.initial[name] = channel
         if campaign.pk is None and not campaign.channels:
