@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from api.api import api
 from care.delivery.unsubscribe import unsubscribe
@@ -11,6 +11,8 @@ from care.service.surveys.views import survey_page
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's set_language: the admin header's language switch posts here.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("s/<str:token>", survey_page, name="survey"),
     path(

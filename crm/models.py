@@ -127,6 +127,35 @@ class Consent(models.Model):
         return f"{self.channel}/{self.purpose} {verb} ({self.source})"
 
 
+class ProductCategory(models.Model):
+    """A category's name per language; products name their category by slug.
+
+    Customers and staff see the name, never the slug (a product whose
+    category has no row shows its slug made readable: "home-appliances" ->
+    "Home appliances").
+    """
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("product category")
+        verbose_name_plural = _("product categories")
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.name_en
+
+    def name_in(self, locale: str) -> str:
+        return self.name_zh_hans if locale.startswith("zh") else self.name_en
+
+
+def slug_readable(slug: str) -> str:
+    """ "home-appliances" -> "Home appliances": for a category without names."""
+    return slug.replace("-", " ").replace("_", " ").strip().capitalize()
+
+
 class Product(models.Model):
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)

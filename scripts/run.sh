@@ -10,6 +10,8 @@ PORT=${PORT:-8000}
 # Seconds the children get to stop by themselves before they are killed.
 STOP_GRACE=${STOP_GRACE:-7}
 export DEBUG=${DEBUG:-1}
+# Links in messages (and Twilio's signature check) name the address we serve on.
+export SITE_URL=${SITE_URL:-http://$HOST:$PORT}
 # The demo sends about a thousand emails on its first sweep: to files, not the terminal.
 export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
 export EMAIL_FILE_PATH=${EMAIL_FILE_PATH:-var/sent-mail}

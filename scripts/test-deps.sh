@@ -8,7 +8,7 @@ if command -v chromium >/dev/null 2>&1 || [ -n "${CARE_SKIP_APT:-}" ]; then
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing chromium for the browser tests (set CARE_SKIP_APT=1 to skip)..."
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null) \
         || echo "warning: could not install chromium; browser tests will skip"
 fi
 exit 0

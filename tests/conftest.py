@@ -32,6 +32,14 @@ def redis_url() -> str:
 
 
 @pytest.fixture(autouse=True)
+def fresh_category_names():
+    """Category names are kept a minute per process (crm.categories): not across tests."""
+    from crm.categories import category_names_forget
+
+    category_names_forget()
+
+
+@pytest.fixture(autouse=True)
 def sms_outbox(settings):
     """Every test: SMS into care.delivery.channels.sms.outbox (email: Django's locmem outbox).
 

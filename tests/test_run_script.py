@@ -83,7 +83,7 @@ def run_script(var_dir):
         "EMAIL_FILE_PATH": str(var_dir / "sent-mail"),
         "PORT": str(port),
     }
-    for name in ("DATABASE_URL", "REDIS_URL"):
+    for name in ("DATABASE_URL", "REDIS_URL", "SITE_URL"):
         env.pop(name, None)  # the README's set-up: SQLite, no Redis
     with open(var_dir / "run.log", "a") as out:
         process = subprocess.Popen(
@@ -107,16 +107,20 @@ def run_script(var_dir):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_make_run_stops_within_ten_seconds_leaving_nothing_behind(run_script, signum):
     process, port, family = run_script
-    deadline = time.monotonic() + 180
-    while not (serving(port) and _running(process.pid, family)):
-        assert process.poll() is None, "scripts/run.sh exited before it served"
-        assert time.monotonic() < deadline, "scripts/run.sh did not start in time"
-        time.sleep(0.5)
+    _wait_until_served(process, port, family)
     asked = time.monotonic()
     process.send_signal(signum)
     process.wait(timeout=10)
     assert time.monotonic() - asked < 10
     assert {pid: cmd for pid, cmd in family.items() if alive(pid)} == {}
+
+
+def _wait_until_served(process, port: int, family: dict[int, str]) -> None:
+    deadline = time.monotonic() + 180
+    while not (serving(port) and _running(process.pid, family)):
+        assert process.poll() is None, "scripts/run.sh exited before it served"
+        assert time.monotonic() < deadline, "scripts/run.sh did not start in time"
+        time.sleep(0.5)
 
 
 def _running(pid: int, family: dict[int, str]) -> bool:
@@ -127,3 +131,14 @@ def _running(pid: int, family: dict[int, str]) -> bool:
         all(name in commands for name in ("runserver", "qcluster", "dispatch --loop"))
         and sum("qcluster" in cmd for cmd in family.values()) > 1
     )
+
+
+def test_make_run_points_site_url_at_its_own_port(run_script):
+    """Links in messages (and Twilio's signature check) name the port served on."""
+    process, port, family = run_script
+    _wait_until_served(process, port, family)
+    [server] = [pid for pid, cmd in family.items() if "runserver" in cmd]
+    environ = (Path("/proc") / str(server) / "environ").read_bytes().split(b"\0")
+    assert f"SITE_URL=http://127.0.0.1:{port}".encode() in environ
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)

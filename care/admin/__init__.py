@@ -13,6 +13,7 @@ from care.admin import (  # noqa: F401  (each registers itself on import)
     operations,  # the operations status page, heartbeats, incidents
     privacy,  # erasure records, the customer's export / erase links
     reports,  # the care reports page
+    staff,  # users with their staff profile (the test send's phone)
     story,  # the customer page's survey and recovery sections
     surveys,  # surveys, recovery cases, goodwill
     tickets,  # tickets and the customer page's tickets section

@@ -33,6 +33,7 @@ class MessageAdmin(ReadOnlyAdmin):
             {
                 "fields": [
                     "key",
+                    "is_test",
                     "campaign",
                     "customer",
                     "trigger",

@@ -12,8 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from care.admin.cases import my_cases_view
 from care.admin.reports import reports_view
@@ -110,6 +110,10 @@ class GoodwillInline(admin.StackedInline):
         return False
 
 
+# The standard queue names, translated where they are shown.
+QUEUE_NAMES = {gettext_noop("care"), gettext_noop("senior"), gettext_noop("managers")}
+
+
 @admin.register(RecoveryCase)
 class RecoveryCaseAdmin(admin.ModelAdmin):
     list_display = [
@@ -117,13 +121,19 @@ class RecoveryCaseAdmin(admin.ModelAdmin):
         "customer",
         "ticket",
         "segment",
-        "queue",
+        "queue_name",
         "assignee",
         "status",
         "deadline",
         "opened_at",
     ]
     list_filter = ["status", "queue", "segment", "assignee"]
+
+    @admin.display(description=_("queue"), ordering="queue")
+    def queue_name(self, case: RecoveryCase) -> str:
+        # The standard queues are named after role groups (care.service.recovery).
+        return gettext(case.queue) if case.queue in QUEUE_NAMES else case.queue
+
     list_select_related = ["customer", "ticket", "assignee"]
     search_fields = ["=customer__external_id", "=ticket__external_id"]
     autocomplete_fields = ["customer", "ticket"]

@@ -19,7 +19,7 @@ from care.content.sms import SmsInfo, needless_ucs2, sms_info
 from care.content.variables import KindContext
 from care.models import Campaign, Message, MessageTemplate
 from care.rules import OPT_OUT_TEXT
-from crm.models import Customer, Purpose
+from crm.models import Channel, Customer, Locale, Purpose
 
 
 @dataclass
@@ -105,8 +105,36 @@ def campaign_checks(campaign: Campaign, sample: KindContext) -> list[TemplateChe
     return [template_check(t, cache, sample) for t in templates]
 
 
+def audience_locales(audience: dict) -> list[str]:
+    """The languages an audience may contain: those it chooses, else every one we write in."""
+    chosen = [x for x in (audience or {}).get("locales") or [] if x in Locale.values]
+    return chosen or list(Locale.values)
+
+
+def missing_templates(
+    channels: list[str], locales: list[str], present: set[tuple[str, str]]
+) -> list[str]:
+    """One line per (channel, language) of the campaign without a template."""
+    return [
+        _(
+            "No %(channel)s template in %(language)s, a language of the audience: "
+            "add one, or choose the audience's languages."
+        )
+        % {"channel": Channel(channel).label, "language": Locale(locale).label}
+        for channel in channels
+        if channel in Channel.values
+        for locale in locales
+        if (channel, locale) not in present
+    ]
+
+
 def campaign_content_errors(campaign: Campaign, sample: KindContext) -> list[str]:
-    """One line per problem, naming the template; empty when all is well."""
+    """One line per problem, naming the template; empty when all is well.
+
+    A missing language is refused where the campaign is edited (the admin's
+    templates inline), not here: a message to a customer whose language has no
+    template falls back to English, then Chinese (care.content.engine).
+    """
     return [
         f"{check.template.channel}/{check.template.locale}: {error}"
         for check in campaign_checks(campaign, sample)

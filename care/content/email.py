@@ -6,7 +6,7 @@ is escaped into a small HTML layout, so every email is multipart.
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.html import escape, linebreaks
+from django.utils.html import escape, linebreaks, urlize
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -24,8 +24,11 @@ def email_finish(
             html = render_to_string(
                 "care/email/message.html",
                 {
+                    # Escaped, and every web address made a link.
                     "body": mark_safe(
-                        linebreaks(escape(_strip_link(body, label, url)))
+                        linebreaks(
+                            urlize(_strip_link(body, label, url), autoescape=True)
+                        )
                     ),
                     "unsubscribe_url": url,
                     "unsubscribe_label": label,

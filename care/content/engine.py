@@ -56,11 +56,15 @@ class Rendered:
 class TemplateCache:
     """Compiled templates per (campaign, channel, locale), loaded once per batch."""
 
-    def __init__(self, campaign_ids: set[int]) -> None:
-        self._raw = {
-            (t.campaign_id, t.channel, t.locale): t
-            for t in MessageTemplate.objects.filter(campaign_id__in=campaign_ids)
-        }
+    def __init__(
+        self,
+        campaign_ids: set[int],
+        templates: list[MessageTemplate] | None = None,
+    ) -> None:
+        """The campaigns' saved templates, or `templates` as given (unsaved, a preview)."""
+        if templates is None:
+            templates = MessageTemplate.objects.filter(campaign_id__in=campaign_ids)
+        self._raw = {(t.campaign_id, t.channel, t.locale): t for t in templates}
         self._compiled: dict[tuple[int, str], Template] = {}
 
     def pick(
@@ -73,7 +77,7 @@ class TemplateCache:
         return None
 
     def compiled(self, template: MessageTemplate, part: str) -> Template:
-        key = (template.pk, part)
+        key = (template.pk or id(template), part)
         if key not in self._compiled:
             self._compiled[key] = ENGINE.from_string(getattr(template, part))
         return self._compiled[key]

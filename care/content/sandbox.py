@@ -50,7 +50,8 @@ class SandboxEngine(Engine):
     default_builtins: list[str] = []
 
 
-def sandbox_engine() -> Engine:
+def sandbox_engine(*, debug: bool = False) -> Engine:
+    """The engine; `debug` only to locate errors (care.content.lint), never to render."""
     return SandboxEngine(
         dirs=[],
         app_dirs=False,
@@ -58,5 +59,5 @@ def sandbox_engine() -> Engine:
         libraries={},
         builtins=["care.content.sandbox"],
         string_if_invalid="",
-        debug=False,
+        debug=debug,
     )

@@ -9,6 +9,8 @@ text is always UCS-2.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
@@ -56,7 +58,11 @@ class SmsInfo:
     segments: int
 
     def __str__(self) -> str:
-        return f"{self.encoding}, {self.length} chars, {self.segments} segment(s)"
+        return _("%(encoding)s, %(length)d chars, %(segments)d segment(s)") % {
+            "encoding": self.encoding,
+            "length": self.length,
+            "segments": self.segments,
+        }
 
 
 def is_gsm7(text: str) -> bool:

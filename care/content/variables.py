@@ -21,9 +21,11 @@ from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from care.models import Message
+from care.models import Message, Offer
+from crm.categories import category_name
 
 PLAIN = (str, int, float, bool, Decimal, dt.date, type(None))
 
@@ -50,7 +52,9 @@ CUSTOMER_FIRST_NAME = Variable(
 )
 OFFER_NAME = Variable("offer.name", _("The offer's name."), "Birthday gift 20% off")
 OFFER_DESCRIPTION = Variable(
-    "offer.description", _("What the offer gives, as customers read it."), "20% off"
+    "offer.description",
+    _("What the offer gives, in the customer's language."),
+    "20% off",
 )
 OFFER_VALID_DAYS = Variable(
     "offer.valid_days", _("How many days the coupon stays valid."), 30
@@ -91,7 +95,9 @@ ASSET_KIND = Variable(
 )
 PRODUCT_NAME = Variable("product.name", _("The product's name."), "Air purifier X2")
 PRODUCT_CATEGORY = Variable(
-    "product.category", _("The product's category."), "Home appliances"
+    "product.category",
+    _("The product's category, named in the customer's language."),
+    "Home appliances",
 )
 DAYS_VIEWED = Variable(
     "occasion.days_viewed", _("On how many days the customer looked at it."), 3
@@ -135,6 +141,14 @@ class KindContext:
 COMMON_ONLY = KindContext(frozenset(v.name for v in COMMON))
 
 
+def offer_description(offer: Offer) -> str:
+    """The offer's description in the language being rendered (English as fallback)."""
+    language = translation.get_language() or "en"
+    if language.startswith("zh") and offer.description_zh_hans:
+        return offer.description_zh_hans
+    return offer.description
+
+
 def first_name(name: str) -> str:
     words = name.split()
     return words[0] if words else ""
@@ -152,7 +166,7 @@ def message_values(message: Message, coupon_code: str) -> dict[str, Any]:
     if offer is not None:
         values |= {
             "offer.name": offer.name,
-            "offer.description": offer.description,
+            "offer.description": offer_description(offer),
             "offer.valid_days": offer.valid_days,
         }
     values |= _subject_values(message)
@@ -165,7 +179,11 @@ def _subject_values(message: Message) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if message.product_id:
         product = message.product
-        values |= {"product.name": product.name, "product.category": product.category}
+        values |= {
+            "product.name": product.name,
+            # The name in the language being rendered, never the slug.
+            "product.category": category_name(product.category),
+        }
     if message.asset_id:
         asset = message.asset
         values |= {

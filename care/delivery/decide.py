@@ -124,6 +124,7 @@ def _recent_marketing(
             customer_id__in=customer_ids,
             purpose=Purpose.MARKETING,
             status__in=MAYBE_SENT,
+            is_test=False,  # a colleague's test send is no message to the customer
         )
         .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, claimed_at__gte=since))
         .exclude(pk__in=batch_ids)

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from care.models.choices import CampaignStatus, TriggerKind
@@ -13,9 +14,15 @@ class Offer(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     description = models.CharField(
-        _("description"),
+        _("description (English)"),
         max_length=300,
-        help_text=_("shown to customers, e.g. 20% off"),
+        help_text=_("shown to English readers, e.g. 20% off"),
+    )
+    description_zh_hans = models.CharField(
+        _("description (Simplified Chinese)"),
+        max_length=300,
+        blank=True,
+        help_text=_("shown to Chinese readers, e.g. 八折; blank: the English one"),
     )
     code_prefix = models.CharField(_("code prefix"), max_length=12, default="PC")
     valid_days = models.PositiveIntegerField(_("valid for (days)"), default=30)
@@ -26,7 +33,7 @@ class Offer(models.Model):
         verbose_name_plural = _("offers")
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name) if self.name else ""
 
 
 class Campaign(models.Model):
@@ -120,7 +127,9 @@ class Campaign(models.Model):
         permissions = [("approve_campaign", _("Can approve campaigns"))]
 
     def __str__(self) -> str:
-        return self.name
+        # A standard playbook's name (care.outreach.playbooks marks them for
+        # translation) reads in the staff member's language; others as typed.
+        return gettext(self.name) if self.name else ""
 
     @property
     def holdout_share(self) -> float:

@@ -101,6 +101,9 @@ class Message(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    # A test send from the campaign studio (care.studio.test_send): planned by
+    # no sweep, checked by no rule, counted in no result or frequency cap.
+    is_test = models.BooleanField(_("test"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

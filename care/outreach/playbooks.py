@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from audit.models import Action
 from care.models import Campaign, CampaignStatus, MessageTemplate, Offer
@@ -18,21 +19,24 @@ SMS, EMAIL = "sms", "email"
 EN, ZH = "en", "zh-hans"
 
 BIRTHDAY_OFFER = {
-    "name": "Birthday gift 20% off",
-    "description": "20% off / 八折",
+    "name": gettext_noop("Birthday gift 20% off"),
+    "description": "20% off",
+    "description_zh_hans": "八折",
     "code_prefix": "BDAY",
     "valid_days": 30,
 }
 WIN_BACK_OFFER = {
-    "name": "Win-back 15% off",
-    "description": "15% off / 八五折",
+    "name": gettext_noop("Win-back 15% off"),
+    "description": "15% off",
+    "description_zh_hans": "八五折",
     "code_prefix": "BACK",
     "valid_days": 30,
 }
 
 GOODWILL_OFFER = {
-    "name": "Service recovery goodwill 20% off",
-    "description": "20% off / 八折",
+    "name": gettext_noop("Service recovery goodwill 20% off"),
+    "description": "20% off",
+    "description_zh_hans": "八折",
     "code_prefix": "SORRY",
     "valid_days": 60,
 }
@@ -40,7 +44,7 @@ GOODWILL_OFFER = {
 PLAYBOOKS: list[dict] = [
     {
         "slug": "birthday-gift",
-        "name": "Birthday gift",
+        "name": gettext_noop("Birthday gift"),
         "trigger": "birthday",
         "purpose": "marketing",
         "channels": [SMS, EMAIL],
@@ -71,7 +75,7 @@ PLAYBOOKS: list[dict] = [
     },
     {
         "slug": "maintenance-reminder",
-        "name": "Maintenance reminder",
+        "name": gettext_noop("Maintenance reminder"),
         "trigger": "maintenance",
         "purpose": "service",
         "channels": [SMS, EMAIL],
@@ -101,7 +105,7 @@ PLAYBOOKS: list[dict] = [
     },
     {
         "slug": "abandoned-browse",
-        "name": "Abandoned browse",
+        "name": gettext_noop("Abandoned browse"),
         "trigger": "abandoned_browse",
         "purpose": "marketing",
         "channels": [SMS, EMAIL],
@@ -131,7 +135,7 @@ PLAYBOOKS: list[dict] = [
     },
     {
         "slug": "post-service-survey",
-        "name": "Post-service survey",
+        "name": gettext_noop("Post-service survey"),
         "trigger": "survey",
         "purpose": "service",
         "channels": [SMS, EMAIL],
@@ -170,7 +174,7 @@ PLAYBOOKS: list[dict] = [
     },
     {
         "slug": "win-back",
-        "name": "Win-back",
+        "name": gettext_noop("Win-back"),
         "trigger": "win_back",
         "purpose": "marketing",
         "channels": [SMS, EMAIL],
@@ -201,7 +205,7 @@ PLAYBOOKS: list[dict] = [
     },
     {
         "slug": "new-product",
-        "name": "New product for past buyers",
+        "name": gettext_noop("New product for past buyers"),
         "trigger": "new_product",
         "purpose": "marketing",
         "channels": [EMAIL, SMS],
@@ -253,7 +257,7 @@ PLAYBOOKS += [
     {
         # Sent only when a manager approves a goodwill coupon on a recovery case.
         "slug": "service-recovery-goodwill",
-        "name": "Service recovery goodwill coupon",
+        "name": gettext_noop("Service recovery goodwill coupon"),
         "trigger": "goodwill",
         "purpose": "service",
         "channels": [SMS, EMAIL],
@@ -285,14 +289,14 @@ PLAYBOOKS += [
     },
     _dated(
         "spring-festival-2027",
-        "Spring Festival greeting 2027",
+        gettext_noop("Spring Festival greeting 2027"),
         "2027-02-06",
         "Happy Spring Festival",
         "新春快乐，万事如意",
     ),
     _dated(
         "mid-autumn-2027",
-        "Mid-Autumn greeting 2027",
+        gettext_noop("Mid-Autumn greeting 2027"),
         "2027-09-15",
         "Happy Mid-Autumn Festival",
         "中秋快乐，阖家团圆",
@@ -366,6 +370,12 @@ def _activate(campaign: Campaign) -> None:
     campaign.approved_by, campaign.approved_at = None, timezone.now()
     campaign.approved_hash = campaign_content_hash(campaign)
     campaign.save(
-        update_fields=["status", "approved_by", "approved_at", "approved_hash", "updated_at"]
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "approved_hash",
+            "updated_at",
+        ]
     )
     campaign_audit(campaign, Action.CAMPAIGN_APPROVE, content=campaign.approved_hash)

@@ -37,7 +37,9 @@ class CampaignResult:
 def campaign_results(campaign: Campaign, *, days: int = 14) -> CampaignResult:
     """Share of each group with an order within `days` of its message (sent or held out)."""
     window = dt.timedelta(days=days)
-    messages = campaign.messages.annotate(moment=Coalesce("sent_at", "updated_at"))
+    messages = campaign.messages.filter(is_test=False).annotate(
+        moment=Coalesce("sent_at", "updated_at")
+    )
     ordered = Order.objects.filter(
         customer=OuterRef("customer_id"),
         placed_at__gte=OuterRef("moment"),

@@ -18,7 +18,15 @@ from care.outreach.triggers import TRIGGERS, kind_sample_context, trigger_params
 from crm.models import Channel, Locale
 from segmentation.models import Segment
 
-AUDIENCE_KEYS = {"segments", "clusters", "locales", "time_zones"}
+AUDIENCE_KEYS = {
+    "segments",
+    "clusters",
+    "locales",
+    "time_zones",
+    "min_orders",
+    "min_spend",
+}
+AUDIENCE_MINIMUMS = ("min_orders", "min_spend")
 
 
 def _params_errors(campaign: Campaign) -> list[str]:
@@ -72,8 +80,18 @@ def _audience_errors(audience) -> list[str]:
                 "valid": ", ".join(sorted(AUDIENCE_KEYS)),
             }
         ]
-    if any(not isinstance(value, list) for value in audience.values()):
+    if any(
+        not isinstance(value, list)
+        for key, value in audience.items()
+        if key not in AUDIENCE_MINIMUMS
+    ):
         return [_("Each audience filter is a list.")]
+    for key in AUDIENCE_MINIMUMS:
+        value = audience.get(key)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+        ):
+            return [_("%(name)s must be a number of at least 0.") % {"name": key}]
     return _audience_values_errors(audience)
 
 

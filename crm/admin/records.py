@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from crm.admin.filters import CouponFilter, CurrencyFilter, NextServiceFilter
 from crm.admin.paging import BigListAdmin
 from crm.admin.search import ExactSearchMixin
-from crm.models import Asset, BrowseEvent, Consent, Order, OrderLine, Product
+from crm.categories import category_name, category_names_forget
+from crm.models import (
+    Asset,
+    BrowseEvent,
+    Consent,
+    Order,
+    OrderLine,
+    Product,
+    ProductCategory,
+)
 
 
 class ReadOnlyMixin:
@@ -31,11 +40,27 @@ class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class ProductAdmin(BigListAdmin):
     # A catalogue is thousands of rows, not millions: Django's own search
     # (name anywhere) and category filter (its distinct values) stay.
-    list_display = ["sku", "name", "category", "price", "launched_at"]
+    list_display = ["sku", "name", "category_name", "price", "launched_at"]
     list_filter = ["category", ("launched_at", admin.DateFieldListFilter)]
     search_fields = ["=sku", "name"]
     ordering = ["sku"]
     readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("category"), ordering="category")
+    def category_name(self, product: Product) -> str:
+        return category_name(product.category)
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(admin.ModelAdmin):
+    """The names customers and staff read for a category slug (crm.categories)."""
+
+    list_display = ["slug", "name_en", "name_zh_hans"]
+    search_fields = ["slug", "name_en", "name_zh_hans"]
+
+    def save_model(self, request, obj, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        category_names_forget()
 
 
 class OrderLineInline(ReadOnlyMixin, admin.TabularInline):

@@ -15,10 +15,20 @@ from django.apps import apps
 from django.db import models, transaction
 from django.db.models import Sum
 
+from crm.demo import vocab
 from crm.demo.commerce import Item, build_browsing, build_orders, build_products
 from crm.demo.people import PREFIX, Person, build_consents, build_customer
 from crm.demo.service import build_assets, build_tickets
-from crm.models import Asset, BrowseEvent, Consent, Customer, Order, OrderLine, Product
+from crm.models import (
+    Asset,
+    BrowseEvent,
+    Consent,
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    ProductCategory,
+)
 from crm.progress import Progress
 
 BATCH = 2_000
@@ -83,6 +93,13 @@ class Seeder:
     def products(self) -> tuple[list[Item], list[float]]:
         rng = self.rng("products")
         built = build_products(rng, self.now)
+        ProductCategory.objects.bulk_create(
+            [
+                ProductCategory(slug=slug, name_en=en, name_zh_hans=zh)
+                for slug, (en, zh) in vocab.CATEGORY_NAMES.items()
+            ],
+            ignore_conflicts=True,
+        )
         # Products may survive a reset when real orders use them: keep those.
         Product.objects.bulk_create(built, ignore_conflicts=True)
         pks = dict(

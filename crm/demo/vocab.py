@@ -167,6 +167,17 @@ LAST_NAMES = [
     "Lewis",
 ]
 
+# The categories' names as customers read them (crm.models.ProductCategory).
+CATEGORY_NAMES = {
+    "phones": ("Phones", "手机数码"),
+    "home-appliances": ("Home appliances", "家用电器"),
+    "car-care": ("Car care", "汽车养护"),
+    "beauty": ("Beauty", "美妆护肤"),
+    "apparel": ("Apparel", "服饰"),
+    "food": ("Food", "食品"),
+    "baby": ("Baby", "母婴用品"),
+}
+
 # (category slug, [(Chinese name, English name, median price in CNY)]).
 CATALOGUE = [
     (

@@ -36,3 +36,17 @@ def test_the_index_links_the_daily_work_pages_in_both_languages(admin_client):
         assert reverse(name) in english.content.decode()
     assert "Proactive Care" in english.content.decode()
     assert "主动关怀" in chinese.content.decode() and "日常工作" in chinese.content.decode()
+
+
+def test_the_header_switches_the_admin_to_chinese_and_back(admin_client):
+    page = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+    assert 'id="language-switch"' in page.text
+    admin_client.post(
+        reverse("set_language"), {"language": "zh-hans", "next": "/admin/"}
+    )
+    # The choice (a cookie) wins over the browser's language.
+    chinese = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "站点管理" in chinese.text
+    admin_client.post(reverse("set_language"), {"language": "en", "next": "/admin/"})
+    english = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "Site administration" in english.text

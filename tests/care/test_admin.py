@@ -38,8 +38,11 @@ def test_the_campaign_pages_render(client, marketer):
     assert client.get(reverse("admin:care_campaign_changelist")).status_code == 200
     page = client.get(reverse("admin:care_campaign_change", args=[campaign.pk]))
     assert page.status_code == 200
-    assert "days_ahead = 3" in page.content.decode()
-    assert "Hi 王芳" in page.content.decode() or "您好" in page.content.decode()
+    html = page.content.decode()
+    # Every trigger's settings are on the page, each with its default or value.
+    assert 'name="maintenance__days_ahead" value="3"' in html
+    assert 'name="abandoned_browse__min_days" value="3"' in html
+    assert "studio-variables-data" in html and "asset.name" in html
     assert "Ordered within 14 days" in page.content.decode()
     assert client.get(reverse("admin:care_campaign_add")).status_code == 200
 
@@ -50,15 +53,19 @@ def test_a_new_campaign_records_its_creator_and_rejects_bad_settings(client, mar
         "slug": "spring",
         "trigger": "dated",
         "purpose": "marketing",
-        "audience": "{}",
-        "channels": '["sms"]',
-        "params": '{"date": "13-45"}',
-        "templates-TOTAL_FORMS": "0",
+        "channel_1": "sms",
+        "locales": ["en"],
+        "dated__date": "13-45",
+        "dated__time": "10:00",
+        "templates-TOTAL_FORMS": "1",
         "templates-INITIAL_FORMS": "0",
+        "templates-0-channel": "sms",
+        "templates-0-locale": "en",
+        "templates-0-body": "Spring is here {{ customer.first_name }}",
     }
     page = client.post(reverse("admin:care_campaign_add"), data)
     assert page.status_code == 200 and "date must be" in page.content.decode()
-    data["params"] = '{"date": "02-06", "time": "10:00"}'
+    data["dated__date"] = "02-06"
     client.post(reverse("admin:care_campaign_add"), data)
     assert Campaign.objects.get(slug="spring").created_by == marketer
 
@@ -190,14 +197,7 @@ def test_editing_an_active_campaign_sends_it_back_for_approval(
         for name in form.fields
         if form[name].value() is not None
     }
-    data.update(
-        {
-            "name": "Renamed",
-            "audience": "{}",
-            "params": "{}",
-            "channels": '["sms", "email"]',
-        }
-    )
+    data.update({"name": "Renamed", "channel_1": "sms", "channel_2": "email"})
     templates = campaign.templates.all()
     data.update(
         {

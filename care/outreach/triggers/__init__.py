@@ -9,7 +9,7 @@ from care.content.variables import COMMON, KindContext, Variable
 from care.models import Campaign
 from care.outreach.triggers.base import KindBatch, SendHooks, TriggerSpec, audience_q
 from care.outreach.triggers.birthday import birthday_due
-from care.outreach.triggers.browse import abandoned_browse_due
+from care.outreach.triggers.browse import abandoned_browse_due, browse_params_errors
 from care.outreach.triggers.dated import dated_due, dated_params_errors
 from care.outreach.triggers.maintenance import maintenance_due
 from care.outreach.triggers.new_product import new_product_due
@@ -34,6 +34,7 @@ TRIGGERS: dict[str, TriggerSpec] = {
         {"min_days": 3, "window_days": 7, "cooldown_days": 30},
         ("min_days", "window_days", "cooldown_days"),
         ("min_days", "window_days"),
+        params_errors=browse_params_errors,
         variables=(v.PRODUCT_NAME, v.PRODUCT_CATEGORY, v.DAYS_VIEWED),
     ),
     "survey": TriggerSpec(

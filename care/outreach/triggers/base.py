@@ -89,6 +89,11 @@ def audience_q(audience: dict, prefix: str = "") -> Q:
         q &= Q(**{f"{prefix}locale__in": audience["locales"]})
     if audience.get("time_zones"):
         q &= Q(**{f"{prefix}time_zone__in": audience["time_zones"]})
+    # Orders and spend within the RFM window (the latest scoring run).
+    if audience.get("min_orders"):
+        q &= Q(**{f"{prefix}rfm__frequency__gte": audience["min_orders"]})
+    if audience.get("min_spend"):
+        q &= Q(**{f"{prefix}rfm__monetary__gte": audience["min_spend"]})
     return q
 
 

@@ -5,12 +5,26 @@ from collections.abc import Iterator
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
 
 from care.models import Message
 from care.outbox.plan import Due
 from care.outreach.triggers.base import audience_q
 from care.rules import customer_zone
 from crm.models import BrowseEvent, OrderLine
+
+
+def browse_params_errors(params: dict) -> list[str]:
+    """K distinct days cannot fit in fewer than K days (care.outreach.validation)."""
+    k, w = params.get("min_days"), params.get("window_days")
+    if isinstance(k, int) and isinstance(w, int) and k > w:
+        return [
+            _(
+                "Viewed on %(k)d days cannot happen within %(w)d days: K must be at most W."
+            )
+            % {"k": k, "w": w}
+        ]
+    return []
 
 
 def abandoned_browse_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:

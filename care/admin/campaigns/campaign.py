@@ -1,4 +1,4 @@
-"""Admin for campaigns and offers.
+"""Admin for campaigns: the studio's form, the lifecycle actions, results.
 
 Interfaces only: the form validates through care.outreach.validation, and
 actions call one service each and report with message_user. Every action
@@ -9,10 +9,8 @@ and sends an approved campaign whose content changed back for approval
 (care.outreach.approval).
 """
 
-import copy
 from collections.abc import Callable
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
@@ -22,12 +20,18 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from care.models import Campaign, MessageTemplate, Offer
-from care.outreach.approval import (
-    campaign_content_approved,
-    campaign_edited,
-    offer_edited,
+from care.admin.campaigns import studio
+from care.admin.campaigns.forms import (
+    AUDIENCE_FIELDS,
+    CHANNEL_FIELDS,
+    CampaignForm,
+    audience_text,
+    setting_field_name,
+    settings_text,
 )
+from care.admin.campaigns.templates import MessageTemplateInline
+from care.models import Campaign
+from care.outreach.approval import campaign_content_approved, campaign_edited
 from care.outreach.campaigns import (
     APPROVE_PERMISSION,
     audience_customers,
@@ -38,9 +42,8 @@ from care.outreach.campaigns import (
     campaign_submit,
 )
 from care.outreach.results import CampaignResult, campaign_results
-from care.outreach.triggers import TRIGGERS
-from care.outreach.validation import campaign_errors, template_check
-from care.studio.preview import campaign_preview, campaign_test_send
+from care.outreach.triggers import TRIGGERS, trigger_params
+from care.studio.preview import campaign_test_send
 
 
 def _percent(rate: float | None) -> str:
@@ -64,78 +67,11 @@ def _results_line(result: CampaignResult) -> str:
     }
 
 
-class MessageTemplateInline(admin.StackedInline):
-    model = MessageTemplate
-    extra = 0
-    fields = [("channel", "locale"), "subject", "body", "html_body", "content_check"]
-    readonly_fields = ["content_check"]
-
-    @admin.display(description=_("check"))
-    def content_check(self, obj: MessageTemplate) -> str:
-        # Encoding and segments (SMS) for a sample customer, or what blocks activation.
-        if obj is None or obj.pk is None:
-            return "-"
-        return template_check(obj).summary()
-
-
-@admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
-    list_display = ["name", "description", "code_prefix", "valid_days"]
-    search_fields = ["name"]
-
-    def save_model(self, request, obj: Offer, form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        if change and form.has_changed():
-            held = offer_edited(offer=obj, editor=request.user)
-            if held:
-                self.message_user(
-                    request,
-                    _(
-                        "%(n)d approved campaign(s) use this offer: they wait for a "
-                        "new approval."
-                    )
-                    % {"n": held},
-                    messages.WARNING,
-                )
-
-
-def _trigger_help(campaign: Campaign | None) -> str:
-    if campaign is None or campaign.trigger not in TRIGGERS:
-        return str(
-            _(
-                "Leave empty to use the defaults of the trigger, shown once it is chosen."
-            )
-        )
-    defaults = ", ".join(
-        f"{k} = {v}" for k, v in TRIGGERS[campaign.trigger].defaults.items()
-    )
-    return str(_("Defaults for this trigger: %(defaults)s.")) % {"defaults": defaults}
-
-
-class CampaignForm(forms.ModelForm):
-    """The campaign's own rules (trigger settings, channels, audience...) as form errors."""
-
-    class Meta:
-        model = Campaign
-        fields = "__all__"
-
-    def clean(self) -> dict:
-        data = super().clean()
-        candidate = copy.copy(self.instance)
-        columns = {field.name for field in Campaign._meta.concrete_fields}
-        for name, value in data.items():
-            if name in columns:
-                setattr(candidate, name, value)
-        for field, errors in campaign_errors(candidate).items():
-            self.add_error(field if field in self.fields else None, errors)
-        return data
-
-
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     form = CampaignForm
     list_display = [
-        "name",
+        "__str__",
         "trigger",
         "purpose",
         "status",
@@ -155,8 +91,9 @@ class CampaignAdmin(admin.ModelAdmin):
         "approved_at",
         "approval_state",
         "audience_size",
-        "preview",
         "results",
+        "audience_summary",
+        "settings_summary",
     ]
     inlines = [MessageTemplateInline]
     actions = [
@@ -168,29 +105,38 @@ class CampaignAdmin(admin.ModelAdmin):
         "test_send",
     ]
 
+    change_form_template = "admin/care/campaign/change_form.html"
+
+    class Media:
+        css = {"all": ["care/studio.css"]}
+        js = ["care/studio.js"]
+
     def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return self._read_only_fieldsets()
         return [
             (None, {"fields": ["name", "slug", "trigger", "purpose", "status"]}),
             (
-                _("Audience and channels"),
+                _("Audience"),
                 {
-                    "fields": [
-                        "audience",
-                        "audience_size",
-                        "channels",
-                        "holdout_percent",
-                    ],
+                    "fields": [*AUDIENCE_FIELDS, "audience_size"],
                     "description": _(
-                        "Audience filters: segments, clusters, locales, time_zones, "
-                        'e.g. {"segments": ["champions", "loyal"]}. Channels in order '
-                        "of preference: the first one the customer consented to is used."
+                        "Every choice narrows the audience; nothing chosen means "
+                        "every customer. The count follows your choices."
                     ),
                 },
             ),
             (
-                _("Trigger settings"),
-                {"fields": ["params"], "description": _trigger_help(obj)},
+                _("Channels"),
+                {
+                    "fields": [*CHANNEL_FIELDS, "holdout_percent"],
+                    "description": _(
+                        "In order of preference: the first one the customer "
+                        "consented to is used."
+                    ),
+                },
             ),
+            *self._trigger_fieldsets(),
             (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
             (
                 _("Approval"),
@@ -204,15 +150,61 @@ class CampaignAdmin(admin.ModelAdmin):
                     ]
                 },
             ),
-            (
-                _("Preview"),
-                {
-                    "fields": ["preview"],
-                    "description": _("Each template rendered for a sample customer."),
-                },
-            ),
             (_("Results"), {"fields": ["results"]}),
         ]
+
+    def _read_only_fieldsets(self) -> list[tuple]:
+        """For those who may only look (care staff): the choices as sentences."""
+        return [
+            (None, {"fields": ["name", "slug", "trigger", "purpose", "status"]}),
+            (
+                _("Audience and channels"),
+                {
+                    "fields": [
+                        "audience_summary",
+                        "audience_size",
+                        "channel_order",
+                        "holdout_percent",
+                    ]
+                },
+            ),
+            (_("Trigger settings"), {"fields": ["settings_summary"]}),
+            (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
+            (_("Results"), {"fields": ["results"]}),
+        ]
+
+    @admin.display(description=_("audience"))
+    def audience_summary(self, obj: Campaign) -> str:
+        return audience_text(obj.audience or {}) if obj else "-"
+
+    @admin.display(description=_("trigger settings"))
+    def settings_summary(self, obj: Campaign) -> str:
+        if obj is None or obj.trigger not in TRIGGERS:
+            return "-"
+        return settings_text(obj.trigger, trigger_params(obj))
+
+    def _trigger_fieldsets(self) -> list[tuple]:
+        """One fieldset per trigger; the page shows the chosen trigger's (studio.js)."""
+        return [
+            (
+                _("Trigger settings: %(trigger)s") % {"trigger": label},
+                {
+                    "fields": [
+                        setting_field_name(kind, s) for s in TRIGGERS[kind].defaults
+                    ],
+                    "classes": ["studio-trigger", f"studio-trigger-{kind}"],
+                },
+            )
+            for kind, label in Campaign._meta.get_field("trigger").choices
+            if kind in TRIGGERS and TRIGGERS[kind].defaults
+        ]
+
+    def get_urls(self):
+        return studio.urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context.update(studio.page_context(request, kwargs.get("obj")))
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def has_approve_permission(self, request) -> bool:
         return request.user.has_perm(APPROVE_PERMISSION)
@@ -236,19 +228,30 @@ class CampaignAdmin(admin.ModelAdmin):
         return " > ".join(obj.channels or [])
 
     @admin.display(description=_("audience now"))
-    def audience_size(self, obj: Campaign) -> str:
-        if obj.pk is None:
-            return "-"
-        try:
-            return f"{audience_customers(obj).count():,}"
-        except Exception:  # an audience naming a missing field: say so, never a 500
-            return str(_("cannot be computed: check the audience filters"))
+    def audience_size(self, obj: Campaign | None) -> SafeString:
+        # Filled and kept current by studio.js from the audience-count endpoint.
+        count = "-"
+        if obj is not None and obj.pk is not None:
+            try:
+                count = f"{audience_customers(obj).count():,}"
+            except Exception:  # an audience naming a missing field: say so, never a 500
+                count = str(_("cannot be computed: check the audience filters"))
+        return format_html(
+            '<span id="studio-audience-count" data-url="{}">{}</span>',
+            reverse("admin:care_campaign_audience_count"),
+            count,
+        )
 
     @admin.display(description=_("messages by status"))
     def results(self, obj: Campaign) -> SafeString | str:
         if obj.pk is None:
             return "-"
-        rows = obj.messages.values("status").annotate(n=Count("id")).order_by("status")
+        rows = (
+            obj.messages.filter(is_test=False)
+            .values("status")
+            .annotate(n=Count("id"))
+            .order_by("status")
+        )
         log = (
             reverse("admin:care_message_changelist") + f"?campaign__id__exact={obj.pk}"
         )
@@ -261,17 +264,6 @@ class CampaignAdmin(admin.ModelAdmin):
             log,
             _("message log"),
         )
-
-    @admin.display(description=_("preview"))
-    def preview(self, obj: Campaign) -> SafeString | str:
-        if obj.pk is None:
-            return "-"
-        lines = campaign_preview(obj)
-        return format_html_join(
-            "",
-            "<p><b>{} / {}</b><br>{}</p>",
-            ((channel, locale, text) for channel, locale, text in lines),
-        ) or str(_("No templates yet."))
 
     def save_model(self, request, obj: Campaign, form, change: bool) -> None:
         if not change:
@@ -351,7 +343,12 @@ class CampaignAdmin(admin.ModelAdmin):
             request, queryset, lambda c: campaign_archive(campaign=c), _("archived")
         )
 
-    @admin.action(description=_("Send a test to my email"), permissions=["operate"])
+    @admin.action(
+        description=_(
+            "Email me a digest of every template (real tests: on the campaign page)"
+        ),
+        permissions=["operate"],
+    )
     def test_send(self, request, queryset) -> None:
         if not request.user.email:
             self.message_user(
