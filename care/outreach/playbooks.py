@@ -43,6 +43,8 @@ PLAYBOOKS: list[dict] = [
         "name": "Birthday gift",
         "trigger": "birthday",
         "purpose": "marketing",
+        # Any other birthday campaign joins this group: one birthday message each.
+        "conflict_group": "birthday",
         "channels": [SMS, EMAIL],
         "offer": BIRTHDAY_OFFER,
         "templates": {
@@ -326,6 +328,7 @@ def _install(playbook: dict) -> tuple[Campaign, bool]:
         channels=playbook["channels"],
         params=playbook.get("params", {}),
         offer=_offer(playbook.get("offer")),
+        conflict_group=playbook.get("conflict_group", ""),
     )
     campaign_validate(campaign=campaign)
     campaign.save()
@@ -366,6 +369,12 @@ def _activate(campaign: Campaign) -> None:
     campaign.approved_by, campaign.approved_at = None, timezone.now()
     campaign.approved_hash = campaign_content_hash(campaign)
     campaign.save(
-        update_fields=["status", "approved_by", "approved_at", "approved_hash", "updated_at"]
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "approved_hash",
+            "updated_at",
+        ]
     )
     campaign_audit(campaign, Action.CAMPAIGN_APPROVE, content=campaign.approved_hash)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from care.models import Campaign, CampaignStatus
 from care.outbox.bulk import statistics_refresh
-from care.outbox.plan import CHUNK, PlanResult, chunks, dues_plan
+from care.outbox.plan import CHUNK, PlanResult, chunks, dues_plan, source_plan
 from care.outreach.approval import campaigns_hold_unapproved
 from care.outreach.campaigns import campaign_is_live
 from care.outreach.triggers import TRIGGERS, trigger_params
@@ -28,9 +28,14 @@ def messages_plan(
         not campaign_is_live(campaign, now) or campaigns_hold_unapproved([campaign])
     ):
         return result
-    spec = TRIGGERS[campaign.trigger]
-    for chunk in chunks(spec.due(campaign, now, trigger_params(campaign)), CHUNK):
-        dues_plan(campaign, chunk, result, dry_run=dry_run)
+    spec, params = TRIGGERS[campaign.trigger], trigger_params(campaign)
+    if spec.source is not None:
+        source = spec.source(campaign, now, params)
+        if source is not None:
+            source_plan(campaign, source, result, dry_run=dry_run)
+    else:
+        for chunk in chunks(spec.due(campaign, now, params), CHUNK):
+            dues_plan(campaign, chunk, result, dry_run=dry_run)
     if not dry_run:
         statistics_refresh(result.planned + result.skipped)
     return result
@@ -52,7 +57,8 @@ def campaigns_sweep(
     campaigns = list(
         Campaign.objects.filter(status__in=statuses)
         .select_related("offer")
-        .order_by("pk")
+        # A conflict group's higher priority plans first and so wins its occasions.
+        .order_by("-priority", "pk")
     )
     results = []
     for campaign in campaigns:

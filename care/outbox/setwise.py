@@ -1,0 +1,375 @@
+"""Planning set-wise: one INSERT ... SELECT for a campaign (or a chunk of dues).
+
+Who is due arrives as a `Source`: a small table `d` made in Python (a
+calendar of time zones and dates, or a chunk of a trigger's dues) that the
+database joins to the campaign's audience `c`. The channel and the planning
+skip reasons (no address, no consent, conflict) are computed in SQL, so a
+whole audience is planned without a row passing through Python. The unique
+keys (occasion, conflict) and ON CONFLICT DO NOTHING make a re-run, or two
+sweeps at once, plan nothing twice.
+
+`plan_select` is the SELECT without the INSERT: the forecast
+(care.studio.forecast) and the dry run read it, so they and the plan cannot
+disagree. The same SQL runs on PostgreSQL and SQLite (the `make run`
+database); only the table `d` and the casts differ.
+
+Conflicts (issue 10): a campaign with a conflict group stamps its planned row
+with "<group>/<trigger>/<subject>/<occasion>" (`Message.conflict_key`,
+unique). An occasion whose key is already held is written as skipped with
+reason `conflict` and the holder's campaign name. The sweep plans a group's
+campaigns by priority, so the higher one takes the key first; a row a lower
+campaign planned in an earlier sweep is never taken back (it may be on its
+way).
+"""
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from care.models import Campaign, Message, MessageStatus, Reason
+from crm.models import Customer
+from crm.querysets import latest_consent
+
+# The columns of a planned row that come from the SELECT; the others are the
+# same for every row of a campaign (see `_constants`).
+SELECTED = (
+    "key",
+    "occasion_key",
+    "conflict_key",
+    "customer_id",
+    "channel",
+    "occasion",
+    "product_id",
+    "asset_id",
+    "ticket_id",
+    "status",
+    "reason",
+    "reason_detail",
+    "send_after",
+    "expires_at",
+)
+# What a source may give per row, with its PostgreSQL type, and the default.
+ROW_COLUMNS = {
+    "occasion": ("text", None),
+    "data": ("jsonb", "'{}'"),  # the row's `occasion` (a JSON object)
+    "send_after": ("timestamptz", None),
+    "expires_at": ("timestamptz", "NULL"),
+    "product_id": ("bigint", "NULL"),
+    "asset_id": ("bigint", "NULL"),
+    "ticket_id": ("bigint", "NULL"),
+}
+CUSTOMER_FIELDS = (
+    "id",
+    "phone",
+    "email",
+    "phone_unusable_at",
+    "time_zone",
+    "birth_month",
+    "birth_day",
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who is due, as a table `d` joined to the campaign's customers `c`.
+
+    `rows` are plain dicts whose keys are `columns` (name -> PostgreSQL
+    type); `join` is the SQL condition between `d` and `c`; `subject` the
+    SQL of the once-only key's subject ("'customer:' || c.id"); `customers`
+    narrows the customers (the audience, an indexed pre-filter). Row columns
+    of ROW_COLUMNS missing from `columns` take their default, `send_after`
+    may be given as `fixed` values (the same for every row).
+    """
+
+    rows: list[dict]
+    columns: dict[str, str]
+    join: str
+    subject: str = "'customer:' || c.id"
+    customers: Q = field(default_factory=Q)
+    fixed: dict = field(default_factory=dict)
+
+
+@dataclass
+class Planned:
+    """What one planning statement did: rows inserted by (channel, status, reason)."""
+
+    counts: Counter = field(default_factory=Counter)
+    already: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(n for (_, s, _), n in self.counts.items() if s == status)
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _cast(sql: str, db_type: str) -> str:
+    # SQLite has no "::" and its CAST would turn a datetime text into a number.
+    return f"{sql}::{db_type}" if _postgres() else sql
+
+
+def _json_value(value):
+    if isinstance(value, dt.datetime):
+        if _postgres():
+            return value.isoformat()
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _table(source: Source) -> tuple[str, list]:
+    """The source rows as a table `d`: one JSON parameter, whatever their number."""
+    rows = [{k: _json_value(v) for k, v in row.items()} for row in source.rows]
+    payload = json.dumps(rows)
+    if _postgres():
+        columns = ", ".join(f"{name} {kind}" for name, kind in source.columns.items())
+        return f"jsonb_to_recordset(%s::jsonb) AS d({columns})", [payload]
+    picks = ", ".join(
+        f"json_extract(value, '$.{name}') AS {name}" for name in source.columns
+    )
+    return f"(SELECT {picks} FROM json_each(%s)) AS d", [payload]
+
+
+def _customers(campaign: Campaign, source: Source) -> tuple[str, list]:
+    """The campaign's customers `c` with their current consent per channel."""
+    consents = {
+        f"consent_{channel}": latest_consent(channel, campaign.purpose)
+        for channel in campaign.channels
+    }
+    queryset = (
+        Customer.objects.filter(source.customers)
+        .order_by()
+        .annotate(**consents)
+        .values(*CUSTOMER_FIELDS, *consents)
+    )
+    sql, params = queryset.query.sql_with_params()
+    return f"({sql}) AS c", list(params)
+
+
+def _address(channel: str) -> str:
+    if channel == "sms":
+        # A number the SMS provider refused for good is no address (issue 5).
+        return "(c.phone <> '' AND c.phone_unusable_at IS NULL)"
+    return "(c.email <> '')"
+
+
+def _channel_sql(channels: list[str]) -> tuple[str, str, list]:
+    """SQL for the row's channel and skip reason (care.outbox.contacts.choose_channel)."""
+    ready = [f"({_address(ch)} AND c.consent_{ch} = %s)" for ch in channels]
+    reachable = [_address(ch) for ch in channels]
+    whens = [f"WHEN {r} THEN '{ch}'" for r, ch in zip(ready, channels, strict=True)]
+    whens += [
+        f"WHEN {r} THEN '{ch}'" for r, ch in zip(reachable, channels, strict=True)
+    ]
+    channel = f"CASE {' '.join(whens)} ELSE '{channels[0]}' END"
+    reason = (
+        f"CASE WHEN {' OR '.join(ready)} THEN '' "
+        f"WHEN {' OR '.join(reachable)} THEN '{Reason.NO_CONSENT}' "
+        f"ELSE '{Reason.NO_ADDRESS}' END"
+    )
+    return channel, reason, [True] * len(channels)
+
+
+def _row_expr(source: Source, name: str) -> tuple[str, list]:
+    kind, default = ROW_COLUMNS[name]
+    if name in source.fixed:
+        return _cast("%s", kind), [_json_value(source.fixed[name])]
+    if name in source.columns:
+        return f"d.{name}", []
+    return _cast(default, kind), []
+
+
+def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
+    """Each due customer with the row's fields, channel and reason: `r`."""
+    table, params = _table(source)
+    customers, customer_params = _customers(campaign, source)
+    channel, reason, channel_params = _channel_sql(campaign.channels)
+    picks, pick_params = [], []
+    for name in ROW_COLUMNS:
+        sql, values = _row_expr(source, name)
+        picks.append(f"{sql} AS {name}")
+        pick_params += values
+    sql = (
+        f"SELECT c.id AS customer_id, c.time_zone AS time_zone, "
+        f"{source.subject} AS subject, {', '.join(picks)}, "
+        f"{channel} AS channel, {reason} AS reason "
+        f"FROM {table} JOIN {customers} ON {source.join}"
+    )
+    # Placeholders in the order they appear: picks, channel, reason, d, c.
+    params = [
+        *pick_params,
+        *channel_params,
+        *channel_params,
+        *params,
+        *customer_params,
+    ]
+    return sql, params
+
+
+def _keyed(campaign: Campaign, source: Source) -> tuple[str, list]:
+    """`r` with its occasion key, conflict key, whether it exists, and the holder."""
+    inner, params = _candidates(campaign, source)
+    table = connection.ops.quote_name(Message._meta.db_table)
+    campaigns = connection.ops.quote_name(Campaign._meta.db_table)
+    prefix = [f"{campaign.pk}/{campaign.trigger}/"]
+    if campaign.conflict_group:
+        ckey = "(%s || r.subject || '/' || r.occasion)"
+        group = [f"{campaign.conflict_group}/{campaign.trigger}/"]
+    else:
+        ckey, group = "NULL", []
+    sql = (
+        f"SELECT r.*, (%s || r.subject || '/' || r.occasion) AS occasion_key, "
+        f"{ckey} AS ckey FROM ({inner}) r"
+    )
+    keyed = f"({sql}) k"
+    holder = "NULL"
+    if campaign.conflict_group:
+        holder = (
+            f"(SELECT g.name FROM {table} m JOIN {campaigns} g "
+            f"ON g.id = m.campaign_id WHERE m.conflict_key = k.ckey)"
+        )
+    outer = (
+        f"SELECT k.*, EXISTS (SELECT 1 FROM {table} m "
+        f"WHERE m.occasion_key = k.occasion_key) AS already, "
+        f"{holder} AS holder FROM {keyed}"
+    )
+    return outer, [*prefix, *group, *params]
+
+
+def plan_select(campaign: Campaign, source: Source) -> tuple[str, list]:
+    """The SELECT of the rows planning would write (plus `already`, `time_zone`).
+
+    Nothing is written; `already` marks occasions the outbox has.
+    """
+    keyed, params = _keyed(campaign, source)
+    conflict = Reason.CONFLICT
+    sql = (
+        "SELECT t.occasion_key || '/' || t.channel AS key, t.occasion_key, "
+        "CASE WHEN t.reason = '' AND t.holder IS NULL THEN t.ckey END AS conflict_key, "
+        "t.customer_id, t.channel, t.data AS occasion, t.product_id, t.asset_id, "
+        "t.ticket_id, "
+        f"CASE WHEN t.reason <> '' OR t.holder IS NOT NULL "
+        f"THEN '{MessageStatus.SKIPPED}' ELSE '{MessageStatus.PLANNED}' END AS status, "
+        f"CASE WHEN t.reason <> '' THEN t.reason "
+        f"WHEN t.holder IS NOT NULL THEN '{conflict}' ELSE '' END AS reason, "
+        "CASE WHEN t.reason = '' AND t.holder IS NOT NULL THEN t.holder "
+        "ELSE '' END AS reason_detail, "
+        "t.send_after, t.expires_at, t.already, t.time_zone "
+        f"FROM ({keyed}) t"
+    )
+    return sql, params
+
+
+def _constants(campaign: Campaign) -> tuple[list[str], list[str], list]:
+    """Columns every row of the campaign shares: names, SQL, parameters."""
+    now = timezone.now()
+    values = {
+        f.attname: f.get_default()
+        for f in Message._meta.concrete_fields
+        if not f.primary_key and f.attname not in SELECTED
+    }
+    values.update(
+        campaign_id=campaign.pk,
+        trigger=campaign.trigger,
+        purpose=campaign.purpose,
+        created_at=now,
+        updated_at=now,
+    )
+    names, sql, params = [], [], []
+    for f in Message._meta.concrete_fields:
+        if f.attname in values:
+            names.append(f.column)
+            sql.append(_cast("%s", f.db_type(connection)))
+            params.append(f.get_db_prep_value(values[f.attname], connection))
+    return names, sql, params
+
+
+def _insert(campaign: Campaign, rows: str) -> tuple[str, list]:
+    """INSERT the new rows of the derived table `t` (`rows` is its FROM item)."""
+    quote = connection.ops.quote_name
+    names, constants, params = _constants(campaign)
+    columns = ", ".join(quote(c) for c in (*SELECTED, *names))
+    picks = ", ".join((*(f"t.{c}" for c in SELECTED), *constants))
+    # One order for everybody: two sweeps inserting the same keys in different
+    # orders could deadlock on the unique indexes.
+    sql = (
+        f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) "
+        f"SELECT {picks} FROM {rows} WHERE NOT t.already ORDER BY t.key "
+        f"ON CONFLICT DO NOTHING RETURNING channel, status, reason"
+    )
+    return sql, params
+
+
+def plan_insert(campaign: Campaign, source: Source) -> Planned:
+    """Write the source's new rows; count them by (channel, status, reason)."""
+    result = Planned()
+    if not source.rows:
+        return result
+    select, params = plan_select(campaign, source)
+    with connection.cursor() as cursor:
+        if _postgres():
+            # One statement: the insert, its counts, and how many were due.
+            insert, constants = _insert(campaign, "t")
+            cursor.execute(
+                f"WITH t AS MATERIALIZED ({select}), i AS ({insert}) "
+                "SELECT channel, status, reason, count(*) FROM i GROUP BY 1, 2, 3 "
+                "UNION ALL SELECT '', 'due', '', count(*) FROM t",
+                [*params, *constants],
+            )
+            found = cursor.fetchall()
+        else:
+            # SQLite has no INSERT inside WITH: count first, then insert.
+            cursor.execute(f"SELECT count(*) FROM ({select}) t", params)
+            found = [("", "due", "", cursor.fetchone()[0])]
+            insert, constants = _insert(campaign, f"({select}) t")
+            cursor.execute(insert, [*constants, *params])
+            found += [(*row, 1) for row in cursor.fetchall()]
+    # Already there: what the outbox had, and what a sweep running at the
+    # same time wrote first (this statement's snapshot did not see it).
+    for channel, status, reason, n in found:
+        if status == "due":
+            result.already += n
+        else:
+            result.counts[(channel, status, reason)] += n
+    result.already -= sum(result.counts.values())
+    return result
+
+
+def plan_rows(campaign: Campaign, source: Source) -> list[dict]:
+    """The rows planning would write now (the dry run): nothing is written."""
+    if not source.rows:
+        return []
+    select, params = plan_select(campaign, source)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({select}) t WHERE NOT t.already", params)
+        names = [column[0] for column in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in found:
+        row_from_db(row)
+    return found
+
+
+def row_from_db(row: dict) -> dict:
+    """Types of a raw row as the ORM would give them (SQLite returns text)."""
+    for name in ("send_after", "expires_at"):
+        value = row.get(name)
+        if isinstance(value, str):
+            value = parse_datetime(value)
+            row[name] = (
+                timezone.make_aware(value, dt.UTC)
+                if timezone.is_naive(value)
+                else value
+            )
+    if isinstance(row.get("occasion"), str):
+        row["occasion"] = json.loads(row["occasion"])
+    row.pop("already", None)
+    row.pop("time_zone", None)
+    return row
