@@ -110,10 +110,3 @@ def source_plan(
     result.already += done.already
     if done.counts and not dry_run:
         plan_log(campaign.pk, campaign.trigger, done.counts, done.already)
-
-
-def dues_plan(
-    campaign: Campaign, chunk: list[Due], result: PlanResult, *, dry_run: bool
-) -> None:
-    """Plan one chunk of dues into outbox rows (in memory only with dry_run)."""
-    source_plan(campaign, dues_source(chunk), result, dry_run=dry_run)
