@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from care.admin.forecast import ForecastAdminMixin
 from care.models import Campaign, MessageTemplate, Offer
 from care.outreach.approval import (
     campaign_content_approved,
@@ -132,7 +133,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ForecastAdminMixin, admin.ModelAdmin):
     form = CampaignForm
     list_display = [
         "name",
@@ -154,6 +155,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "approved_by",
         "approved_at",
         "approval_state",
+        "forecast_link",
         "audience_size",
         "preview",
         "results",
@@ -201,6 +203,7 @@ class CampaignAdmin(admin.ModelAdmin):
                         "approved_by",
                         "approved_at",
                         "approval_state",
+                        "forecast_link",
                     ]
                 },
             ),

@@ -17,7 +17,6 @@ same time of day as now (the sweep runs every minute).
 import copy
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -55,6 +54,8 @@ class ForecastLine:
     detail: str = ""
     # Deferred by quiet hours from this moment to `when`.
     deferred_from: dt.datetime | None = None
+    # The unsaved row, its customer attached (for rendering a sample page).
+    message: Message | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -116,7 +117,11 @@ def _messages(campaign: Campaign, rows: list[dict]) -> list[Message]:
 def _decide(message: Message, context: BatchContext) -> ForecastLine:
     """Dispatch's decision at the message's moment (and again after quiet hours)."""
     line = ForecastLine(
-        message.customer_id, message.channel, message.send_after, "sent"
+        message.customer_id,
+        message.channel,
+        message.send_after,
+        "sent",
+        message=message,
     )
     when = message.send_after
     for _ in range(2):  # at most one deferral: the quiet window's end is not quiet
@@ -133,6 +138,7 @@ def _decide(message: Message, context: BatchContext) -> ForecastLine:
                 outcome.status,
                 outcome.reason or reason,
                 outcome.detail,
+                message=message,
             )
         line = ForecastLine(
             message.customer_id,
@@ -141,6 +147,7 @@ def _decide(message: Message, context: BatchContext) -> ForecastLine:
             "sent",
             outcome.reason,
             deferred_from=message.send_after,
+            message=message,
         )
         when = outcome.send_after or when
         message.reason = outcome.reason  # a deferred message may go late
@@ -156,6 +163,7 @@ def _line(message: Message) -> ForecastLine:
         MessageStatus.SKIPPED,
         message.reason,
         message.reason_detail,
+        message=message,
     )
 
 
@@ -189,14 +197,3 @@ def _summary(
     counts = [(day, per_day[day] + (late if day == dates[-1] else 0)) for day in dates]
     lines.sort(key=lambda line: (line.when, line.customer_id))
     return Forecast(campaign, start, counts, reasons, lines)
-
-
-def forecast_named_lines(
-    lines: list[ForecastLine], size: int = 2000
-) -> Iterator[tuple[ForecastLine, Customer]]:
-    """The lines with their customers, loaded a page at a time (CSV, sample)."""
-    for begin in range(0, len(lines), size):
-        chunk = lines[begin : begin + size]
-        customers = Customer.objects.in_bulk({line.customer_id for line in chunk})
-        for line in chunk:
-            yield line, customers[line.customer_id]
