@@ -121,8 +121,12 @@ class Message(models.Model):
             models.UniqueConstraint(
                 fields=["occasion_key"], name="care_msg_occasion_unique"
             ),
+            # Partial: the rows outside a conflict group (nearly all) cost
+            # this index nothing when a sweep plans them.
             models.UniqueConstraint(
-                fields=["conflict_key"], name="care_msg_conflict_unique"
+                fields=["conflict_key"],
+                condition=models.Q(conflict_key__isnull=False),
+                name="care_msg_conflict_unique",
             ),
         ]
         # Every index costs each planned row an insert (a sweep can plan 100,000

@@ -27,7 +27,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -115,6 +115,11 @@ def _cast(sql: str, db_type: str) -> str:
     return f"{sql}::{db_type}" if _postgres() else sql
 
 
+def _fence() -> str:
+    """Keep a subquery from being merged into the query around it."""
+    return "OFFSET 0" if _postgres() else "LIMIT -1 OFFSET 0"
+
+
 def _json_value(value):
     if isinstance(value, dt.datetime):
         if _postgres():
@@ -138,17 +143,19 @@ def _table(source: Source) -> tuple[str, list]:
     return f"(SELECT {picks} FROM json_each(%s)) AS d", [payload]
 
 
-def _customers(campaign: Campaign, source: Source) -> tuple[str, list]:
-    """The campaign's customers `c` with their current consent per channel."""
-    consents = {
+def _customers(
+    campaign: Campaign, source: Source, *, consents: bool = True
+) -> tuple[str, list]:
+    """The campaign's customers `c`, with their current consent per channel."""
+    annotations = {
         f"consent_{channel}": latest_consent(channel, campaign.purpose)
-        for channel in campaign.channels
+        for channel in (campaign.channels if consents else ())
     }
     queryset = (
         Customer.objects.filter(source.customers)
         .order_by()
-        .annotate(**consents)
-        .values(*CUSTOMER_FIELDS, *consents)
+        .annotate(**annotations)
+        .values(*CUSTOMER_FIELDS, *annotations)
     )
     sql, params = queryset.query.sql_with_params()
     return f"({sql}) AS c", list(params)
@@ -157,13 +164,13 @@ def _customers(campaign: Campaign, source: Source) -> tuple[str, list]:
 def _address(channel: str) -> str:
     if channel == "sms":
         # A number the SMS provider refused for good is no address (issue 5).
-        return "(c.phone <> '' AND c.phone_unusable_at IS NULL)"
-    return "(c.email <> '')"
+        return "(r.phone <> '' AND r.phone_unusable_at IS NULL)"
+    return "(r.email <> '')"
 
 
 def _channel_sql(channels: list[str]) -> tuple[str, str, list]:
     """SQL for the row's channel and skip reason (care.outbox.contacts.choose_channel)."""
-    ready = [f"({_address(ch)} AND c.consent_{ch} = %s)" for ch in channels]
+    ready = [f"({_address(ch)} AND r.consent_{ch} = %s)" for ch in channels]
     reachable = [_address(ch) for ch in channels]
     whens = [f"WHEN {r} THEN '{ch}'" for r, ch in zip(ready, channels, strict=True)]
     whens += [
@@ -187,69 +194,77 @@ def _row_expr(source: Source, name: str) -> tuple[str, list]:
     return _cast(default, kind), []
 
 
+def _key(prefix: str, source: Source) -> tuple[str, list]:
+    """SQL of "<prefix><subject>/<occasion>" (the occasion and conflict keys)."""
+    occasion, params = _row_expr(source, "occasion")
+    return f"(%s || {source.subject} || '/' || {occasion})", [prefix, *params]
+
+
 def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
-    """Each due customer with the row's fields, channel and reason: `r`."""
-    table, params = _table(source)
+    """Each due customer whose occasion is not in the outbox yet: `r`.
+
+    The filter comes before the consents are read, so a re-run reads none;
+    OFFSET 0 keeps this a subquery, so each consent is read once per row
+    rather than once per mention in the CASEs above it.
+    """
+    table, table_params = _table(source)
     customers, customer_params = _customers(campaign, source)
-    channel, reason, channel_params = _channel_sql(campaign.channels)
+    okey, okey_params = _key(f"{campaign.pk}/{campaign.trigger}/", source)
+    ckey, ckey_params = "NULL", []
+    if campaign.conflict_group:
+        group = f"{campaign.conflict_group}/{campaign.trigger}/"
+        ckey, ckey_params = _key(group, source)
     picks, pick_params = [], []
     for name in ROW_COLUMNS:
         sql, values = _row_expr(source, name)
         picks.append(f"{sql} AS {name}")
         pick_params += values
+    consents = "".join(f", c.consent_{ch}" for ch in campaign.channels)
+    outbox = connection.ops.quote_name(Message._meta.db_table)
     sql = (
-        f"SELECT c.id AS customer_id, c.time_zone AS time_zone, "
-        f"{source.subject} AS subject, {', '.join(picks)}, "
-        f"{channel} AS channel, {reason} AS reason "
-        f"FROM {table} JOIN {customers} ON {source.join}"
+        f"SELECT c.id AS customer_id, c.time_zone, c.phone, c.email, "
+        f"c.phone_unusable_at{consents}, {', '.join(picks)}, "
+        f"{okey} AS occasion_key, {ckey} AS ckey "
+        f"FROM {table} JOIN {customers} ON {source.join} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {outbox} m "
+        f"WHERE m.occasion_key = {okey}) {_fence()}"
     )
-    # Placeholders in the order they appear: picks, channel, reason, d, c.
     params = [
         *pick_params,
-        *channel_params,
-        *channel_params,
-        *params,
+        *okey_params,
+        *ckey_params,
+        *table_params,
         *customer_params,
+        *okey_params,
     ]
     return sql, params
 
 
-def _keyed(campaign: Campaign, source: Source) -> tuple[str, list]:
-    """`r` with its occasion key, conflict key, whether it exists, and the holder."""
+def _decided(campaign: Campaign, source: Source) -> tuple[str, list]:
+    """`r` with its channel, planning skip reason and the conflict's holder: `t`."""
     inner, params = _candidates(campaign, source)
-    table = connection.ops.quote_name(Message._meta.db_table)
-    campaigns = connection.ops.quote_name(Campaign._meta.db_table)
-    prefix = [f"{campaign.pk}/{campaign.trigger}/"]
-    if campaign.conflict_group:
-        ckey = "(%s || r.subject || '/' || r.occasion)"
-        group = [f"{campaign.conflict_group}/{campaign.trigger}/"]
-    else:
-        ckey, group = "NULL", []
-    sql = (
-        f"SELECT r.*, (%s || r.subject || '/' || r.occasion) AS occasion_key, "
-        f"{ckey} AS ckey FROM ({inner}) r"
-    )
-    keyed = f"({sql}) k"
+    channel, reason, channel_params = _channel_sql(campaign.channels)
     holder = "NULL"
     if campaign.conflict_group:
+        outbox = connection.ops.quote_name(Message._meta.db_table)
+        campaigns = connection.ops.quote_name(Campaign._meta.db_table)
         holder = (
-            f"(SELECT g.name FROM {table} m JOIN {campaigns} g "
-            f"ON g.id = m.campaign_id WHERE m.conflict_key = k.ckey)"
+            f"(SELECT g.name FROM {outbox} m JOIN {campaigns} g "
+            f"ON g.id = m.campaign_id WHERE m.conflict_key = r.ckey)"
         )
-    outer = (
-        f"SELECT k.*, EXISTS (SELECT 1 FROM {table} m "
-        f"WHERE m.occasion_key = k.occasion_key) AS already, "
-        f"{holder} AS holder FROM {keyed}"
+    sql = (
+        f"SELECT r.*, {channel} AS channel, {reason} AS reason, {holder} AS holder "
+        f"FROM ({inner}) r {_fence()}"
     )
-    return outer, [*prefix, *group, *params]
+    return sql, [*channel_params, *channel_params, *params]
 
 
 def plan_select(campaign: Campaign, source: Source) -> tuple[str, list]:
-    """The SELECT of the rows planning would write (plus `already`, `time_zone`).
+    """The SELECT of the rows planning would write now (plus `time_zone`).
 
-    Nothing is written; `already` marks occasions the outbox has.
+    Nothing is written; occasions the outbox has are left out.
     """
-    keyed, params = _keyed(campaign, source)
+    decided, params = _decided(campaign, source)
     conflict = Reason.CONFLICT
     sql = (
         "SELECT t.occasion_key || '/' || t.channel AS key, t.occasion_key, "
@@ -262,10 +277,18 @@ def plan_select(campaign: Campaign, source: Source) -> tuple[str, list]:
         f"WHEN t.holder IS NOT NULL THEN '{conflict}' ELSE '' END AS reason, "
         "CASE WHEN t.reason = '' AND t.holder IS NOT NULL THEN t.holder "
         "ELSE '' END AS reason_detail, "
-        "t.send_after, t.expires_at, t.already, t.time_zone "
-        f"FROM ({keyed}) t"
+        "t.send_after, t.expires_at, t.time_zone "
+        f"FROM ({decided}) t"
     )
     return sql, params
+
+
+def due_count(campaign: Campaign, source: Source) -> tuple[str, list]:
+    """How many customers the source finds due, planned or not (no consent read)."""
+    table, table_params = _table(source)
+    customers, customer_params = _customers(campaign, source, consents=False)
+    sql = f"SELECT count(*) FROM {table} JOIN {customers} ON {source.join}"
+    return sql, [*table_params, *customer_params]
 
 
 def _constants(campaign: Campaign) -> tuple[list[str], list[str], list]:
@@ -292,17 +315,18 @@ def _constants(campaign: Campaign) -> tuple[list[str], list[str], list]:
     return names, sql, params
 
 
-def _insert(campaign: Campaign, rows: str) -> tuple[str, list]:
-    """INSERT the new rows of the derived table `t` (`rows` is its FROM item)."""
+def _insert(campaign: Campaign, select: str) -> tuple[str, list]:
+    """INSERT the rows of `select`; the parameters of the constants (theirs come first)."""
     quote = connection.ops.quote_name
     names, constants, params = _constants(campaign)
     columns = ", ".join(quote(c) for c in (*SELECTED, *names))
     picks = ", ".join((*(f"t.{c}" for c in SELECTED), *constants))
     # One order for everybody: two sweeps inserting the same keys in different
-    # orders could deadlock on the unique indexes.
+    # orders could deadlock on the unique indexes. (WHERE true: SQLite would
+    # read the ON of ON CONFLICT as a join's.)
     sql = (
         f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) "
-        f"SELECT {picks} FROM {rows} WHERE NOT t.already ORDER BY t.key "
+        f"SELECT {picks} FROM ({select}) t WHERE true ORDER BY t.key "
         f"ON CONFLICT DO NOTHING RETURNING channel, status, reason"
     )
     return sql, params
@@ -314,22 +338,24 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
     if not source.rows:
         return result
     select, params = plan_select(campaign, source)
-    with connection.cursor() as cursor:
+    insert, constants = _insert(campaign, select)
+    due, due_params = due_count(campaign, source)
+    with transaction.atomic(), connection.cursor() as cursor:
         if _postgres():
-            # One statement: the insert, its counts, and how many were due.
-            insert, constants = _insert(campaign, "t")
+            # Compiling a statement this size costs more than it saves.
+            cursor.execute("SET LOCAL jit = off")
+            # One statement: the insert, its counts, and how many are due.
             cursor.execute(
-                f"WITH t AS MATERIALIZED ({select}), i AS ({insert}) "
+                f"WITH i AS ({insert}) "
                 "SELECT channel, status, reason, count(*) FROM i GROUP BY 1, 2, 3 "
-                "UNION ALL SELECT '', 'due', '', count(*) FROM t",
-                [*params, *constants],
+                f"UNION ALL SELECT '', 'due', '', ({due})",
+                [*constants, *params, *due_params],
             )
             found = cursor.fetchall()
         else:
-            # SQLite has no INSERT inside WITH: count first, then insert.
-            cursor.execute(f"SELECT count(*) FROM ({select}) t", params)
+            # SQLite has no INSERT inside WITH: count, then insert.
+            cursor.execute(due, due_params)
             found = [("", "due", "", cursor.fetchone()[0])]
-            insert, constants = _insert(campaign, f"({select}) t")
             cursor.execute(insert, [*constants, *params])
             found += [(*row, 1) for row in cursor.fetchall()]
     # Already there: what the outbox had, and what a sweep running at the
@@ -344,12 +370,12 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
 
 
 def plan_rows(campaign: Campaign, source: Source) -> list[dict]:
-    """The rows planning would write now (the dry run): nothing is written."""
+    """The rows planning would write now (the dry run, the forecast): nothing is written."""
     if not source.rows:
         return []
     select, params = plan_select(campaign, source)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM ({select}) t WHERE NOT t.already", params)
+        cursor.execute(select, params)
         names = [column[0] for column in cursor.description]
         found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
     for row in found:
@@ -370,6 +396,5 @@ def row_from_db(row: dict) -> dict:
             )
     if isinstance(row.get("occasion"), str):
         row["occasion"] = json.loads(row["occasion"])
-    row.pop("already", None)
     row.pop("time_zone", None)
     return row
