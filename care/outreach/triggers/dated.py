@@ -66,4 +66,6 @@ def dated_source(campaign, now: dt.datetime, params: dict) -> Source | None:
     if not rows:
         return None
     columns = {"time_zone": "text", "occasion": "text", "send_after": "timestamptz"}
-    return Source(rows, columns, join="c.time_zone = d.time_zone", customers=audience)
+    return Source(
+        rows, columns, join="c.time_zone = d.time_zone", customers=audience, wide=True
+    )
