@@ -98,6 +98,36 @@ class Source:
     wide: bool = False
 
 
+def sources_merge(sources: list[Source]) -> Source | None:
+    """One source for several of the same kind (the forecast's 14 days): one query.
+
+    Values given as `fixed` become columns; a row already found on an earlier
+    source (the same occasion) is kept from there, with its moment.
+    """
+    if not sources:
+        return None
+    first = sources[0]
+    columns = {**first.columns, **{k: ROW_COLUMNS[k][0] for k in first.fixed}}
+    later_values = ("data", "send_after", "expires_at")
+    seen, rows, customers = set(), [], Q()
+    for source in sources:
+        customers |= source.customers
+        for row in source.rows:
+            row = {**row, **source.fixed}
+            same = tuple(v for k, v in sorted(row.items()) if k not in later_values)
+            if same not in seen:
+                seen.add(same)
+                rows.append(row)
+    return Source(
+        rows,
+        columns,
+        first.join,
+        first.subject,
+        customers,
+        wide=any(source.wide for source in sources),
+    )
+
+
 @dataclass
 class Planned:
     """What one planning statement did: rows inserted by (channel, status, reason)."""

@@ -24,7 +24,7 @@ from django.utils import timezone
 from care.delivery.decide import BatchContext, decide
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
 from care.outbox.bulk import as_messages
-from care.outbox.setwise import plan_rows
+from care.outbox.setwise import plan_rows, sources_merge
 from care.outreach.sweep import campaign_sources
 from crm.models import Customer
 
@@ -87,19 +87,18 @@ def _would_run(campaign: Campaign, now: dt.datetime) -> bool:
 
 
 def _planned_rows(campaign: Campaign, now: dt.datetime, days: int) -> list[dict]:
-    """Rows the sweeps of the next `days` would plan, each occasion once."""
-    seen: set[str] = set()
-    rows = []
-    for day in range(days):
-        moment = now + dt.timedelta(days=day)
-        if not _would_run(campaign, moment):
-            continue
-        for source in campaign_sources(campaign, moment):
-            for row in plan_rows(campaign, source):
-                if row["occasion_key"] not in seen:
-                    seen.add(row["occasion_key"])
-                    rows.append(row)
-    return rows
+    """Rows the sweeps of the next `days` would plan, each occasion once.
+
+    The days' sources are merged into one, read with one planning query.
+    """
+    sources = [
+        source
+        for day in range(days)
+        if _would_run(campaign, moment := now + dt.timedelta(days=day))
+        for source in campaign_sources(campaign, moment)
+    ]
+    merged = sources_merge(sources)
+    return plan_rows(campaign, merged) if merged is not None else []
 
 
 def _messages(campaign: Campaign, rows: list[dict]) -> list[Message]:
