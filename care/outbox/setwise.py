@@ -27,7 +27,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -395,14 +395,9 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
         if _postgres():
             # Compiling a statement this size costs more than it saves.
             cursor.execute("SET LOCAL jit = off")
-            # One statement: the insert, its counts, and how many are due.
-            cursor.execute(
-                f"WITH i AS ({insert}) "
-                "SELECT channel, status, reason, count(*) FROM i GROUP BY 1, 2, 3 "
-                f"UNION ALL SELECT '', 'due', '', ({due})",
-                [*constants, *params, *due_params],
+            found = _insert_counted(
+                cursor, insert, due, [*constants, *params, *due_params]
             )
-            found = cursor.fetchall()
         else:
             # SQLite has no INSERT inside WITH: count, then insert.
             cursor.execute(due, due_params)
@@ -418,6 +413,32 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
             result.counts[(channel, status, reason)] += n
     result.already -= sum(result.counts.values())
     return result
+
+
+def _insert_counted(cursor, insert: str, due: str, params: list) -> list[tuple]:
+    """PostgreSQL: the insert, its counts and how many are due, in one statement.
+
+    Tried first without ON CONFLICT: the rows are new (the SELECT leaves out
+    what the outbox has), and checking each against the unique indexes
+    beforehand cost a quarter of the insert at 1M rows. A sweep racing this
+    one makes it fail on a unique key; it is then done again ignoring
+    conflicts.
+    """
+
+    def counted(statement: str) -> str:
+        return (
+            f"WITH i AS ({statement}) "
+            "SELECT channel, status, reason, count(*) FROM i GROUP BY 1, 2, 3 "
+            f"UNION ALL SELECT '', 'due', '', ({due})"
+        )
+
+    try:
+        with transaction.atomic():
+            optimistic = insert.replace(" ON CONFLICT DO NOTHING", "")
+            cursor.execute(counted(optimistic), params)
+    except IntegrityError:
+        cursor.execute(counted(insert), params)
+    return cursor.fetchall()
 
 
 def plan_rows(campaign: Campaign, source: Source) -> list[dict]:
