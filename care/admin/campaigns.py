@@ -193,7 +193,18 @@ class CampaignAdmin(ForecastAdminMixin, admin.ModelAdmin):
                 _("Trigger settings"),
                 {"fields": ["params"], "description": _trigger_help(obj)},
             ),
-            (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
+            (
+                _("Offer and timing"),
+                {
+                    "fields": [
+                        "offer",
+                        "starts_at",
+                        "ends_at",
+                        "conflict_group",
+                        "priority",
+                    ]
+                },
+            ),
             (
                 _("Approval"),
                 {

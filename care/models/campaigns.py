@@ -84,6 +84,7 @@ class Campaign(models.Model):
     priority = models.SmallIntegerField(
         _("priority"),
         default=0,
+        blank=True,  # a form that leaves it out keeps the default
         help_text=_("within a conflict group, the higher priority wins"),
     )
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)

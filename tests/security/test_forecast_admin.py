@@ -92,3 +92,10 @@ def test_submitted_by_a_marketer_then_approved_by_a_manager_from_it(as_role, cam
     manager.post(url(campaign), {"action": "approve"})
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ACTIVE
+
+
+def test_a_marketer_sets_the_conflict_group_and_priority(as_role, campaign):
+    _, client = as_role("marketer")
+    page = client.get(reverse("admin:care_campaign_change", args=[campaign.pk]))
+    text = page.content.decode()
+    assert 'name="conflict_group"' in text and 'name="priority"' in text
