@@ -10,6 +10,7 @@ from care.models import CampaignStatus, Message
 from care.studio.forecast import campaign_forecast
 from tests.factories import (
     CustomerFactory,
+    MessageFactory,
     TicketFactory,
     campaign_with_templates,
     consent,
@@ -29,17 +30,13 @@ def customer(born: tuple[int, int], *, sms: bool = True, **fields):
 
 def sent_before(person, campaign, count: int) -> None:
     for n in range(count):
-        Message.objects.create(
-            key=f"old/{person.pk}/{n}",
-            occasion_key=f"old/{person.pk}/{n}",
+        moment = NOW - dt.timedelta(days=n + 1)
+        MessageFactory(
             campaign=campaign,
             customer=person,
-            trigger="birthday",
-            channel="sms",
-            purpose="marketing",
             status="sent",
-            send_after=NOW - dt.timedelta(days=n + 1),
-            sent_at=NOW - dt.timedelta(days=n + 1),
+            send_after=moment,
+            sent_at=moment,
         )
 
 
@@ -60,15 +57,10 @@ def known_data():
     TicketFactory(customer=customer((11, 25)))  # care first
     sent_before(customer((11, 25)), other, 2)  # frequency cap
     held = customer((11, 25))  # the other campaign of the group has it
-    Message.objects.create(
-        key="x/sms",
-        occasion_key="x",
-        conflict_key=f"birthday/birthday/customer:{held.pk}/2026",
+    MessageFactory(
         campaign=other,
         customer=held,
-        trigger="birthday",
-        channel="sms",
-        purpose="marketing",
+        conflict_key=f"birthday/birthday/customer:{held.pk}/2026",
         send_after=NOW,
     )
     customer((6, 1))  # not due in the next 14 days
