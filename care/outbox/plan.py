@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from care.models import Campaign, Message, MessageStatus
 from care.outbox.bulk import as_messages
 from care.outbox.log import plan_log
-from care.outbox.setwise import Planned, Source, plan_insert, plan_rows
+from care.outbox.setwise import Planned, plan_insert, plan_rows
+from care.outbox.source import Source
 
 # Dues of a trigger that finds them in Python, planned per statement.
 CHUNK = 5000

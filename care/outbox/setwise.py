@@ -1,6 +1,6 @@
 """Planning set-wise: one INSERT ... SELECT for a campaign (or a chunk of dues).
 
-Who is due arrives as a `Source`: a small table `d` made in Python (a
+Who is due arrives as a `Source` (care.outbox.source): a small table `d` made in Python (a
 calendar of time zones and dates, or a chunk of a trigger's dues) that the
 database joins to the campaign's audience `c`. The channel and the planning
 skip reasons (no address, no consent, conflict) are computed in SQL, so a
@@ -28,11 +28,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from care.models import Campaign, Message, MessageStatus, Reason
+from care.outbox.source import (
+    ROW_COLUMNS,
+    Source,
+    cast,
+    fence,
+    json_value,
+    postgres,
+    source_table,
+)
 from crm.models import Customer
 from crm.querysets import latest_consent, latest_consents
 
@@ -54,16 +62,6 @@ SELECTED = (
     "send_after",
     "expires_at",
 )
-# What a source may give per row, with its PostgreSQL type, and the default.
-ROW_COLUMNS = {
-    "occasion": ("text", None),
-    "data": ("jsonb", "'{}'"),  # the row's `occasion` (a JSON object)
-    "send_after": ("timestamptz", None),
-    "expires_at": ("timestamptz", "NULL"),
-    "product_id": ("bigint", "NULL"),
-    "asset_id": ("bigint", "NULL"),
-    "ticket_id": ("bigint", "NULL"),
-}
 CUSTOMER_FIELDS = (
     "id",
     "phone",
@@ -75,59 +73,6 @@ CUSTOMER_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Source:
-    """Who is due, as a table `d` joined to the campaign's customers `c`.
-
-    `rows` are plain dicts whose keys are `columns` (name -> PostgreSQL
-    type); `join` is the SQL condition between `d` and `c`; `subject` the
-    SQL of the once-only key's subject ("'customer:' || c.id"); `customers`
-    narrows the customers (the audience, an indexed pre-filter). Row columns
-    of ROW_COLUMNS missing from `columns` take their default, `send_after`
-    may be given as `fixed` values (the same for every row).
-    """
-
-    rows: list[dict]
-    columns: dict[str, str]
-    join: str
-    subject: str = "'customer:' || c.id"
-    customers: Q = field(default_factory=Q)
-    fixed: dict = field(default_factory=dict)
-    # Most of the audience is due (a dated campaign): the consents are joined
-    # in one pass instead of looked up per customer.
-    wide: bool = False
-
-
-def sources_merge(sources: list[Source]) -> Source | None:
-    """One source for several of the same kind (the forecast's 14 days): one query.
-
-    Values given as `fixed` become columns; a row already found on an earlier
-    source (the same occasion) is kept from there, with its moment.
-    """
-    if not sources:
-        return None
-    first = sources[0]
-    columns = {**first.columns, **{k: ROW_COLUMNS[k][0] for k in first.fixed}}
-    later_values = ("data", "send_after", "expires_at")
-    seen, rows, customers = set(), [], Q()
-    for source in sources:
-        customers |= source.customers
-        for row in source.rows:
-            row = {**row, **source.fixed}
-            same = tuple(v for k, v in sorted(row.items()) if k not in later_values)
-            if same not in seen:
-                seen.add(same)
-                rows.append(row)
-    return Source(
-        rows,
-        columns,
-        first.join,
-        first.subject,
-        customers,
-        wide=any(source.wide for source in sources),
-    )
-
-
 @dataclass
 class Planned:
     """What one planning statement did: rows inserted by (channel, status, reason)."""
@@ -137,43 +82,6 @@ class Planned:
 
     def count(self, status: str) -> int:
         return sum(n for (_, s, _), n in self.counts.items() if s == status)
-
-
-def _postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _cast(sql: str, db_type: str) -> str:
-    # SQLite has no "::" and its CAST would turn a datetime text into a number.
-    return f"{sql}::{db_type}" if _postgres() else sql
-
-
-def _fence() -> str:
-    """Keep a subquery from being merged into the query around it."""
-    return "OFFSET 0" if _postgres() else "LIMIT -1 OFFSET 0"
-
-
-def _json_value(value):
-    if isinstance(value, dt.datetime):
-        if _postgres():
-            return value.isoformat()
-        return connection.ops.adapt_datetimefield_value(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-def _table(source: Source) -> tuple[str, list]:
-    """The source rows as a table `d`: one JSON parameter, whatever their number."""
-    rows = [{k: _json_value(v) for k, v in row.items()} for row in source.rows]
-    payload = json.dumps(rows)
-    if _postgres():
-        columns = ", ".join(f"{name} {kind}" for name, kind in source.columns.items())
-        return f"jsonb_to_recordset(%s::jsonb) AS d({columns})", [payload]
-    picks = ", ".join(
-        f"json_extract(value, '$.{name}') AS {name}" for name in source.columns
-    )
-    return f"(SELECT {picks} FROM json_each(%s)) AS d", [payload]
 
 
 def _customers(
@@ -221,10 +129,10 @@ def _channel_sql(channels: list[str]) -> tuple[str, str, list]:
 def _row_expr(source: Source, name: str) -> tuple[str, list]:
     kind, default = ROW_COLUMNS[name]
     if name in source.fixed:
-        return _cast("%s", kind), [_json_value(source.fixed[name])]
+        return cast("%s", kind), [json_value(source.fixed[name])]
     if name in source.columns:
         return f"d.{name}", []
-    return _cast(default, kind), []
+    return cast(default, kind), []
 
 
 def _key(prefix: str, source: Source) -> tuple[str, list]:
@@ -240,7 +148,7 @@ def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
     OFFSET 0 keeps this a subquery, so each consent is read once per row
     rather than once per mention in the CASEs above it.
     """
-    table, table_params = _table(source)
+    table, table_params = source_table(source)
     customers, customer_params = _customers(campaign, source, consents=not source.wide)
     joins, join_params = _consent_joins(campaign) if source.wide else ("", [])
     okey, okey_params = _key(f"{campaign.pk}/{campaign.trigger}/", source)
@@ -262,7 +170,7 @@ def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
         f"{okey} AS occasion_key, {ckey} AS ckey "
         f"FROM {table} JOIN {customers} ON {source.join}{joins} "
         f"WHERE NOT EXISTS (SELECT 1 FROM {outbox} m "
-        f"WHERE m.occasion_key = {okey}) {_fence()}"
+        f"WHERE m.occasion_key = {okey}) {fence()}"
     )
     params = [
         *pick_params,
@@ -305,7 +213,7 @@ def _decided(campaign: Campaign, source: Source) -> tuple[str, list]:
         )
     sql = (
         f"SELECT r.*, {channel} AS channel, {reason} AS reason, {holder} AS holder "
-        f"FROM ({inner}) r {_fence()}"
+        f"FROM ({inner}) r {fence()}"
     )
     return sql, [*channel_params, *channel_params, *params]
 
@@ -336,7 +244,7 @@ def plan_select(campaign: Campaign, source: Source) -> tuple[str, list]:
 
 def due_count(campaign: Campaign, source: Source) -> tuple[str, list]:
     """How many customers the source finds due, planned or not (no consent read)."""
-    table, table_params = _table(source)
+    table, table_params = source_table(source)
     customers, customer_params = _customers(campaign, source, consents=False)
     sql = f"SELECT count(*) FROM {table} JOIN {customers} ON {source.join}"
     return sql, [*table_params, *customer_params]
@@ -361,7 +269,7 @@ def _constants(campaign: Campaign) -> tuple[list[str], list[str], list]:
     for f in Message._meta.concrete_fields:
         if f.attname in values:
             names.append(f.column)
-            sql.append(_cast("%s", f.db_type(connection)))
+            sql.append(cast("%s", f.db_type(connection)))
             params.append(f.get_db_prep_value(values[f.attname], connection))
     return names, sql, params
 
@@ -392,7 +300,7 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
     insert, constants = _insert(campaign, select)
     due, due_params = due_count(campaign, source)
     with transaction.atomic(), connection.cursor() as cursor:
-        if _postgres():
+        if postgres():
             # Compiling a statement this size costs more than it saves.
             cursor.execute("SET LOCAL jit = off")
             found = _insert_counted(

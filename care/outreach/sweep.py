@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from care.models import Campaign, CampaignStatus
 from care.outbox.bulk import statistics_refresh
 from care.outbox.plan import CHUNK, PlanResult, chunks, dues_source, source_plan
-from care.outbox.setwise import Source
+from care.outbox.source import Source
 from care.outreach.approval import campaigns_hold_unapproved
 from care.outreach.campaigns import campaign_is_live
 from care.outreach.triggers import TRIGGERS, trigger_params

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from care.content.variables import Variable
 from care.outbox.plan import Due
-from care.outbox.setwise import Source
+from care.outbox.source import Source
 
 if TYPE_CHECKING:
     from care.models import Campaign, Message

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.db.models import Q
 
-from care.outbox.setwise import Source
+from care.outbox.source import Source
 from care.outreach.triggers.base import audience_q, local_date_span
 from care.rules import customer_zone
 from crm.models import Customer

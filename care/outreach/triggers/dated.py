@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from care.outbox.setwise import Source
+from care.outbox.source import Source
 from care.outreach.triggers.base import audience_q, local_date_span
 from care.rules import customer_zone, local_moment
 from crm.models import Customer
