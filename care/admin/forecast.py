@@ -17,6 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import DatabaseError
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -154,7 +155,17 @@ class ForecastAdminMixin:
                 gettext("format must be html or csv, not %(format)s")
                 % {"format": wanted}
             )
-        forecast = campaign_forecast(campaign=campaign)
+        try:
+            forecast = campaign_forecast(campaign=campaign)
+        except (ValueError, KeyError, TypeError, IndexError, DatabaseError) as exc:
+            # Settings the sweep could not use either (a draft saved before its
+            # checks, an audience naming what is gone): say so, never a 500.
+            self.message_user(
+                request,
+                gettext("This campaign cannot be forecast: %(error)s") % {"error": exc},
+                messages.ERROR,
+            )
+            return redirect("admin:care_campaign_change", campaign.pk)
         if wanted == "csv":
             return _csv_response(forecast)
         return TemplateResponse(

@@ -99,3 +99,12 @@ def test_a_marketer_sets_the_conflict_group_and_priority(as_role, campaign):
     page = client.get(reverse("admin:care_campaign_change", args=[campaign.pk]))
     text = page.content.decode()
     assert 'name="conflict_group"' in text and 'name="priority"' in text
+
+
+def test_settings_the_sweep_cannot_use_are_named_not_a_500(as_role, campaign):
+    campaign.trigger, campaign.params = "dated", {"date": "13-45", "time": "10:00"}
+    campaign.save()
+    _, client = as_role("marketer")
+    page = client.get(url(campaign), follow=True)
+    assert page.status_code == 200
+    assert "This campaign cannot be forecast" in page.content.decode()
