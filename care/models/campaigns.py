@@ -77,6 +77,23 @@ class Campaign(models.Model):
         blank=True,
         help_text=_("blank: 10% for marketing, 0% for service"),
     )
+    # Campaigns of one conflict group never both write to a customer about the
+    # same occasion: the higher priority wins (care.outbox.setwise).
+    conflict_group = models.SlugField(
+        _("conflict group"),
+        max_length=50,
+        blank=True,
+        help_text=_(
+            "campaigns of one group send a customer at most one message per "
+            "occasion, e.g. birthday"
+        ),
+    )
+    priority = models.SmallIntegerField(
+        _("priority"),
+        default=0,
+        blank=True,  # a form that leaves it out keeps the default
+        help_text=_("within a conflict group, the higher priority wins"),
+    )
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     status = models.CharField(

@@ -78,6 +78,8 @@ class Reason(models.TextChoices):
     THROTTLED = "throttled", _("Provider asked us to slow down: retrying")
     UNDELIVERED = "undelivered", _("The carrier could not deliver it")
     CONTACT_UNUSABLE = "contact_unusable", _("The phone number cannot receive SMS")
+    # Issue 10: another campaign of the conflict group has the occasion.
+    CONFLICT = "conflict", _("Another campaign of the conflict group has this occasion")
 
 
 class CouponStatus(models.TextChoices):

@@ -22,6 +22,12 @@ class Message(models.Model):
     key = models.CharField(_("idempotency key"), max_length=200)
     # The same without the channel: one message per occasion, whatever the channel.
     occasion_key = models.CharField(_("occasion key"), max_length=190)
+    # "<conflict group>/<trigger>/<subject>/<occasion>" on the one planned row
+    # of a conflict group's occasion (NULL elsewhere): unique, so two campaigns
+    # of a group, or two sweeps at once, never both plan it.
+    conflict_key = models.CharField(
+        _("conflict key"), max_length=190, null=True, blank=True, editable=False
+    )
     # Foreign keys without an index of their own: see Meta.indexes.
     campaign = models.ForeignKey(
         Campaign,
@@ -117,6 +123,13 @@ class Message(models.Model):
             models.UniqueConstraint(fields=["key"], name="care_msg_key_unique"),
             models.UniqueConstraint(
                 fields=["occasion_key"], name="care_msg_occasion_unique"
+            ),
+            # Partial: the rows outside a conflict group (nearly all) cost
+            # this index nothing when a sweep plans them.
+            models.UniqueConstraint(
+                fields=["conflict_key"],
+                condition=models.Q(conflict_key__isnull=False),
+                name="care_msg_conflict_unique",
             ),
         ]
         # Every index costs each planned row an insert (a sweep can plan 100,000

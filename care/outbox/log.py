@@ -58,9 +58,8 @@ def outcomes_log(entries: Iterable[tuple[Message, dict]]) -> None:
         )
 
 
-def plan_log(campaign_id: int, trigger: str, rows: list[dict], already: int) -> None:
-    """One line for a planned chunk: counts by channel, status and reason."""
-    counts = Counter((r["channel"], r["status"], r["reason"]) for r in rows)
+def plan_log(campaign_id: int, trigger: str, counts: Counter, already: int) -> None:
+    """One line for a planned chunk: counts by (channel, status, reason)."""
     planned = sum(n for (_, status, _), n in counts.items() if status == "planned")
     log.info(
         "campaign %s planned %s messages",
@@ -71,7 +70,7 @@ def plan_log(campaign_id: int, trigger: str, rows: list[dict], already: int) -> 
             "campaign_id": campaign_id,
             "trigger": trigger,
             "planned": planned,
-            "skipped": len(rows) - planned,
+            "skipped": sum(counts.values()) - planned,
             "already_planned": already,
             "by_channel_status_reason": {
                 "/".join(part or "-" for part in key): n for key, n in counts.items()

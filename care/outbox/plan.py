@@ -19,11 +19,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from care.models import Campaign, Message, MessageStatus
-from care.outbox.bulk import among, as_messages, messages_insert, rows_fetch
-from care.outbox.contacts import choose_channel, contacts_fetch
+from care.outbox.bulk import as_messages
 from care.outbox.log import plan_log
+from care.outbox.setwise import Planned, plan_insert, plan_rows
+from care.outbox.source import Source
 
-# Due rows handled per round of queries (lookup, contacts, insert).
+# Dues of a trigger that finds them in Python, planned per statement.
 CHUNK = 5000
 
 
@@ -58,24 +59,23 @@ def occasion_key(campaign: Campaign, due: Due) -> str:
     return f"{campaign.pk}/{campaign.trigger}/{due.subject}/{due.occasion}"
 
 
-def _row(campaign: Campaign, due: Due, contact: dict) -> dict:
-    """The varying fields of one outbox row (see care.outbox.bulk.VARYING)."""
-    channel, reason = choose_channel(contact, campaign.channels)
-    okey = occasion_key(campaign, due)
-    return {
-        "key": f"{okey}/{channel}",
-        "occasion_key": okey,
-        "customer_id": due.customer_id,
-        "channel": channel,
-        "occasion": due.data,
-        "product_id": due.product_id,
-        "asset_id": due.asset_id,
-        "ticket_id": due.ticket_id,
-        "status": MessageStatus.SKIPPED if reason else MessageStatus.PLANNED,
-        "reason": reason,
-        "send_after": due.send_after,
-        "expires_at": due.expires_at,
-    }
+# A chunk of a trigger's dues as the table `d` of a set-wise plan.
+DUE_COLUMNS = {
+    "customer_id": "bigint",
+    "subject": "text",
+    "occasion": "text",
+    "data": "jsonb",
+    "send_after": "timestamptz",
+    "expires_at": "timestamptz",
+    "product_id": "bigint",
+    "asset_id": "bigint",
+    "ticket_id": "bigint",
+}
+
+
+def dues_source(chunk: list[Due]) -> Source:
+    rows = [{name: getattr(due, name) for name in DUE_COLUMNS} for due in chunk]
+    return Source(rows, DUE_COLUMNS, join="c.id = d.customer_id", subject="d.subject")
 
 
 def chunks(items: Iterable[Due], size: int) -> Iterator[list[Due]]:
@@ -84,35 +84,30 @@ def chunks(items: Iterable[Due], size: int) -> Iterator[list[Due]]:
         yield chunk
 
 
-def dues_plan(
-    campaign: Campaign, chunk: list[Due], result: PlanResult, *, dry_run: bool
+def source_plan(
+    campaign: Campaign, source: Source, result: PlanResult, *, dry_run: bool
 ) -> None:
-    """Plan one chunk of dues into outbox rows (in memory only with dry_run)."""
-    # Drop what is already planned first: a sweep runs every minute and most
-    # of what a trigger reports due was planned by an earlier run.
-    keyed = {occasion_key(campaign, due): due for due in chunk}
-    planned = Message.objects.filter(among("occasion_key", list(keyed), "text"))
-    existing = {key for (key,) in rows_fetch(planned.values_list("occasion_key"))}
-    fresh_due = [due for key, due in keyed.items() if key not in existing]
-    contacts = contacts_fetch(
-        [d.customer_id for d in fresh_due], campaign.channels, campaign.purpose
-    )
-    rows = [
-        _row(campaign, due, contacts[due.customer_id])
-        for due in fresh_due
-        if due.customer_id in contacts
-    ]
-    result.due += len(chunk)
+    """Plan what the source finds due: rows written, or only read with dry_run."""
     if dry_run:
-        inserted = rows
+        rows = plan_rows(campaign, source)
         result.rows.extend(as_messages(campaign, rows))
+        done = Planned(Counter((r["channel"], r["status"], r["reason"]) for r in rows))
     else:
-        # What this call inserted: a row another sweep wrote first is "already".
-        inserted = messages_insert(campaign, rows, CHUNK)
-    already = len(existing) + len(rows) - len(inserted)
-    statuses = Counter(row["status"] for row in inserted)
-    result.skipped += statuses[MessageStatus.SKIPPED]
-    result.planned += statuses[MessageStatus.PLANNED]
-    result.already += already
-    if inserted and not dry_run:
-        plan_log(campaign.pk, campaign.trigger, inserted, already)
+        done = plan_insert(campaign, source)
+        if campaign.conflict_group and done.already:
+            # A sibling of the group may have taken some occasions while this
+            # statement ran (its snapshot did not see them): those rows were
+            # not written. Written now, they see the holder: `conflict`.
+            again = plan_insert(campaign, source).counts
+            done.counts.update(again)
+            done.already -= again.total()
+    planned, skipped = (
+        done.count(MessageStatus.PLANNED),
+        done.count(MessageStatus.SKIPPED),
+    )
+    result.due += planned + skipped + done.already
+    result.planned += planned
+    result.skipped += skipped
+    result.already += done.already
+    if done.counts and not dry_run:
+        plan_log(campaign.pk, campaign.trigger, done.counts, done.already)

@@ -41,7 +41,7 @@ def content_fingerprint(
     campaign: Campaign, templates: Iterable[MessageTemplate], offer: Offer | None
 ) -> dict:
     """The content of a campaign as plain data (what the hash is taken of)."""
-    return {
+    fingerprint = {
         "trigger": campaign.trigger,
         "params": campaign.params,
         "purpose": campaign.purpose,
@@ -55,6 +55,11 @@ def content_fingerprint(
             [getattr(t, part) for part in TEMPLATE_PARTS] for t in templates
         ),
     }
+    # Who wins a shared occasion changes who gets what. Only when set, so the
+    # approvals given before conflict groups existed still hold.
+    if campaign.conflict_group or campaign.priority:
+        fingerprint["conflict"] = [campaign.conflict_group, campaign.priority]
+    return fingerprint
 
 
 def fingerprint_hash(fingerprint: dict) -> str:

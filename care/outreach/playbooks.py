@@ -47,6 +47,8 @@ PLAYBOOKS: list[dict] = [
         "name": gettext_noop("Birthday gift"),
         "trigger": "birthday",
         "purpose": "marketing",
+        # Any other birthday campaign joins this group: one birthday message each.
+        "conflict_group": "birthday",
         "channels": [SMS, EMAIL],
         "offer": BIRTHDAY_OFFER,
         "templates": {
@@ -330,6 +332,7 @@ def _install(playbook: dict) -> tuple[Campaign, bool]:
         channels=playbook["channels"],
         params=playbook.get("params", {}),
         offer=_offer(playbook.get("offer")),
+        conflict_group=playbook.get("conflict_group", ""),
     )
     campaign_validate(campaign=campaign)
     campaign.save()

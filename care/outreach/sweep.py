@@ -7,16 +7,33 @@ every minute; the once-only keys make a re-run plan nothing twice.
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from care.models import Campaign, CampaignStatus
 from care.outbox.bulk import statistics_refresh
-from care.outbox.plan import CHUNK, PlanResult, chunks, dues_plan
+from care.outbox.plan import CHUNK, PlanResult, chunks, dues_source, source_plan
+from care.outbox.source import Source
 from care.outreach.approval import campaigns_hold_unapproved
 from care.outreach.campaigns import campaign_is_live
 from care.outreach.triggers import TRIGGERS, trigger_params
 
 log = logging.getLogger(__name__)
+
+
+def campaign_sources(campaign: Campaign, now: dt.datetime) -> Iterator[Source]:
+    """Who the campaign's trigger finds due at `now`, as tables to plan set-wise.
+
+    A kind with a set-wise source gives one; the others find their dues in
+    Python, planned a chunk per statement. The forecast reads the same.
+    """
+    spec, params = TRIGGERS[campaign.trigger], trigger_params(campaign)
+    if spec.source is not None:
+        source = spec.source(campaign, now, params)
+        if source is not None:
+            yield source
+        return
+    for chunk in chunks(spec.due(campaign, now, params), CHUNK):
+        yield dues_source(chunk)
 
 
 def messages_plan(
@@ -28,9 +45,8 @@ def messages_plan(
         not campaign_is_live(campaign, now) or campaigns_hold_unapproved([campaign])
     ):
         return result
-    spec = TRIGGERS[campaign.trigger]
-    for chunk in chunks(spec.due(campaign, now, trigger_params(campaign)), CHUNK):
-        dues_plan(campaign, chunk, result, dry_run=dry_run)
+    for source in campaign_sources(campaign, now):
+        source_plan(campaign, source, result, dry_run=dry_run)
     if not dry_run:
         statistics_refresh(result.planned + result.skipped)
     return result
@@ -52,7 +68,8 @@ def campaigns_sweep(
     campaigns = list(
         Campaign.objects.filter(status__in=statuses)
         .select_related("offer")
-        .order_by("pk")
+        # A conflict group's higher priority plans first and so wins its occasions.
+        .order_by("-priority", "pk")
     )
     results = []
     for campaign in campaigns:

@@ -17,6 +17,7 @@ def test_it_sweeps_every_trigger_and_dispatches_a_tiny_shop(
             "win_back",
             "new_product",
             "dated",
+            "dated_all",
         }
         for trigger, sweep in sweeps.items():
             assert sweep["first"]["rows"] > 0, trigger

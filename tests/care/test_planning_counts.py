@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from care.models import Message
-from care.outbox.bulk import messages_insert
+from care.outbox.plan import Due, dues_source
+from care.outbox.setwise import plan_insert
 from crm.models import Consent, Customer
 from tests.factories import ConsentFactory, CustomerFactory, campaign_with_templates
 from tests.threads import in_threads
@@ -44,32 +45,22 @@ def test_a_second_run_reports_what_the_first_planned_as_already_planned():
 
 
 @pytest.mark.django_db
-def test_rows_another_sweep_inserted_first_are_not_counted_as_inserted():
+def test_rows_already_there_are_not_counted_as_inserted():
     campaign = campaign_with_templates(trigger="birthday")
     customers = CustomerFactory.create_batch(3)
     now = timezone.now()
-    rows = [
-        {
-            "key": f"{campaign.pk}/birthday/customer:{c.pk}/2026/sms",
-            "occasion_key": f"{campaign.pk}/birthday/customer:{c.pk}/2026",
-            "customer_id": c.pk,
-            "channel": "sms",
-            "occasion": {},
-            "product_id": None,
-            "asset_id": None,
-            "ticket_id": None,
-            "status": "planned" if n else "skipped",
-            "reason": "" if n else "no_consent",
-            "send_after": now,
-            "expires_at": None,
-        }
-        for n, c in enumerate(customers)
+    dues = [
+        Due(
+            customer_id=c.pk,
+            subject=f"customer:{c.pk}",
+            occasion="2026",
+            send_after=now,
+        )
+        for c in customers
     ]
-    def keys(inserted: list[dict]) -> set[str]:
-        return {row["key"] for row in inserted}
-
-    assert keys(messages_insert(campaign, rows[:2], 100)) == keys(rows[:2])
-    assert keys(messages_insert(campaign, rows, 100)) == keys(rows[2:])
+    assert plan_insert(campaign, dues_source(dues[:2])).counts.total() == 2
+    again = plan_insert(campaign, dues_source(dues))
+    assert (again.counts.total(), again.already) == (1, 2)
     assert Message.objects.count() == 3
 
 

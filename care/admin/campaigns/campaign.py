@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from care.admin.forecast import ForecastAdminMixin
 from care.admin.campaigns import studio
 from care.admin.campaigns.forms import (
     AUDIENCE_FIELDS,
@@ -68,7 +69,7 @@ def _results_line(result: CampaignResult) -> str:
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ForecastAdminMixin, admin.ModelAdmin):
     form = CampaignForm
     list_display = [
         "__str__",
@@ -90,6 +91,7 @@ class CampaignAdmin(admin.ModelAdmin):
         "approved_by",
         "approved_at",
         "approval_state",
+        "forecast_link",
         "audience_size",
         "results",
         "audience_summary",
@@ -137,7 +139,18 @@ class CampaignAdmin(admin.ModelAdmin):
                 },
             ),
             *self._trigger_fieldsets(),
-            (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
+            (
+                _("Offer and timing"),
+                {
+                    "fields": [
+                        "offer",
+                        "starts_at",
+                        "ends_at",
+                        "conflict_group",
+                        "priority",
+                    ]
+                },
+            ),
             (
                 _("Approval"),
                 {
@@ -147,6 +160,7 @@ class CampaignAdmin(admin.ModelAdmin):
                         "approved_by",
                         "approved_at",
                         "approval_state",
+                        "forecast_link",
                     ]
                 },
             ),

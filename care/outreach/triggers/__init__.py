@@ -8,9 +8,9 @@ from care.content import variables as v
 from care.content.variables import COMMON, KindContext, Variable
 from care.models import Campaign
 from care.outreach.triggers.base import KindBatch, SendHooks, TriggerSpec, audience_q
-from care.outreach.triggers.birthday import birthday_due
+from care.outreach.triggers.birthday import birthday_source
 from care.outreach.triggers.browse import abandoned_browse_due, browse_params_errors
-from care.outreach.triggers.dated import dated_due, dated_params_errors
+from care.outreach.triggers.dated import dated_params_errors, dated_source
 from care.outreach.triggers.maintenance import maintenance_due
 from care.outreach.triggers.new_product import new_product_due
 from care.outreach.triggers.survey import SurveyHooks, survey_due
@@ -18,10 +18,11 @@ from care.outreach.triggers.win_back import win_back_due
 
 TRIGGERS: dict[str, TriggerSpec] = {
     "birthday": TriggerSpec(
-        birthday_due,
+        None,
         {"days_ahead": 7},
         ("days_ahead",),
         variables=(v.BIRTHDAY, v.DAYS_AHEAD),
+        source=birthday_source,
     ),
     "maintenance": TriggerSpec(
         maintenance_due,
@@ -60,7 +61,10 @@ TRIGGERS: dict[str, TriggerSpec] = {
         variables=(v.PRODUCT_NAME, v.PRODUCT_CATEGORY),
     ),
     "dated": TriggerSpec(
-        dated_due, {"date": "", "time": "10:00"}, params_errors=dated_params_errors
+        None,
+        {"date": "", "time": "10:00"},
+        params_errors=dated_params_errors,
+        source=dated_source,
     ),
     # Goodwill coupons are planned by care.service.goodwill when a manager
     # approves one (and follow-up surveys by care.service.recovery), never by

@@ -16,11 +16,14 @@ from django.db.models import Q
 
 from care.content.variables import Variable
 from care.outbox.plan import Due
+from care.outbox.source import Source
 
 if TYPE_CHECKING:
     from care.models import Campaign, Message
 
 DueFunction = Callable[["Campaign", dt.datetime, dict], Iterator[Due]]
+# A kind that finds its dues in the database: the table to plan set-wise.
+SourceFunction = Callable[["Campaign", dt.datetime, dict], Source | None]
 ParamsCheck = Callable[[dict], list[str]]
 
 
@@ -65,7 +68,9 @@ class SendHooks:
 
 @dataclass(frozen=True)
 class TriggerSpec:
-    due: DueFunction
+    # Who is due: found in Python (`due`, planned a chunk at a time) or, for
+    # a whole audience, as a set-wise `source` (care.outbox.setwise).
+    due: DueFunction | None
     defaults: dict
     # Names of integer settings that must be >= 0 (or >= 1 when listed in `positive`).
     integers: tuple[str, ...] = ()
@@ -76,6 +81,7 @@ class TriggerSpec:
     # The template variables the kind offers beyond the common ones
     # (care.content.variables); nothing else reaches its templates.
     variables: tuple[Variable, ...] = ()
+    source: SourceFunction | None = None
 
 
 def audience_q(audience: dict, prefix: str = "") -> Q:

@@ -2,11 +2,10 @@
 
 import calendar
 import datetime as dt
-from collections.abc import Iterator
 
 from django.db.models import Q
 
-from care.outbox.plan import Due
+from care.outbox.source import Source
 from care.outreach.triggers.base import audience_q, local_date_span
 from care.rules import customer_zone
 from crm.models import Customer
@@ -36,27 +35,61 @@ def month_day_q(first: dt.date, last: dt.date) -> Q:
     return q
 
 
-def birthday_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
+def birthday_source(campaign, now: dt.datetime, params: dict) -> Source | None:
+    """Customers whose birthday is at most N days ahead in their own time zone.
+
+    A calendar per time zone (its local today and the N days after, with the
+    birthday each month/day stands for) is joined to the customers in the
+    database: the whole audience is planned in one statement.
+    """
     ahead = int(params["days_ahead"])
     first, last = local_date_span(now)
-    candidates = (
-        Customer.objects.filter(month_day_q(first, last + dt.timedelta(days=ahead)))
-        .filter(audience_q(campaign.audience))
-        .values_list("id", "birthday", "time_zone")
+    customers = month_day_q(first, last + dt.timedelta(days=ahead)) & audience_q(
+        campaign.audience
     )
-    # Only the few candidates whose month/day matches somewhere on Earth are
-    # checked against their own local date.
-    for customer_id, birthday, zone in candidates.iterator(chunk_size=2000):
-        today = now.astimezone(customer_zone(zone)).date()
-        occurs = next_birthday(birthday, today)
-        if (occurs - today).days <= ahead:
-            yield Due(
-                customer_id=customer_id,
-                subject=f"customer:{customer_id}",
-                occasion=str(occurs.year),
-                send_after=now,
-                data={
-                    "birthday": occurs.isoformat(),
-                    "days_ahead": (occurs - today).days,
-                },
-            )
+    zones = Customer.objects.filter(customers).order_by().values_list("time_zone")
+    rows = [row for (zone,) in zones.distinct() for row in _calendar(zone, now, ahead)]
+    if not rows:
+        return None
+    return Source(
+        rows,
+        CALENDAR,
+        join=(
+            "c.time_zone = d.time_zone AND c.birth_month = d.month "
+            "AND c.birth_day = d.day"
+        ),
+        customers=customers,
+        fixed={"send_after": now},
+    )
+
+
+CALENDAR = {
+    "time_zone": "text",
+    "month": "integer",
+    "day": "integer",
+    "occasion": "text",
+    "data": "jsonb",
+}
+
+
+def _calendar(zone: str, now: dt.datetime, ahead: int) -> list[dict]:
+    """One row per birth month/day due in this zone: the birthday it stands for."""
+    today = now.astimezone(customer_zone(zone)).date()
+    rows = []
+    for n in range(ahead + 1):
+        day = today + dt.timedelta(days=n)
+        born = [(day.month, day.day)]
+        if (day.month, day.day) == (2, 28) and not calendar.isleap(day.year):
+            born.append((2, 29))  # celebrated on 28 February in common years
+        data = {"birthday": day.isoformat(), "days_ahead": n}
+        rows += [
+            {
+                "time_zone": zone,
+                "month": m,
+                "day": d,
+                "occasion": str(day.year),
+                "data": data,
+            }
+            for m, d in born
+        ]
+    return rows

@@ -2,14 +2,10 @@
 
 import calendar
 import datetime as dt
-from collections.abc import Iterator
 
-from django.db.models import CharField, Exists, OuterRef, Value
-from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext as _
 
-from care.models import Message
-from care.outbox.plan import Due
+from care.outbox.source import Source
 from care.outreach.triggers.base import audience_q, local_date_span
 from care.rules import customer_zone, local_moment
 from crm.models import Customer
@@ -44,46 +40,32 @@ def matches(day: dt.date, year: int | None, month: int, dom: int) -> bool:
     return (day.month, day.day) == (month, dom) and year in (None, day.year)
 
 
-def _already_planned(campaign, day: dt.date) -> Exists:
-    """The customer has this occasion's row: one unique-index probe per customer.
-
-    A dated campaign's audience can be everybody and the sweep runs every
-    minute all day; without this every run would stream the whole audience
-    again just to find that nothing is new.
-    """
-    key = Concat(
-        Value(f"{campaign.pk}/{campaign.trigger}/customer:"),
-        Cast(OuterRef("pk"), CharField()),
-        Value(f"/{day.isoformat()}"),
-    )
-    return Exists(Message.objects.filter(occasion_key=key))
-
-
-def dated_due(campaign, now: dt.datetime, params: dict) -> Iterator[Due]:
+def dated_source(campaign, now: dt.datetime, params: dict) -> Source | None:
+    """The whole audience of the zones where today is the date, in one statement."""
     year, month, dom, at = parse_when(params["date"], params["time"])
     first, last = local_date_span(now)
     targets = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     if not any(matches(day, year, month, dom) for day in targets):
-        return
-    audience = Customer.objects.filter(audience_q(campaign.audience))
-    # Customers are grouped by time zone: the local date and send moment are
-    # computed once per zone, then the zone's customers stream from the database.
-    zones = audience.order_by().values_list("time_zone", flat=True).distinct()
-    for zone_name in list(zones):
-        zone = customer_zone(zone_name)
-        today = now.astimezone(zone).date()
-        if not matches(today, year, month, dom):
-            continue
-        send_after = local_moment(today, at, zone)
-        ids = (
-            audience.filter(time_zone=zone_name)
-            .exclude(_already_planned(campaign, today))
-            .values_list("id", flat=True)
-        )
-        for customer_id in ids.iterator(chunk_size=5000):
-            yield Due(
-                customer_id=customer_id,
-                subject=f"customer:{customer_id}",
-                occasion=today.isoformat(),
-                send_after=send_after,
+        return None
+    audience = audience_q(campaign.audience)
+    zones = Customer.objects.filter(audience).order_by().values_list("time_zone")
+    # The local date and send moment are computed once per zone, in Python
+    # (zoneinfo, DST); the database joins them to the zone's customers.
+    rows = []
+    for (zone_name,) in zones.distinct():
+        today = now.astimezone(customer_zone(zone_name)).date()
+        if matches(today, year, month, dom):
+            moment = local_moment(today, at, customer_zone(zone_name))
+            rows.append(
+                {
+                    "time_zone": zone_name,
+                    "occasion": today.isoformat(),
+                    "send_after": moment,
+                }
             )
+    if not rows:
+        return None
+    columns = {"time_zone": "text", "occasion": "text", "send_after": "timestamptz"}
+    return Source(
+        rows, columns, join="c.time_zone = d.time_zone", customers=audience, wide=True
+    )
