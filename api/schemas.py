@@ -72,6 +72,7 @@ class ProductIn(Body):
     category: text(100) | None = omitted()
     price: Amount | None = omitted()
     launched_at: DateTimeText | None = omitted()
+    url: text(500) | None = omitted(description="the product's page in the shop")
 
 
 class OrderItemIn(Body):
@@ -207,6 +208,7 @@ class ProductOut(Schema):
     category: str
     price: str | None
     launched_at: str | None
+    url: str
 
 
 class OrderLineOut(Schema):

@@ -22,6 +22,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+# Where tracked links lead when a message names no product page (docs/results.md).
+SHOP_URL = env_str("SHOP_URL", SITE_URL).rstrip("/") or SITE_URL
 
 INSTALLED_APPS = [
     "django.contrib.admin",

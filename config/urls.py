@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from api.api import api
+from care.delivery.clicks import tracked_link
 from care.delivery.unsubscribe import unsubscribe
 from care.delivery.webhooks import twilio_inbound, twilio_status
 from care.operations.health import healthz
@@ -24,6 +25,7 @@ urlpatterns = [
         name="twilio-inbound",
     ),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
+    path("c/<str:token>", tracked_link, name="tracked-link"),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
 ]

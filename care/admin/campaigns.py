@@ -192,6 +192,7 @@ class CampaignAdmin(admin.ModelAdmin):
                 {"fields": ["params"], "description": _trigger_help(obj)},
             ),
             (_("Offer and timing"), {"fields": ["offer", "starts_at", "ends_at"]}),
+            (_("Measuring"), {"fields": ["track_links", "attribution_days"]}),
             (
                 _("Approval"),
                 {

@@ -1,6 +1,7 @@
 """Campaigns: what to say, to whom, when, over which channels."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +71,19 @@ class Campaign(models.Model):
         blank=True,
         help_text=_("blank: 10% for marketing, 0% for service"),
     )
+    # Tracked links (docs/results.md): blank follows the purpose.
+    track_links = models.BooleanField(
+        _("track links"),
+        null=True,
+        blank=True,
+        help_text=_("blank: on for marketing, off for service"),
+    )
+    attribution_days = models.PositiveSmallIntegerField(
+        _("attribution window (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("an order this many days after a message counts as a conversion"),
+    )
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     status = models.CharField(
@@ -127,6 +141,12 @@ class Campaign(models.Model):
         if self.holdout_percent is not None:
             return self.holdout_percent / 100
         return 0.10 if self.purpose == Purpose.MARKETING else 0.0
+
+    @property
+    def tracks_links(self) -> bool:
+        if self.track_links is not None:
+            return self.track_links
+        return self.purpose == Purpose.MARKETING
 
 
 class MessageTemplate(models.Model):

@@ -268,3 +268,17 @@ def customer_phone_mark_unusable(*, customer: Customer, reason: str) -> bool:
     if updated:
         customer.phone_unusable_reason, customer.phone_unusable_at = reason[:200], now
     return bool(updated)
+
+
+def customer_email_mark_unusable(*, customer: Customer, reason: str) -> bool:
+    """Record that the email address bounced for good; return whether it was news.
+
+    Kept until the address changes; written like the phone's marker above.
+    """
+    now = timezone.now()
+    updated = Customer.objects.filter(
+        pk=customer.pk, email=customer.email, email_unusable_at__isnull=True
+    ).update(email_unusable_reason=reason[:200], email_unusable_at=now, updated_at=now)
+    if updated:
+        customer.email_unusable_reason, customer.email_unusable_at = reason[:200], now
+    return bool(updated)
