@@ -10,7 +10,15 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_config
-from config.env import env_bool, env_float, env_int, env_list, env_pair, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_pair,
+    env_prefixed,
+    env_str,
+)
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "ninja",  # serves the API docs page's assets locally
+    "anymail",  # email service providers: backends and tracking webhooks
     # Dependencies point one way: api -> care -> segmentation -> crm -> audit.
     "audit",
     "crm",
@@ -249,6 +258,12 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # Optional mailto target added to the List-Unsubscribe header of marketing email.
 UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proactive Care <care@localhost>")
+# django-anymail: an ESP instead of SMTP with EMAIL_BACKEND (e.g.
+# anymail.backends.postmark.EmailBackend) and its ANYMAIL_* variables, e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_POSTMARK_API_URL and
+# ANYMAIL_WEBHOOK_SECRET ("user:password" for the tracking webhook's basic
+# auth; without it the webhook refuses everything). docs/delivery.md.
+ANYMAIL = env_prefixed("ANYMAIL_")
 
 # --- Security ------------------------------------------------------------------
 # With DEBUG off, a missing or development SECRET_KEY stops the web server

@@ -112,12 +112,24 @@ def _trigger_help(campaign: Campaign | None) -> str:
     return str(_("Defaults for this trigger: %(defaults)s.")) % {"defaults": defaults}
 
 
+ATTRIBUTION_DAYS_DEFAULT = Campaign._meta.get_field("attribution_days").default
+
+
 class CampaignForm(forms.ModelForm):
     """The campaign's own rules (trigger settings, channels, audience...) as form errors."""
 
     class Meta:
         model = Campaign
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "attribution_days" in self.fields:  # left empty: the default window
+            self.fields["attribution_days"].required = False
+
+    def clean_attribution_days(self) -> int:
+        value = self.cleaned_data.get("attribution_days")
+        return value if value is not None else ATTRIBUTION_DAYS_DEFAULT
 
     def clean(self) -> dict:
         data = super().clean()

@@ -3,11 +3,16 @@
 Called by the delivery code that met the error (a refused send, a status
 callback), never by a channel: the phone number itself is the problem (mark
 it unusable), or the recipient opted out at the carrier (withdraw SMS
-marketing consent). Email bounces will get their own table here.
+marketing consent). Email: a hard bounce marks the address unusable, a spam
+complaint or an unsubscribe at the ESP withdraws email marketing consent.
 """
 
 from crm.models import Channel, Customer, Purpose
-from crm.services import consent_record, customer_phone_mark_unusable
+from crm.services import (
+    consent_record,
+    customer_email_mark_unusable,
+    customer_phone_mark_unusable,
+)
 
 # The phone number itself is the problem (invalid, landline, not a mobile).
 UNUSABLE_CODES = {
@@ -24,6 +29,11 @@ def contact_error_effects(
     *, customer: Customer, channel: str, code: str, detail: str = ""
 ) -> str:
     """Mark the phone unusable or the SMS consent withdrawn; return what was done."""
+    if channel == Channel.EMAIL and code == "rejected":
+        # The ESP refuses the address for good (Postmark: inactive after a hard
+        # bounce or a complaint).
+        customer_email_mark_unusable(customer=customer, reason="refused by the ESP")
+        return "email_unusable"
     if channel != Channel.SMS:
         return ""
     if code in UNUSABLE_CODES:
@@ -36,6 +46,31 @@ def contact_error_effects(
             purpose=Purpose.MARKETING,
             granted=False,
             source=f"twilio:{code}",
+        )
+        return "consent_withdrawn"
+    return ""
+
+
+def email_event_effects(
+    *, customer: Customer, address: str, status: str, hard_bounce: bool, source: str
+) -> str:
+    """What an ESP event means for the customer's address or consent; return what was done.
+
+    Only for the address the customer still has: an event about an old
+    address changes nothing of the new one.
+    """
+    if address.strip().lower() != customer.email.strip().lower():
+        return ""
+    if status == "bounced" and hard_bounce:
+        customer_email_mark_unusable(customer=customer, reason=f"hard bounce ({source})")
+        return "email_unusable"
+    if status in ("complained", "unsubscribed"):
+        consent_record(
+            customer=customer,
+            channel=Channel.EMAIL,
+            purpose=Purpose.MARKETING,
+            granted=False,
+            source=f"{source}:{'complaint' if status == 'complained' else 'unsubscribe'}",
         )
         return "consent_withdrawn"
     return ""
