@@ -142,6 +142,8 @@ LOCALE_PATHS = [
     BASE_DIR / "care" / "service" / "surveys" / "locale",
     # care/operations/locale: the operations pages, alerts and their emails.
     BASE_DIR / "care" / "operations" / "locale",
+    # care/reports/locale: tracked links, email events, campaign results, the dashboard.
+    BASE_DIR / "care" / "reports" / "locale",
 ]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")

@@ -40,7 +40,8 @@ def test_the_campaign_pages_render(client, marketer):
     assert page.status_code == 200
     assert "days_ahead = 3" in page.content.decode()
     assert "Hi 王芳" in page.content.decode() or "您好" in page.content.decode()
-    assert "Ordered within 14 days" in page.content.decode()
+    assert "planned 1, sent 0" in page.content.decode()
+    assert reverse("admin:care_campaign_results", args=[campaign.pk]) in page.content.decode()
     assert client.get(reverse("admin:care_campaign_add")).status_code == 200
 
 
