@@ -131,7 +131,10 @@ class Campaign(models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["name"]
-        permissions = [("approve_campaign", _("Can approve campaigns"))]
+        permissions = [
+            ("approve_campaign", _("Can approve campaigns")),
+            ("view_dashboard", _("Can see the managers' dashboard")),
+        ]
 
     def __str__(self) -> str:
         return self.name

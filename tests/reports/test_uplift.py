@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from django.utils import translation
 from scipy import stats
 from statsmodels.stats.proportion import confint_proportions_2indep
 
@@ -80,6 +81,7 @@ def test_equal_groups_of_constants_have_a_zero_width_interval():
     assert mean_difference([5.0, 5.0, 5.0], [2.0, 2.0]) == Interval(3.0, 3.0, 3.0)
 
 
+@translation.override("en")
 def test_the_sentences():
     small = uplift([0.0] * 20, 2, [0.0] * 5, 0)
     assert points_sentence(small) == "too early to tell"
