@@ -40,15 +40,19 @@ def contact_error_effects(
         customer_phone_mark_unusable(customer=customer, reason=UNUSABLE_CODES[code])
         return "phone_unusable"
     if code in OPTED_OUT_CODES:
-        consent_record(
-            customer=customer,
-            channel=Channel.SMS,
-            purpose=Purpose.MARKETING,
-            granted=False,
-            source=f"twilio:{code}",
-        )
-        return "consent_withdrawn"
+        return _marketing_withdraw(customer, Channel.SMS, f"twilio:{code}")
     return ""
+
+
+def _marketing_withdraw(customer: Customer, channel: str, source: str) -> str:
+    consent_record(
+        customer=customer,
+        channel=channel,
+        purpose=Purpose.MARKETING,
+        granted=False,
+        source=source,
+    )
+    return "consent_withdrawn"
 
 
 def email_event_effects(
@@ -65,12 +69,6 @@ def email_event_effects(
         customer_email_mark_unusable(customer=customer, reason=f"hard bounce ({source})")
         return "email_unusable"
     if status in ("complained", "unsubscribed"):
-        consent_record(
-            customer=customer,
-            channel=Channel.EMAIL,
-            purpose=Purpose.MARKETING,
-            granted=False,
-            source=f"{source}:{'complaint' if status == 'complained' else 'unsubscribe'}",
-        )
-        return "consent_withdrawn"
+        why = "complaint" if status == "complained" else "unsubscribe"
+        return _marketing_withdraw(customer, Channel.EMAIL, f"{source}:{why}")
     return ""

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from care.models import Campaign, CaseStatus, Click, Message, MessageStatus, RecoveryCase, Survey
 from care.outreach.results import PENDING
-from care.reports.arithmetic import csat_share, nps_points
+from care.reports.arithmetic import csat_share, nps_points, rate
 from care.reports.charts import series_chart
 from crm.models import Order
 from segmentation.models import CustomerRfm, Segment, SegmentTransition
@@ -54,11 +54,11 @@ class ChannelRates:
 
     @property
     def delivery_rate(self) -> float | None:
-        return self.delivered / self.sent if self.sent else None
+        return rate(self.delivered, self.sent)
 
     @property
     def click_rate(self) -> float | None:
-        return self.clicked / self.delivered if self.delivered else None
+        return rate(self.clicked, self.delivered)
 
 
 @dataclass(frozen=True)
