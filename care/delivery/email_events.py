@@ -20,6 +20,7 @@ from collections.abc import Callable
 from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
 from anymail.signals import AnymailTrackingEvent, tracking
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -84,7 +85,7 @@ def _message_for(event: AnymailTrackingEvent) -> Message | None:
 def email_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> bool:
     """Record one ESP event; False when it is not kept or repeats one on file."""
     status = STATUSES.get(event.event_type)
-    provider_id = (event.message_id or "")[:100]
+    provider_id = str(event.message_id or "")[:100]
     if status is None or not provider_id:
         return False
     hard = status == "bounced" and is_hard_bounce(event)
@@ -165,6 +166,9 @@ def webhook_guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             return view(request, *args, **kwargs)
         except AnymailWebhookValidationFailure:
             return _plain("invalid credentials or signature", 403)
+        except ImproperlyConfigured as exc:  # an ESP's signing key missing, say
+            log.warning("email webhook refused: %s", exc)
+            return _plain("webhook not configured", 403)
         except (AnymailError, ValueError, KeyError, TypeError) as exc:
             return _plain(f"unreadable event: {type(exc).__name__}", 400)
 
