@@ -188,3 +188,15 @@ def test_an_unreadable_event_is_a_400_or_ignored_never_a_500(client, postmark, b
     response = client.post(TRACKING, body, content_type="application/json", **headers)
     assert response.status_code in (200, 400, 403)
     assert not DeliveryEvent.objects.exists()
+
+
+def test_an_event_about_an_unknown_message_is_kept_and_changes_nothing(client, postmark):
+    [message] = campaign_messages(1)
+    messages_dispatch()
+    payload = postmark.webhook_payload(postmark.sent[0], "Bounce") | {
+        "MessageID": "00000000-0000-0000-0000-000000000000", "Metadata": {}
+    }
+    assert hook(client, payload).status_code == 200
+    event = DeliveryEvent.objects.get()
+    assert event.message is None and event.status == "bounced"
+    assert reloaded(message).status == "sent"
