@@ -9,23 +9,33 @@ What it shows (docs/results.md says how each figure is computed):
   into and out of each segment);
 - CSAT (share of 4-5) and NPS per week for 12 weeks;
 - recovery cases open and overdue;
-- the campaigns with the most conversions among their messages of the last 30
+- the campaigns with the most conversions among their messages of the same 14
   days (the attribution of care.outreach.results, each with its own window).
 Each part is one or two aggregate queries; none reads rows one by one, so the
 page answers in well under a second on the 100k-customer demo (BENCHMARKS.md).
 """
 
 import datetime as dt
+import itertools
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from care.models import Campaign, CaseStatus, Click, Message, MessageStatus, RecoveryCase, Survey
-from care.outreach.results import PENDING
+from care.models import (
+    SENT_LIKE,
+    Campaign,
+    CaseStatus,
+    Click,
+    Coupon,
+    CouponStatus,
+    Message,
+    MessageStatus,
+    RecoveryCase,
+    Survey,
+)
 from care.reports.arithmetic import csat_share, nps_points, rate
 from care.reports.charts import series_chart
 from crm.models import Order
@@ -136,25 +146,33 @@ def _day_start(day: dt.date) -> dt.datetime:
 
 
 def messages_per_day(days: list[dt.date]) -> dict[str, dict[str, list[int]]]:
-    start = _day_start(days[0])
-    index = {day: i for i, day in enumerate(days)}
-    rows = (
-        Message.objects.filter(
-            Q(sent_at__gte=start)
-            | Q(sent_at__isnull=True, status__in=DRAWN, updated_at__gte=start)
-        )
-        .annotate(day=TruncDate(Coalesce("sent_at", "updated_at")))
-        .values_list("day", "channel", "status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    """Counts per channel, status and day: sent rows by `sent_at`, the others by when
+    they were due (`send_after`). One count per day with a range filter each, so
+    the database compares timestamps and never converts one per row."""
+    edges = [_day_start(day) for day in days] + [_day_start(days[-1] + dt.timedelta(days=1))]
     found: dict[str, dict[str, list[int]]] = {}
-    for day, channel, status, n in rows:
-        if day not in index or status in PENDING:
-            continue
-        per_status = found.setdefault(channel, {s: [0] * len(days) for s in DRAWN})
-        if status in per_status:
-            per_status[status][index[day]] += n
+    for column, rows in (
+        ("sent_at", Message.objects.filter(sent_at__gte=edges[0], sent_at__lt=edges[-1])),
+        (
+            "send_after",
+            Message.objects.filter(
+                status__in=[s for s in DRAWN if s not in SENT_LIKE],
+                sent_at__isnull=True,
+                send_after__gte=edges[0],
+                send_after__lt=edges[-1],
+            ),
+        ),
+    ):
+        per_day = {
+            f"d{i}": Count("id", filter=Q(**{f"{column}__gte": a, f"{column}__lt": b}))
+            for i, (a, b) in enumerate(itertools.pairwise(edges))
+        }
+        for row in rows.values("channel", "status").annotate(**per_day).order_by():
+            if row["status"] not in DRAWN:
+                continue
+            counts = found.setdefault(row["channel"], {s: [0] * len(days) for s in DRAWN})
+            for i in range(len(days)):
+                counts[row["status"]][i] += row[f"d{i}"]
     return dict(sorted(found.items()))
 
 
@@ -224,31 +242,34 @@ def case_counts(now: dt.datetime) -> tuple[int, int]:
 def top_campaigns(since: dt.datetime) -> list[TopCampaign]:
     """Conversions among each campaign's messages sent since `since` (its own window).
 
-    Two grouped queries per distinct attribution window (usually one: 7 days),
-    whatever the number of campaigns.
+    A conversion cannot come before its message, so only the messages of
+    customers who ordered since then are looked up in the orders (the window's
+    date arithmetic runs for those alone); a coupon redeemed by an order
+    (care.outreach.offers) converts its message. A few grouped queries per
+    distinct attribution window (usually one), whatever the number of campaigns.
     """
     went = Message.objects.filter(sent_at__gte=since)
-    sent: Counter = Counter()
-    converted: Counter = Counter()
-    windows = (
-        Campaign.objects.filter(pk__in=went.values("campaign_id"))
-        .order_by()
-        .values_list("attribution_days", flat=True)
-        .distinct()
+    buyers = Order.objects.filter(placed_at__gte=since).values("customer_id")
+    sent = Counter(dict(_per_campaign(went)))
+    hits = set(
+        Coupon.objects.filter(status=CouponStatus.REDEEMED, message__sent_at__gte=since)
+        .values_list("message_id", "message__campaign_id")
     )
-    for days in windows:
-        orders = Order.objects.filter(
-            Q(
-                customer=OuterRef("customer_id"),
-                placed_at__gte=OuterRef("sent_at"),
-                placed_at__lt=OuterRef("sent_at") + dt.timedelta(days=days),
-            )
-            | (Q(coupon_code=OuterRef("coupon_code")) & ~Q(coupon_code=""))
+    windows = Campaign.objects.order_by().values_list("attribution_days", flat=True)
+    for days in set(windows):
+        in_window = Order.objects.filter(
+            customer=OuterRef("customer_id"),
+            placed_at__gte=OuterRef("sent_at"),
+            placed_at__lt=OuterRef("sent_at") + dt.timedelta(days=days),
         )
-        rows = went.filter(campaign__attribution_days=days)
-        sent.update(dict(_per_campaign(rows)))
-        # A filter, not Count(filter=): over an Exists annotation SQLite counts 0.
-        converted.update(dict(_per_campaign(rows.filter(Exists(orders)))))
+        # Chained filters, the union taken here: one OR with the coupon's
+        # condition makes SQLite look up every message.
+        hits |= set(
+            went.filter(campaign__attribution_days=days, customer_id__in=buyers)
+            .filter(Exists(in_window))
+            .values_list("pk", "campaign_id")
+        )
+    converted = Counter(campaign for _pk, campaign in hits)
     names = dict(Campaign.objects.filter(pk__in=list(sent)).values_list("pk", "name"))
     found = [TopCampaign(pk, names[pk], sent[pk], converted[pk]) for pk in sent]
     found.sort(key=lambda c: (-c.converted, -c.sent, c.name))
@@ -271,5 +292,5 @@ def dashboard_build(now: dt.datetime) -> Dashboard:
         weeks=weekly_scores(today),
         cases_open=opened,
         cases_overdue=overdue,
-        top_campaigns=top_campaigns(now - dt.timedelta(days=MOVEMENT_DAYS)),
+        top_campaigns=top_campaigns(_day_start(days[0])),
     )

@@ -136,3 +136,12 @@ def test_the_results_page_in_chinese(as_role, campaign):
 def test_an_unknown_campaign_is_a_404(as_role):
     _, client = as_role("manager")
     assert client.get(reverse("admin:care_campaign_results", args=[999999])).status_code == 404
+
+
+def test_a_coupon_order_inside_the_window_counts_once(campaign):
+    now = timezone.now()
+    message = MessageFactory(campaign=campaign, status="sent", sent_at=now, coupon_code="BACKXYZ23456")
+    OrderFactory(customer=message.customer, placed_at=now + DAY, total=70, coupon_code="BACKXYZ23456")
+    OrderFactory(customer=message.customer, placed_at=now + 2 * DAY, total=30)
+    funnel = campaign_funnel(campaign)
+    assert (funnel.converted, funnel.revenue) == (1, Decimal("100"))

@@ -98,3 +98,18 @@ def test_a_constant_number_of_queries(history):
     with CaptureQueriesContext(connection) as many:
         dashboard_build(timezone.now())
     assert len(many) == len(few) <= 16
+
+
+def test_a_redeemed_coupon_converts_its_message_whenever_the_order_came(history):
+    from care.models import Coupon
+    from tests.factories import OfferFactory
+
+    now = timezone.now()
+    other = campaign_with_templates(name="Coupon only")
+    message = MessageFactory(campaign=other, status="sent", sent_at=now - DAY, coupon_code="C1")
+    order = OrderFactory(customer=CustomerFactory(), placed_at=now, coupon_code="C1")
+    Coupon.objects.create(code="C1", offer=OfferFactory(), message=message,
+                          customer=message.customer, status="redeemed", issued_at=now,
+                          expires_at=now + 30 * DAY, redeemed_at=now, order=order)
+    top = {c.name: c for c in dashboard_build(now).top_campaigns}
+    assert top["Coupon only"].converted == 1
