@@ -15,7 +15,7 @@ from typing import Any
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from crm.currencies import ISO_4217
@@ -115,13 +115,16 @@ def clean_text(value: Any, *, max_length: int, required: bool = False) -> str:
     return value
 
 
+# An http(s) address in printable ASCII (percent-encoded), or nothing: the API
+# schema states the same pattern.
+WEB_URL_PATTERN = r"^(https?://[!-~]+)?$"
+
+
 def clean_web_url(value: Any, *, max_length: int = 500) -> str:
     """An http(s) address, or "" for none."""
     value = clean_text(value, max_length=max_length)
-    if value:
-        URLValidator(schemes=["http", "https"], message=_("Expected an http(s) address."))(
-            value
-        )
+    if not re.fullmatch(WEB_URL_PATTERN, value):
+        raise ValidationError(_("Expected an http(s) address."), code="url")
     return value
 
 
