@@ -21,14 +21,14 @@ from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
 from anymail.signals import AnymailTrackingEvent, tracking
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from care.delivery.provider_errors import email_event_effects
+from care.delivery.receipts import delivery_event_keep
 from care.delivery.recorder import sent_effects
-from care.models import SETTLEABLE, DeliveryEvent, Message, MessageStatus, Reason
+from care.models import SETTLEABLE, Message, MessageStatus, Reason
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +92,7 @@ def email_event_record(*, event: AnymailTrackingEvent, esp_name: str) -> bool:
     code = "hard" if hard else ("soft" if status == "bounced" else "")
     message = _message_for(event)
     raw = event.esp_event if isinstance(event.esp_event, dict) else {}
-    try:
-        with transaction.atomic():
-            DeliveryEvent.objects.create(
-                message=message,
-                provider_id=provider_id,
-                status=status,
-                error_code=code,
-                payload={k: str(v)[:500] for k, v in list(raw.items())[:40]},
-                received_at=timezone.now(),
-            )
-    except IntegrityError:
+    if delivery_event_keep(message, provider_id, status, code, raw) is None:
         return False  # the same event again: no second effect
     if message is not None:
         _apply(message, provider_id, status, event, esp_name)
