@@ -56,6 +56,13 @@ def text(max_length: int, *, required: bool = False) -> Any:
     ]
 
 
+def web_url(max_length: int) -> Any:
+    """An http(s) address (printable ASCII) or "" for none."""
+    return Annotated[
+        StrictStr, StringConstraints(max_length=max_length, pattern=v.WEB_URL_PATTERN)
+    ]
+
+
 def choice(values: Iterable[str], description: str = "") -> Any:
     options = list(values)
     schema = {"type": "string", "enum": options}

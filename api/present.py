@@ -74,6 +74,7 @@ def product_out(product: Product) -> dict[str, Any]:
         "category": product.category,
         "price": _money(product.price),
         "launched_at": _iso(product.launched_at),
+        "url": product.url,
     }
 
 

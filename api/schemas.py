@@ -22,6 +22,7 @@ from api.fields import (
     choice,
     omitted,
     text,
+    web_url,
     whole_number,
 )
 from care.models import TicketStatus
@@ -72,6 +73,7 @@ class ProductIn(Body):
     category: text(100) | None = omitted()
     price: Amount | None = omitted()
     launched_at: DateTimeText | None = omitted()
+    url: web_url(500) | None = omitted(description="the product's page in the shop")
 
 
 class OrderItemIn(Body):
@@ -207,6 +209,7 @@ class ProductOut(Schema):
     category: str
     price: str | None
     launched_at: str | None
+    url: str
 
 
 class OrderLineOut(Schema):

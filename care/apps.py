@@ -8,3 +8,4 @@ class CareConfig(AppConfig):
 
     def ready(self) -> None:
         from care import checks  # noqa: F401  (registers system checks)
+        from care.delivery import email_events  # noqa: F401  (anymail's tracking signal)

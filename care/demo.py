@@ -1,4 +1,5 @@
-"""Demo surveys, answers and recovery cases for the demo's resolved tickets.
+"""Demo surveys, answers and recovery cases for the demo's resolved tickets, and a
+month of marketing outreach with its deliveries, clicks and conversions.
 
 Deterministic: every choice comes from a random generator seeded with the
 ticket's external id, so two runs (or two machines) make the same history.
@@ -10,10 +11,24 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 
-from care.models import TICKET_DONE, CaseStatus, RecoveryCase, Survey, Ticket
+from care.models import (
+    TICKET_DONE,
+    Campaign,
+    CaseStatus,
+    Click,
+    Message,
+    RecoveryCase,
+    Survey,
+    Ticket,
+    TrackedLink,
+)
 from care.rules import customer_zone, parse_quiet_hours, quiet_until
 from care.service.recovery import (
     recovery_case_open,
@@ -22,6 +37,7 @@ from care.service.recovery import (
 )
 from care.service.staff import staff_add
 from care.service.surveys.scores import is_low
+from crm.models import Customer, Order
 
 PREFIX = "DEMO-"
 HISTORY_DAYS = 365
@@ -180,11 +196,124 @@ def care_demo_logins() -> list[tuple[str, str, str]]:
     return list(DEMO_LOGINS)
 
 
+# Outreach history (issue 12): a month of the marketing playbooks' messages with
+# deliveries, bounces, clicks (and scanners' clicks), conversions and a holdout,
+# so the campaign results show a full funnel and a lift with its interval.
+OUTREACH_DAYS = 30
+OUTREACH_SHARE = 0.7  # of customers with an address
+# Playbook and its share of the messages.
+OUTREACH_SLUGS = {"birthday-gift": 5, "win-back": 3, "abandoned-browse": 1, "new-product": 1}
+# Conversion chances: sent (by how far the message got) and held out.
+CONVERT = {"clicked": 0.35, "delivered": 0.08, "held_out": 0.02}
+DEMO_KEY = "demo-outreach/"
+
+
+@dataclass
+class OutreachResult:
+    messages: int = 0
+    clicks: int = 0
+    orders: int = 0
+
+
+def _outcome(rng: random.Random, channel: str) -> tuple[str, str]:
+    roll = rng.random()
+    if roll < 0.10:
+        return "held_out", ""
+    if roll < 0.16:
+        return "skipped", rng.choice(["no_consent", "frequency_cap", "care_first"])
+    if roll < 0.19:
+        return "failed", "undelivered"
+    return ("sent", "") if channel == "email" and roll < 0.25 else ("delivered", "")
+
+
+def _demo_message(rng, campaign, customer, now: dt.datetime) -> Message:
+    pk, phone, email, _locale = customer
+    channel = "email" if email and (not phone or rng.random() < 0.4) else "sms"
+    status, reason = _outcome(rng, channel)
+    moment = now - dt.timedelta(days=rng.uniform(0.2, OUTREACH_DAYS))
+    went = status in ("sent", "delivered", "failed")
+    return Message(
+        key=f"{DEMO_KEY}{campaign.slug}/{pk}/{channel}",
+        occasion_key=f"{DEMO_KEY}{campaign.slug}/{pk}",
+        campaign=campaign, customer_id=pk, trigger=campaign.trigger, channel=channel,
+        purpose=campaign.purpose, status=status, reason=reason, send_after=moment,
+        sent_at=moment if went else None, recipient=(email if channel == "email" else phone),
+        delivered_at=moment + dt.timedelta(seconds=4) if status == "delivered" else None,
+        provider_status="delivered" if status == "delivered" else "",
+        body="(demo)",
+    )
+
+
+def _engagement(rng, message: Message, now: dt.datetime, rows: dict) -> None:
+    clicked = False
+    if message.status == "delivered":
+        link = TrackedLink(message=message, position=0, url=settings.SHOP_URL)
+        rows["links"].append(link)
+        if message.channel == "email" and rng.random() < 0.15:  # a mail gateway
+            rows["clicks"].append(Click(link=link, message=message, counted=False,
+                                        scanner="too_soon", clicked_at=message.sent_at
+                                        + dt.timedelta(milliseconds=400)))
+        if rng.random() < 0.2:
+            clicked = True
+            rows["clicks"].append(Click(link=link, message=message, counted=True,
+                                        clicked_at=message.sent_at
+                                        + dt.timedelta(minutes=rng.uniform(2, 600))))
+    chance = CONVERT["clicked" if clicked else message.status] if message.status in (
+        "delivered", "held_out") else 0
+    placed = (message.sent_at or message.send_after) + dt.timedelta(
+        days=rng.uniform(0.1, 6.5)
+    )
+    if rng.random() < chance and placed < now:
+        rows["orders"].append(Order(
+            external_id=f"DEMO-CONV-{message.customer_id}-{message.campaign_id}",
+            customer_id=message.customer_id,
+            placed_at=placed,
+            total=Decimal(rng.randrange(8000, 80000)) / 100,
+        ))
+
+
+@transaction.atomic
+def care_demo_outreach(*, now: dt.datetime) -> OutreachResult:
+    """The marketing playbooks' last month, once (needs the playbooks installed)."""
+    result = OutreachResult()
+    campaigns = list(Campaign.objects.filter(slug__in=OUTREACH_SLUGS).order_by("slug"))
+    if not campaigns or Message.objects.filter(key__startswith=DEMO_KEY).exists():
+        return result
+    rng = random.Random("care-demo:outreach")
+    weights = [OUTREACH_SLUGS[c.slug] for c in campaigns]
+    customers = Customer.objects.filter(external_id__startswith=PREFIX).exclude(
+        phone="", email=""
+    ).order_by("pk").values_list("pk", "phone", "email", "locale")
+    messages = [
+        _demo_message(rng, rng.choices(campaigns, weights)[0], customer, now)
+        for customer in customers.iterator(chunk_size=5000)
+        if rng.random() < OUTREACH_SHARE
+    ]
+    Message.objects.bulk_create(messages, batch_size=2000)
+    # Held out and skipped when they were decided, as dispatch would have left them.
+    Message.objects.filter(key__startswith=DEMO_KEY, sent_at__isnull=True).update(
+        updated_at=F("send_after")
+    )
+    rows: dict[str, list] = {"links": [], "clicks": [], "orders": []}
+    for message in messages:
+        _engagement(rng, message, now, rows)
+    TrackedLink.objects.bulk_create(rows["links"], batch_size=2000)
+    for click in rows["clicks"]:
+        click.link_id = click.link.pk
+    Click.objects.bulk_create(rows["clicks"], batch_size=2000)
+    Order.objects.bulk_create(rows["orders"], batch_size=2000, ignore_conflicts=True)
+    result.messages, result.clicks = len(messages), len(rows["clicks"])
+    result.orders = len(rows["orders"])
+    return result
+
+
 __all__ = [
     "DEMO_LOGINS",
     "CaseStatus",
     "DemoResult",
+    "OutreachResult",
     "care_demo_logins",
+    "care_demo_outreach",
     "care_demo_seed",
     "care_demo_staff",
 ]

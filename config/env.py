@@ -66,3 +66,12 @@ def env_pair(name: str) -> tuple[str, str] | None:
             f"HTTP_X_FORWARDED_PROTO,https, got {raw!r}"
         )
     return parts[0], parts[1]
+
+
+def env_prefixed(prefix: str) -> dict[str, str]:
+    """Every non-empty variable named PREFIX..., keyed by the rest of its name."""
+    return {
+        name.removeprefix(prefix): value
+        for name, value in os.environ.items()
+        if name.startswith(prefix) and name != prefix and value
+    }

@@ -10,7 +10,15 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_config
-from config.env import env_bool, env_float, env_int, env_list, env_pair, env_str
+from config.env import (
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_pair,
+    env_prefixed,
+    env_str,
+)
 from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,6 +30,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [SITE_URL])
+# Where tracked links lead when a message names no product page (docs/results.md).
+SHOP_URL = env_str("SHOP_URL", SITE_URL).rstrip("/") or SITE_URL
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -32,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "ninja",  # serves the API docs page's assets locally
+    "anymail",  # email service providers: backends and tracking webhooks
     # Dependencies point one way: api -> care -> segmentation -> crm -> audit.
     "audit",
     "crm",
@@ -131,6 +142,8 @@ LOCALE_PATHS = [
     BASE_DIR / "care" / "service" / "surveys" / "locale",
     # care/operations/locale: the operations pages, alerts and their emails.
     BASE_DIR / "care" / "operations" / "locale",
+    # care/reports/locale: tracked links, email events, campaign results, the dashboard.
+    BASE_DIR / "care" / "reports" / "locale",
 ]
 USE_I18N = True
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
@@ -247,6 +260,12 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 # Optional mailto target added to the List-Unsubscribe header of marketing email.
 UNSUBSCRIBE_MAILTO = env_str("UNSUBSCRIBE_MAILTO")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Proactive Care <care@localhost>")
+# django-anymail: an ESP instead of SMTP with EMAIL_BACKEND (e.g.
+# anymail.backends.postmark.EmailBackend) and its ANYMAIL_* variables, e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_POSTMARK_API_URL and
+# ANYMAIL_WEBHOOK_SECRET ("user:password" for the tracking webhook's basic
+# auth; without it the webhook refuses everything). docs/delivery.md.
+ANYMAIL = env_prefixed("ANYMAIL_")
 
 # --- Security ------------------------------------------------------------------
 # With DEBUG off, a missing or development SECRET_KEY stops the web server

@@ -39,6 +39,15 @@ class Customer(models.Model):
         _("phone unusable since"), null=True, blank=True
     )
     email = models.EmailField(_("email"), blank=True)
+    # Set when the email provider reports a hard bounce; cleared when the
+    # address changes (as for the phone above).
+    # db_default: rows written by bare SQL (benchmarks, bulk loaders) need no value.
+    email_unusable_reason = models.CharField(
+        _("email unusable because"), max_length=200, blank=True, default="", db_default=""
+    )
+    email_unusable_at = models.DateTimeField(
+        _("email unusable since"), null=True, blank=True
+    )
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     # Month and day are kept apart so the birthday trigger is an indexed range
     # query, whatever the year of birth.
@@ -168,6 +177,9 @@ class Product(models.Model):
     launched_at = models.DateTimeField(
         _("launched at"), null=True, blank=True, db_index=True
     )
+    # The product's page in the shop: where a tracked link about it leads.
+    # Checked by crm.validation.clean_web_url (the API schema states the same).
+    url = models.CharField(_("page"), max_length=500, blank=True, default="", db_default="")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -60,7 +60,7 @@ class CustomerQuerySet(models.QuerySet):
         address = (
             Q(phone__gt="", phone_unusable_at__isnull=True)
             if channel == "sms"
-            else Q(email__gt="")
+            else Q(email__gt="", email_unusable_at__isnull=True)
         )
         return self.with_consent(channel, purpose).filter(address, consented=True)
 

@@ -115,6 +115,19 @@ def clean_text(value: Any, *, max_length: int, required: bool = False) -> str:
     return value
 
 
+# An http(s) address in printable ASCII (percent-encoded), or nothing: the API
+# schema states the same pattern.
+WEB_URL_PATTERN = r"^(https?://[!-~]+)?$"
+
+
+def clean_web_url(value: Any, *, max_length: int = 500) -> str:
+    """An http(s) address, or "" for none."""
+    value = clean_text(value, max_length=max_length)
+    if not re.fullmatch(WEB_URL_PATTERN, value):
+        raise ValidationError(_("Expected an http(s) address."), code="url")
+    return value
+
+
 def clean_external_id(value: Any) -> str:
     """An id exactly as sent: 1-64 characters, no spaces, slashes or control codes."""
     if not isinstance(value, str):

@@ -18,7 +18,12 @@ from django.template import Context, Template, TemplateSyntaxError
 from django.utils import translation
 
 from care.content.email import email_finish
-from care.content.links import unsubscribe_url
+from care.content.links import (
+    LinkMaker,
+    default_destination,
+    links_keep,
+    unsubscribe_url,
+)
 from care.content.sandbox import sandbox_engine
 from care.content.sms import sms_normalize
 from care.content.variables import (
@@ -93,7 +98,9 @@ def message_render(
 ) -> Rendered:
     """Render the message for its customer; raise RenderError (MissingTemplate) if it cannot be.
 
-    The kind's values are asked for only once a template was found.
+    The kind's values are asked for only once a template was found. The
+    tracked links of a saved message are kept (care.content.links); an unsaved
+    one (a preview) gets links of the real length and nothing is written.
     """
     template = cache.pick(message.campaign_id, message.channel, message.customer.locale)
     if template is None:
@@ -106,21 +113,35 @@ def message_render(
             context = context_build(values, kind.allowed)
         except NotPlain as exc:
             raise RenderError(str(exc)) from exc
-        subject, body, html = _parts(template, cache, context)
+        links = LinkMaker(
+            message_id=message.pk,
+            tracking=message.campaign.tracks_links,
+            default_url=default_destination(message),
+        )
+        subject, body, html = _parts(template, cache, context, links)
+    if message.pk is not None:
+        links_keep(message.pk, links.links())
     body, html = _finish(message, template.locale, body, html)
     return Rendered(" ".join(subject.split()), body.strip(), html.strip(), code)
 
 
+def _context(values: dict, links: LinkMaker, autoescape: bool) -> Context:
+    context = Context(values, autoescape=autoescape)
+    context.care_links = links  # read by {% link %} (care.content.sandbox)
+    return context
+
+
 def _parts(
-    template: MessageTemplate, cache: TemplateCache, context: dict
+    template: MessageTemplate, cache: TemplateCache, values: dict, links: LinkMaker
 ) -> tuple[str, str, str]:
     try:
-        plain = Context(context, autoescape=False)
-        body = cache.compiled(template, "body").render(plain)
+        body = cache.compiled(template, "body").render(_context(values, links, False))
         subject = cache.compiled(template, "subject").render(
-            Context(context, autoescape=False)
+            _context(values, links, False)
         )
-        html = cache.compiled(template, "html_body").render(Context(context))
+        html = cache.compiled(template, "html_body").render(
+            _context(values, links, True)
+        )
     except (TemplateSyntaxError, AttributeError, TypeError, ValueError) as exc:
         raise RenderError(str(exc)) from exc
     return subject, body, html

@@ -7,10 +7,25 @@ nothing else: no {% load %} (so no admin log or static tags), no {% debug %}
 {% extends %} (no loaders at all), no {% url %} or {% csrf_token %}. With the
 plain-data context of care.content.variables, a template can show what it
 was given and nothing more.
+
+One tag of our own: {% link %} (the shop: the message's product page, else
+SHOP_URL) or {% link "https://..." %} / {% link variable %}, written as a
+tracked /c/<token> link when the campaign tracks links (care.content.links).
 """
 
-from django.template import Engine, Library, defaultfilters, defaulttags
+from django.conf import settings
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    Node,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
+from django.template.base import FilterExpression, Parser, Token
 from django.templatetags import i18n
+from django.utils.html import conditional_escape
 
 TAGS = (
     "autoescape",
@@ -42,6 +57,29 @@ for name in I18N_TAGS:
 for name, function in defaultfilters.register.filters.items():
     if name not in FILTERS_LEFT_OUT:
         register.filters[name] = function
+
+
+class LinkNode(Node):
+    def __init__(self, target: FilterExpression | None) -> None:
+        self.target = target
+
+    def render(self, context: Context) -> str:
+        target = self.target.resolve(context, ignore_failures=True) if self.target else ""
+        # Set by the content engine for the message being rendered; a template
+        # variable cannot reach it (variables resolve in the context's dicts).
+        maker = getattr(context, "care_links", None)
+        url = maker.url(str(target or "")) if maker else str(target or settings.SHOP_URL)
+        return conditional_escape(url) if context.autoescape else url
+
+
+@register.tag("link")
+def link_tag(parser: Parser, token: Token) -> LinkNode:
+    bits = token.split_contents()
+    if len(bits) > 2:
+        raise TemplateSyntaxError(
+            "{% link %} takes one address at most: {% link %} or {% link \"https://...\" %}"
+        )
+    return LinkNode(parser.compile_filter(bits[1]) if len(bits) == 2 else None)
 
 
 class SandboxEngine(Engine):

@@ -156,6 +156,8 @@ def _before_rules(
         return _skip(Reason.NO_ADDRESS)
     if message.channel == "sms" and customer.phone_unusable_at is not None:
         return _skip(Reason.CONTACT_UNUSABLE, customer.phone_unusable_reason)
+    if message.channel == "email" and customer.email_unusable_at is not None:
+        return _skip(Reason.CONTACT_UNUSABLE, customer.email_unusable_reason)
     return None
 
 

@@ -69,21 +69,30 @@ def delivery_status_record(
         raise ValueError("MessageSid and a known MessageStatus are required")
     code = (params.get("ErrorCode") or "").strip()[:10]
     message = _message_for(sid, message_ref)
-    try:
-        with transaction.atomic():
-            event = DeliveryEvent.objects.create(
-                message=message,
-                provider_id=sid,
-                status=status,
-                error_code=code,
-                payload={k: str(v)[:500] for k, v in list(params.items())[:40]},
-                received_at=timezone.now(),
-            )
-    except IntegrityError:
+    event = delivery_event_keep(message, sid, status, code, params)
+    if event is None:
         return None  # the same callback again: no second effect
     if message is not None:
         _apply(message, sid, status, code)
     return event
+
+
+def delivery_event_keep(
+    message: Message | None, provider_id: str, status: str, code: str, payload: dict
+) -> DeliveryEvent | None:
+    """Keep one provider event as received; None when it repeats one on file."""
+    try:
+        with transaction.atomic():
+            return DeliveryEvent.objects.create(
+                message=message,
+                provider_id=provider_id,
+                status=status,
+                error_code=code,
+                payload={k: str(v)[:500] for k, v in list(payload.items())[:40]},
+                received_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
 
 
 def _apply(message: Message, sid: str, status: str, code: str) -> None:

@@ -14,6 +14,7 @@ from care.models.choices import (
     AnswerVia,
     CampaignStatus,
     CaseStatus,
+    ClickScanner,
     CouponStatus,
     InboundKind,
     MessageStatus,
@@ -23,6 +24,7 @@ from care.models.choices import (
     TriggerKind,
 )
 from care.models.delivery import DeliveryEvent, InboundMessage
+from care.models.links import Click, TrackedLink
 from care.models.messages import Coupon, Message
 from care.models.operations import (
     DURATION_BUCKETS,
@@ -52,6 +54,8 @@ __all__ = [
     "Campaign",
     "CampaignStatus",
     "CaseStatus",
+    "Click",
+    "ClickScanner",
     "Coupon",
     "CouponStatus",
     "DeliveryEvent",
@@ -75,6 +79,7 @@ __all__ = [
     "SurveyKind",
     "Ticket",
     "TicketStatus",
+    "TrackedLink",
     "TriggerKind",
     "WebhookTally",
 ]

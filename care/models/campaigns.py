@@ -1,6 +1,7 @@
 """Campaigns: what to say, to whom, when, over which channels."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +95,19 @@ class Campaign(models.Model):
         blank=True,  # a form that leaves it out keeps the default
         help_text=_("within a conflict group, the higher priority wins"),
     )
+    # Tracked links (docs/results.md): blank follows the purpose.
+    track_links = models.BooleanField(
+        _("track links"),
+        null=True,
+        blank=True,
+        help_text=_("blank: on for marketing, off for service"),
+    )
+    attribution_days = models.PositiveSmallIntegerField(
+        _("attribution window (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("an order this many days after a message counts as a conversion"),
+    )
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     status = models.CharField(
@@ -141,7 +155,10 @@ class Campaign(models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         ordering = ["name"]
-        permissions = [("approve_campaign", _("Can approve campaigns"))]
+        permissions = [
+            ("approve_campaign", _("Can approve campaigns")),
+            ("view_dashboard", _("Can see the managers' dashboard")),
+        ]
 
     def __str__(self) -> str:
         # A standard playbook's name (care.outreach.playbooks marks them for
@@ -153,6 +170,12 @@ class Campaign(models.Model):
         if self.holdout_percent is not None:
             return self.holdout_percent / 100
         return 0.10 if self.purpose == Purpose.MARKETING else 0.0
+
+    @property
+    def tracks_links(self) -> bool:
+        if self.track_links is not None:
+            return self.track_links
+        return self.purpose == Purpose.MARKETING
 
 
 class MessageTemplate(models.Model):

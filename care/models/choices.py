@@ -77,9 +77,20 @@ class Reason(models.TextChoices):
     )
     THROTTLED = "throttled", _("Provider asked us to slow down: retrying")
     UNDELIVERED = "undelivered", _("The carrier could not deliver it")
-    CONTACT_UNUSABLE = "contact_unusable", _("The phone number cannot receive SMS")
+    CONTACT_UNUSABLE = (
+        "contact_unusable",
+        _("The phone number or email address was refused for good"),
+    )
     # Issue 10: another campaign of the conflict group has the occasion.
     CONFLICT = "conflict", _("Another campaign of the conflict group has this occasion")
+
+
+class ClickScanner(models.TextChoices):
+    """Why a click on a tracked link is not a person's (recorded, not counted)."""
+
+    HEAD = "head", _("HEAD request (a prefetch)")
+    AGENT = "agent", _("Known scanner or bot")
+    TOO_SOON = "too_soon", _("Within a second of delivery")
 
 
 class CouponStatus(models.TextChoices):

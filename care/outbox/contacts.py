@@ -21,7 +21,7 @@ def contacts_fetch(
         f"consent_{channel}": latest_consent(channel, purpose) for channel in channels
     }
     rows = Customer.objects.filter(among("pk", ids, "bigint")).annotate(**annotations)
-    fields = ["pk", "phone", "email", "phone_unusable_at", *annotations]
+    fields = ["pk", "phone", "email", "phone_unusable_at", "email_unusable_at", *annotations]
     found = rows_fetch(rows.values_list(*fields))
     return {row[0]: dict(zip(fields, row, strict=True)) for row in found}
 
@@ -30,7 +30,8 @@ def has_address(contact: dict, channel: str) -> bool:
     if channel == "sms":
         # A number the SMS provider refused for good is no address (issue 5).
         return bool(contact["phone"]) and contact.get("phone_unusable_at") is None
-    return bool(contact["email"])
+    # Nor is an email address that bounced for good (issue 12).
+    return bool(contact["email"]) and contact.get("email_unusable_at") is None
 
 
 def choose_channel(contact: dict, channels: list[str]) -> tuple[str, str]:

@@ -55,23 +55,27 @@ PLAYBOOKS: list[dict] = [
             (SMS, EN): (
                 "",
                 "Happy early birthday, {{ customer.name }}! Your gift from us: 20% off "
-                "your next order with code {{ coupon_code }} (valid 30 days).",
+                "your next order with code {{ coupon_code }} (valid 30 days)."
+                " Shop: {% link %}",
             ),
             (SMS, ZH): (
                 "",
                 "{{ customer.name }}，提前祝您生日快乐！送您一份生日礼：下单享八折，"
-                "优惠码 {{ coupon_code }}，30天内有效。",
+                "优惠码 {{ coupon_code }}，30天内有效。"
+                "选购：{% link %}",
             ),
             (EMAIL, EN): (
                 "A birthday gift for you, {{ customer.name }}",
                 "Dear {{ customer.name }},\n\nYour birthday is coming up and we would like "
                 "to celebrate with you. Enjoy 20% off your next order with the code "
-                "{{ coupon_code }}, valid for 30 days.\n\nHappy birthday!",
+                "{{ coupon_code }}, valid for 30 days.\n\nHappy birthday!"
+                "\n\nShop now: {% link %}",
             ),
             (EMAIL, ZH): (
                 "{{ customer.name }}，送您一份生日礼物",
                 "亲爱的{{ customer.name }}：\n\n您的生日快到了，我们想和您一起庆祝。"
-                "下单即享八折，优惠码 {{ coupon_code }}，30天内有效。\n\n祝您生日快乐！",
+                "下单即享八折，优惠码 {{ coupon_code }}，30天内有效。\n\n祝您生日快乐！"
+                "\n\n立即选购：{% link %}",
             ),
         },
     },
@@ -115,23 +119,27 @@ PLAYBOOKS: list[dict] = [
             (SMS, EN): (
                 "",
                 "Still thinking about {{ product.name }}, {{ customer.name }}? "
-                "Questions about it? Just reply and we will help.",
+                "Questions about it? Just reply and we will help."
+                " Shop: {% link %}",
             ),
             (SMS, ZH): (
                 "",
                 "{{ customer.name }}，还在考虑{{ product.name }}吗？"
-                "有任何问题，直接回复，我们随时为您解答。",
+                "有任何问题，直接回复，我们随时为您解答。"
+                "选购：{% link %}",
             ),
             (EMAIL, EN): (
                 "Still thinking about {{ product.name }}?",
                 "Hi {{ customer.name }},\n\nWe noticed you looked at {{ product.name }} "
                 "a few times. If you have any questions about it, reply to this email "
-                "and we will be glad to help.",
+                "and we will be glad to help."
+                "\n\nShop now: {% link %}",
             ),
             (EMAIL, ZH): (
                 "还在考虑{{ product.name }}吗？",
                 "{{ customer.name }}您好：\n\n您最近几次浏览了{{ product.name }}。"
-                "如有任何疑问，回复本邮件，我们很乐意为您解答。",
+                "如有任何疑问，回复本邮件，我们很乐意为您解答。"
+                "\n\n立即选购：{% link %}",
             ),
         },
     },
@@ -185,23 +193,27 @@ PLAYBOOKS: list[dict] = [
             (SMS, EN): (
                 "",
                 "We miss you, {{ customer.name }}! Here is 15% off your next order: "
-                "code {{ coupon_code }}, valid 30 days.",
+                "code {{ coupon_code }}, valid 30 days."
+                " Shop: {% link %}",
             ),
             (SMS, ZH): (
                 "",
                 "{{ customer.name }}，好久不见，甚是想念！下次购物享八五折，"
-                "优惠码 {{ coupon_code }}，30天内有效。",
+                "优惠码 {{ coupon_code }}，30天内有效。"
+                "选购：{% link %}",
             ),
             (EMAIL, EN): (
                 "We miss you, {{ customer.name }}",
                 "Hi {{ customer.name }},\n\nIt has been a while. As a thank-you for "
                 "being our customer, here is 15% off your next order with the code "
-                "{{ coupon_code }}, valid for 30 days.",
+                "{{ coupon_code }}, valid for 30 days."
+                "\n\nShop now: {% link %}",
             ),
             (EMAIL, ZH): (
                 "{{ customer.name }}，好久不见",
                 "{{ customer.name }}您好：\n\n好久不见！感谢您一直以来的支持，"
-                "下次购物享八五折，优惠码 {{ coupon_code }}，30天内有效。",
+                "下次购物享八五折，优惠码 {{ coupon_code }}，30天内有效。"
+                "\n\n立即选购：{% link %}",
             ),
         },
     },
@@ -215,23 +227,27 @@ PLAYBOOKS: list[dict] = [
             (SMS, EN): (
                 "",
                 "New in {{ product.category }}: {{ product.name }}. "
-                "As a valued customer you are among the first to know.",
+                "As a valued customer you are among the first to know."
+                " Shop: {% link %}",
             ),
             (SMS, ZH): (
                 "",
                 "{{ product.category }}新品上市：{{ product.name }}。"
-                "作为老朋友，您最先知道。",
+                "作为老朋友，您最先知道。"
+                "选购：{% link %}",
             ),
             (EMAIL, EN): (
                 "New: {{ product.name }}",
                 "Hi {{ customer.name }},\n\nYou bought from our {{ product.category }} "
                 "range before, so we wanted you to be among the first to know: "
-                "{{ product.name }} is now available.",
+                "{{ product.name }} is now available."
+                "\n\nShop now: {% link %}",
             ),
             (EMAIL, ZH): (
                 "新品上市：{{ product.name }}",
                 "{{ customer.name }}您好：\n\n您曾购买过我们的{{ product.category }}"
-                "产品，特此第一时间告诉您：{{ product.name }}现已上市。",
+                "产品，特此第一时间告诉您：{{ product.name }}现已上市。"
+                "\n\n立即选购：{% link %}",
             ),
         },
     },

@@ -12,6 +12,7 @@ from crm.services.common import ItemResult, first_error
 from crm.services.customers import (
     MAX_CONSENTS,
     consent_record,
+    customer_email_mark_unusable,
     customer_phone_mark_unusable,
     customer_upsert,
     customers_upsert_batch,
@@ -29,6 +30,7 @@ __all__ = [
     "assets_upsert_batch",
     "browse_events_record",
     "consent_record",
+    "customer_email_mark_unusable",
     "customer_phone_mark_unusable",
     "customer_upsert",
     "customers_upsert_batch",

@@ -32,6 +32,7 @@ from crm.validation import (
     clean_external_id,
     clean_int,
     clean_text,
+    clean_web_url,
 )
 
 MAX_LINES = 500
@@ -42,6 +43,7 @@ def _product_cleaners() -> dict:
     return {
         "name": lambda v: clean_text(v, max_length=200, required=True),
         "category": lambda v: clean_text(v, max_length=100),
+        "url": clean_web_url,
         "price": optional(clean_decimal),
         "launched_at": optional(
             lambda v: clean_datetime(v, timezone.get_default_timezone())

@@ -38,6 +38,8 @@ _COLUMNS = [
     "locale",
     "phone_unusable_reason",
     "phone_unusable_at",
+    "email_unusable_reason",
+    "email_unusable_at",
     "updated_at",
 ]
 
@@ -149,6 +151,8 @@ def _apply(item: CustomerItem, customer: Customer, now: dt.datetime) -> ItemResu
     if "phone" in values and values["phone"] != customer.phone:
         # A new number gets a fresh chance.
         customer.phone_unusable_reason, customer.phone_unusable_at = "", None
+    if "email" in values and values["email"] != customer.email:
+        customer.email_unusable_reason, customer.email_unusable_at = "", None
     customer._before = {name: getattr(customer, name) for name in _COLUMNS[:-1]}
     for name, value in values.items():
         setattr(customer, name, value)

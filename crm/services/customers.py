@@ -261,10 +261,25 @@ def customer_phone_mark_unusable(*, customer: Customer, reason: str) -> bool:
     Kept until the phone number changes. Only the row's marker columns are
     written, so a concurrent profile update is not overwritten.
     """
-    now = timezone.now()
+    return _mark_unusable(customer, "phone", reason)
+
+
+def customer_email_mark_unusable(*, customer: Customer, reason: str) -> bool:
+    """Record that the email address bounced for good; return whether it was news.
+
+    Kept until the address changes; written like the phone's marker.
+    """
+    return _mark_unusable(customer, "email", reason)
+
+
+def _mark_unusable(customer: Customer, address: str, reason: str) -> bool:
+    now, reason = timezone.now(), reason[:200]
+    marker = {f"{address}_unusable_reason": reason, f"{address}_unusable_at": now}
     updated = Customer.objects.filter(
-        pk=customer.pk, phone=customer.phone, phone_unusable_at__isnull=True
-    ).update(phone_unusable_reason=reason[:200], phone_unusable_at=now, updated_at=now)
+        pk=customer.pk,
+        **{address: getattr(customer, address), f"{address}_unusable_at__isnull": True},
+    ).update(**marker, updated_at=now)
     if updated:
-        customer.phone_unusable_reason, customer.phone_unusable_at = reason[:200], now
+        for name, value in marker.items():
+            setattr(customer, name, value)
     return bool(updated)

@@ -103,3 +103,12 @@ def test_it_requires_the_core_fields_of_a_new_order(api, shop):
         "placed_at",
         "total",
     }
+
+
+def test_a_product_page_must_be_an_http_address(api):
+    for bad in ("javascript:alert(1)", "ftp://shop.example.com/p", "https://shop example.com"):
+        response = api.put("/products/URL-1", {"name": "Kettle", "url": bad})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "url"
+    response = api.put("/products/URL-1", {"name": "Kettle", "url": "https://shop.example.com/p/1"})
+    assert response.status_code in (200, 201)
+    assert response.json()["url"] == "https://shop.example.com/p/1"

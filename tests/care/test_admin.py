@@ -43,7 +43,8 @@ def test_the_campaign_pages_render(client, marketer):
     assert 'name="maintenance__days_ahead" value="3"' in html
     assert 'name="abandoned_browse__min_days" value="3"' in html
     assert "studio-variables-data" in html and "asset.name" in html
-    assert "Ordered within 14 days" in page.content.decode()
+    assert "planned 1, sent 0" in html
+    assert reverse("admin:care_campaign_results", args=[campaign.pk]) in html
     assert client.get(reverse("admin:care_campaign_add")).status_code == 200
 
 

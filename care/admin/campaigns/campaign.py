@@ -42,34 +42,15 @@ from care.outreach.campaigns import (
     campaign_pause,
     campaign_submit,
 )
-from care.outreach.results import CampaignResult, campaign_results
+from care.admin.results import CampaignResultsMixin, results_link
+from care.outreach.results import campaign_funnel
+from care.reports.campaigns import funnel_sentence
 from care.outreach.triggers import TRIGGERS, trigger_params
 from care.studio.preview import campaign_test_send
 
 
-def _percent(rate: float | None) -> str:
-    return "-" if rate is None else f"{100 * rate:.1f}%"
-
-
-def _results_line(result: CampaignResult) -> str:
-    lift = "-" if result.lift is None else f"{result.lift:+.1f} pt"
-    return str(
-        _(
-            "Ordered within 14 days: sent %(sent)s of %(sent_n)d, held out %(held)s of %(held_n)d, "
-            "lift %(lift)s; coupons redeemed: %(redeemed)d"
-        )
-    ) % {
-        "sent": _percent(result.sent.rate),
-        "sent_n": result.sent.customers,
-        "held": _percent(result.held_out.rate),
-        "held_n": result.held_out.customers,
-        "lift": lift,
-        "redeemed": result.redeemed,
-    }
-
-
 @admin.register(Campaign)
-class CampaignAdmin(ForecastAdminMixin, admin.ModelAdmin):
+class CampaignAdmin(ForecastAdminMixin, CampaignResultsMixin, admin.ModelAdmin):
     form = CampaignForm
     list_display = [
         "__str__",
@@ -151,6 +132,7 @@ class CampaignAdmin(ForecastAdminMixin, admin.ModelAdmin):
                     ]
                 },
             ),
+            (_("Measuring"), {"fields": ["track_links", "attribution_days"]}),
             (
                 _("Approval"),
                 {
@@ -270,11 +252,11 @@ class CampaignAdmin(ForecastAdminMixin, admin.ModelAdmin):
             reverse("admin:care_message_changelist") + f"?campaign__id__exact={obj.pk}"
         )
         items = format_html_join(", ", "{}: {}", ((r["status"], r["n"]) for r in rows))
-        result = campaign_results(obj)
         return format_html(
-            '{}<br>{}<br><a href="{}">{}</a>',
+            '{}<br>{}<br>{} · <a href="{}">{}</a>',
             items or "-",
-            _results_line(result),
+            funnel_sentence(campaign_funnel(obj)),
+            results_link(obj),
             log,
             _("message log"),
         )

@@ -255,6 +255,9 @@ def _empty_setting_error(default) -> str:
     return _("Give a value (the default is %(d)s).") % {"d": default}
 
 
+ATTRIBUTION_DAYS_DEFAULT = Campaign._meta.get_field("attribution_days").default
+
+
 class CampaignForm(forms.ModelForm):
     """The campaign's own rules (trigger settings, channels, audience...) as form errors."""
 
@@ -270,7 +273,13 @@ class CampaignForm(forms.ModelForm):
             audience_choices(self.fields, zones)
         if "trigger" in self.fields:
             self.fields["trigger"].widget.attrs["data-studio"] = "trigger"
+        if "attribution_days" in self.fields:  # left empty: the default window
+            self.fields["attribution_days"].required = False
         self._initial_from_instance()
+
+    def clean_attribution_days(self) -> int:
+        value = self.cleaned_data.get("attribution_days")
+        return value if value is not None else ATTRIBUTION_DAYS_DEFAULT
 
     def _initial_from_instance(self) -> None:
         campaign = self.instance

@@ -7,7 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from care.demo import care_demo_logins, care_demo_seed, care_demo_staff
+from care.demo import (
+    care_demo_logins,
+    care_demo_outreach,
+    care_demo_seed,
+    care_demo_staff,
+)
 from crm.models import Customer
 from segmentation.models import CustomerRfm
 
@@ -34,6 +39,12 @@ class Command(BaseCommand):
         call_command(
             "install_playbooks", "--activate", stdout=self.stdout, stderr=self.stderr
         )
+        outreach = care_demo_outreach(now=timezone.now())
+        if outreach.messages:
+            self.stdout.write(
+                f"Outreach history: {outreach.messages} messages, {outreach.clicks} "
+                f"clicks, {outreach.orders} orders after them (campaign results)."
+            )
         # Plan and send once now, so the admin shows messages before the
         # scheduler's first minute has passed.
         call_command("run_triggers", stdout=self.stdout, stderr=self.stderr)
