@@ -7,8 +7,10 @@ deferred), so two workers never take the same row. SMS rows are claimed only
 as far as the sender's token bucket allows (care.delivery.throughput).
 
 Each chunk of RECORD_EVERY claimed rows is decided and rendered, then its
-attempts (recipient, rendered text, `attempted_at`) are committed, then sent;
-outcomes are written after (care.delivery.recorder). A worker killed at any
+attempts (recipient, rendered text, `attempted_at`) are committed, then sent,
+up to DISPATCH_CONCURRENCY requests in flight (care.delivery.sendpool: only
+the provider calls run in its threads); outcomes are written after, in this
+thread (care.delivery.recorder). A worker killed at any
 moment leaves rows in `sending`: after the lease (CARE_DISPATCH_LEASE_SECONDS)
 the reaper queues the ones never attempted again and looks the attempted ones
 up at the provider by what the attempt committed (care.delivery.reconcile).
@@ -39,13 +41,14 @@ from django.utils import timezone
 from care.content.engine import TemplateCache
 from care.delivery.decide import BatchContext, decide
 from care.delivery.outcomes import (
+    call_record,
     message_prepare,
     message_release,
-    message_send,
     outcome_record,
 )
 from care.delivery.reconcile import messages_reap, messages_reconcile
 from care.delivery.recorder import RECORD_EVERY, Recorder, attempts_write
+from care.delivery.sendpool import Done, SendPool, send_pool
 from care.delivery.throughput import sms_bucket
 from care.models import CampaignStatus, Message, MessageStatus
 
@@ -171,8 +174,16 @@ def batch_process(
     now: dt.datetime,
     stop: threading.Event | None = None,
 ) -> DispatchResult:
+    """Send one claim, up to DISPATCH_CONCURRENCY requests in flight.
+
+    Chunk by chunk: decide and render, commit the attempts, hand each message
+    to the send pool as a slot frees, and record the outcomes as they come
+    back, all in this thread. The next chunk is prepared while the previous
+    one's requests are still in flight, so the pool never waits for us.
+    """
     result = DispatchResult()
     batch = Batch.load(ids, token, now, stop)
+    pool = send_pool()
     try:
         for start in range(0, len(batch.messages), RECORD_EVERY):
             chunk = batch.messages[start : start + RECORD_EVERY]
@@ -183,12 +194,26 @@ def batch_process(
                 _prepare(chunk, batch, result), token, timezone.now()
             )
             for message in ready:
-                _send(message, batch, result)
-            batch.recorder.flush()
+                _submit(message, pool, batch, result)
+            _record(pool.collect(), batch, result)
     finally:
         # Also on an exception: what was sent so far is written down.
+        _record(pool.collect(all=True), batch, result)
         batch.recorder.flush()
     return result
+
+
+def _submit(
+    message: Message, pool: SendPool, batch: Batch, result: DispatchResult
+) -> None:
+    while pool.full:
+        _record(pool.collect(block=True), batch, result)
+    if batch.stopping():
+        _release([message], batch, result)
+        return
+    if message.channel == "sms":
+        result.sms_requests += 1
+    pool.submit(message)
 
 
 def _prepare(
@@ -216,16 +241,12 @@ def _release(messages: list[Message], batch: Batch, result: DispatchResult) -> N
     result.add(RELEASED, len(messages))
 
 
-def _send(message: Message, batch: Batch, result: DispatchResult) -> None:
-    if batch.stopping():
-        _release([message], batch, result)
-        return
-    if message.channel == "sms":
-        result.sms_requests += 1
-    status = message_send(message, batch.recorder)
-    result.add(status)
-    if status == MessageStatus.SENT:
-        _pause_for_tests(message)
+def _record(done: list[Done], batch: Batch, result: DispatchResult) -> None:
+    for message, call in done:
+        status = call_record(message, batch.recorder, call)
+        result.add(status)
+        if status == MessageStatus.SENT:
+            _pause_for_tests(message)
 
 
 _sends = itertools.count(1)
