@@ -1,10 +1,8 @@
 """Dispatch: claim due outbox rows, apply the rules, send, record; once, or in a loop.
 
-Claiming flips rows to `sending` in a short transaction (on PostgreSQL with
-SELECT ... FOR UPDATE SKIP LOCKED; on SQLite the IMMEDIATE transaction
-serialises claimers) and a guarded UPDATE ... WHERE status IN (planned,
-deferred), so two workers never take the same row. SMS rows are claimed only
-as far as the sender's token bucket allows (care.delivery.throughput).
+Claims (care.delivery.claim) take service rows before marketing ones, and
+SMS rows only as far as the sender's token bucket allows
+(care.delivery.throughput); two workers never take the same row.
 
 Each chunk of RECORD_EVERY claimed rows is decided and rendered, then its
 attempts (recipient, rendered text, `attempted_at`) are committed, then sent,
@@ -26,19 +24,18 @@ import datetime as dt
 import itertools
 import logging
 import os
-import socket
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from care.content.engine import TemplateCache
+from care.delivery.claim import messages_claim, worker_name
 from care.delivery.decide import BatchContext, decide
 from care.delivery.outcomes import (
     call_record,
@@ -50,7 +47,7 @@ from care.delivery.reconcile import messages_reap, messages_reconcile
 from care.delivery.recorder import RECORD_EVERY, Recorder, attempts_write
 from care.delivery.sendpool import Done, SendPool, send_pool
 from care.delivery.throughput import sms_bucket
-from care.models import CampaignStatus, Message, MessageStatus
+from care.models import Message, MessageStatus
 
 log = logging.getLogger(__name__)
 
@@ -79,48 +76,6 @@ class DispatchResult:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _due_ids(due, limit: int, sms_limit: int | None) -> list[int]:
-    if sms_limit is None:
-        return list(due.values_list("id", flat=True)[:limit])
-    sms = due.filter(channel="sms").values_list("id", flat=True)
-    ids = list(sms[: min(limit, sms_limit)]) if sms_limit > 0 else []
-    others = due.exclude(channel="sms").values_list("id", flat=True)
-    return ids + list(others[: limit - len(ids)]) if len(ids) < limit else ids
-
-
-def messages_claim(
-    *, now: dt.datetime, limit: int, worker: str = "", sms_limit: int | None = None
-) -> tuple[str, list[int]]:
-    """Flip up to `limit` due rows (`sms_limit` SMS at most) to sending: token, ids."""
-    token = f"{(worker or worker_name())[:80]}:{uuid.uuid4().hex[:8]}"
-    due = (
-        Message.objects.retryable()
-        .filter(send_after__lte=now, campaign__status=CampaignStatus.ACTIVE)
-        .order_by("send_after", "id")
-    )
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = _due_ids(due, limit, sms_limit)
-        if not ids:
-            return token, []
-        Message.objects.filter(id__in=ids).retryable().update(
-            status=MessageStatus.SENDING,
-            claimed_at=now,
-            claimed_by=token,
-            updated_at=now,
-        )
-    # Only the rows this token won (the guarded update may have lost some).
-    claimed = Message.objects.filter(
-        id__in=ids, claimed_by=token, status=MessageStatus.SENDING
-    )
-    return token, list(claimed.values_list("id", flat=True))
 
 
 @dataclass
@@ -283,6 +238,7 @@ def dispatch_round(
             limit=batch_size,
             worker=worker,
             sms_limit=grant.granted if bucket.limited else None,
+            marketing_sms_limit=grant.for_marketing if bucket.limited else None,
         )
         if ids:
             result = batch_process(ids=ids, token=token, now=now, stop=stop)
