@@ -214,6 +214,10 @@ class FakeTwilio:
 
 
 class _Server(ThreadingHTTPServer):
+    # Dozens of senders connect at once (DISPATCH_CONCURRENCY): the default
+    # backlog of 5 would reset some of their connections.
+    request_queue_size = 256
+
     def handle_error(self, request, client_address) -> None:
         # A client killed mid-request (the chaos test does that): not news.
         if not isinstance(sys.exc_info()[1], OSError):

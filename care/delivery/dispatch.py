@@ -166,9 +166,7 @@ def _submit(
     if batch.stopping():
         _release([message], batch, result)
         return
-    if message.channel == "sms":
-        result.sms_requests += 1
-    pool.submit(message)
+    pool.submit(message, batch.stopping)
 
 
 def _prepare(
@@ -198,6 +196,11 @@ def _release(messages: list[Message], batch: Batch, result: DispatchResult) -> N
 
 def _record(done: list[Done], batch: Batch, result: DispatchResult) -> None:
     for message, call in done:
+        if call.released:  # its turn came after the stop: never requested
+            _release([message], batch, result)
+            continue
+        if message.channel == "sms":
+            result.sms_requests += 1
         status = call_record(message, batch.recorder, call)
         result.add(status)
         if status == MessageStatus.SENT:

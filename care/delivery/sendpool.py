@@ -19,8 +19,10 @@ has one writer, and Django gives each thread its own connection.
 """
 
 import logging
+import queue
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,6 +39,11 @@ class CallResult:
 
     provider_id: str = ""
     error: ChannelError | None = None
+    released: bool = False  # not sent: dispatch was stopping when its turn came
+
+
+RELEASED = CallResult(released=True)
+MAYBE_SENT = CallResult(error=ChannelError("interrupted mid-send", ambiguous=True))
 
 
 def channel_call(message: Message) -> CallResult:
@@ -54,10 +61,14 @@ Done = tuple[Message, CallResult]
 
 
 class SendPool:
-    """One batch's channel calls: up to `size` at once, emails taking a slot each.
+    """One batch's channel calls: `size` at once, emails taking a slot each.
 
-    The caller submits from one thread and collects what finished; nothing
-    here writes to the database.
+    The dispatcher submits from its thread and collects what finished. Up to
+    `backlog` messages may wait behind the busy threads, so that the threads
+    keep sending while the dispatcher commits the next chunk's attempts or
+    the last chunk's outcomes. A message whose turn comes after `stopping()`
+    turned true is not sent: it comes back `released`, to be put back.
+    Nothing here writes to the database.
     """
 
     def __init__(
@@ -67,20 +78,34 @@ class SendPool:
         executor: ThreadPoolExecutor | None,
     ) -> None:
         self.size = max(1, size)
+        self.backlog = 2 * self.size + 50
         self.email_slots = email_slots
         self.executor = executor if self.size > 1 else None
-        self.inflight: dict[Future, Message] = {}
-        self.finished: list[Done] = []
+        self.outstanding = 0
+        self.done: queue.SimpleQueue[Done] = queue.SimpleQueue()
 
     @property
     def full(self) -> bool:
-        return len(self.inflight) >= self.size
+        return self.outstanding >= self.backlog
 
-    def submit(self, message: Message) -> None:
+    def submit(self, message: Message, stopping: Callable[[], bool]) -> None:
+        self.outstanding += 1
         if self.executor is None:
-            self.finished.append((message, self._call(message)))
+            self._run(message, stopping)
+        else:
+            self.executor.submit(self._run, message, stopping)
+
+    def _run(self, message: Message, stopping: Callable[[], bool]) -> None:
+        if stopping():
+            self.done.put((message, RELEASED))
             return
-        self.inflight[self.executor.submit(self._call, message)] = message
+        result = MAYBE_SENT
+        try:
+            result = self._call(message)
+        finally:
+            # Interrupted mid-call (SystemExit, KeyboardInterrupt): the
+            # request may have left, so the message is in doubt, never put back.
+            self.done.put((message, result))
 
     def _call(self, message: Message) -> CallResult:
         if message.channel != "email":
@@ -91,14 +116,16 @@ class SendPool:
 
     def collect(self, *, block: bool = False, all: bool = False) -> list[Done]:
         """The calls finished so far; `block`: wait for one, `all`: for every one."""
-        if self.inflight and (block or all):
-            wait(
-                list(self.inflight),
-                return_when="ALL_COMPLETED" if all else FIRST_COMPLETED,
-            )
-        done, self.finished = self.finished, []
-        for future in [f for f in self.inflight if f.done()]:
-            done.append((self.inflight.pop(future), future.result()))
+        done = []
+        while self.outstanding and (all or (block and not done)):
+            done.append(self.done.get())
+            self.outstanding -= 1
+        while self.outstanding:
+            try:
+                done.append(self.done.get_nowait())
+            except queue.Empty:
+                break
+            self.outstanding -= 1
         return done
 
 

@@ -354,9 +354,24 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(
     settings, morning, sms_outbox
 ):
     settings.SMS_BACKEND = "tests.care.test_dispatch.DyingBackend"
+    settings.DISPATCH_CONCURRENCY = 1  # the process itself dies mid-call
     message = planned()
     with pytest.raises(SystemExit):
         messages_dispatch()
+    settings.SMS_BACKEND = "care.delivery.channels.sms.LocmemBackend"
+    morning.shift(dt.timedelta(minutes=11))
+    messages_dispatch()
+    assert status_of(message)[0] == "sent"
+    assert len(sms_outbox) == 1
+
+
+def test_a_send_thread_interrupted_mid_call_leaves_its_message_in_doubt(
+    settings, morning, sms_outbox
+):
+    settings.SMS_BACKEND = "tests.care.test_dispatch.DyingBackend"
+    settings.DISPATCH_CONCURRENCY = 4
+    message = planned()
+    assert messages_dispatch().counts == {"unknown": 1}  # never put back blindly
     settings.SMS_BACKEND = "care.delivery.channels.sms.LocmemBackend"
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
