@@ -92,6 +92,8 @@ class Batch:
     # never takes rows from a worker that is still sending them.
     deadline: float
     stop: threading.Event | None = None
+    outstanding: int = 0  # handed to the send pool, answer not yet recorded
+    sealed: bool = False  # every message of the claim handed over or settled
 
     @classmethod
     def load(
@@ -128,17 +130,21 @@ def batch_process(
     token: str,
     now: dt.datetime,
     stop: threading.Event | None = None,
+    pool: SendPool | None = None,
 ) -> DispatchResult:
     """Send one claim, up to DISPATCH_CONCURRENCY requests in flight.
 
     Chunk by chunk: decide and render, commit the attempts, hand each message
-    to the send pool as a slot frees, and record the outcomes as they come
-    back, all in this thread. The next chunk is prepared while the previous
-    one's requests are still in flight, so the pool never waits for us.
+    to the send pool, and record the outcomes as they come back, all in this
+    thread. The next chunk is prepared while the previous one's requests are
+    in flight. With a `pool` of the caller's (the dispatch loop's), it returns
+    once everything is handed over: the tail of the claim is recorded while
+    the next claim is prepared. Without one, it waits for every answer.
     """
     result = DispatchResult()
     batch = Batch.load(ids, token, now, stop)
-    pool = send_pool()
+    wait_all = pool is None
+    pool = pool or send_pool()
     try:
         for start in range(0, len(batch.messages), RECORD_EVERY):
             chunk = batch.messages[start : start + RECORD_EVERY]
@@ -150,11 +156,15 @@ def batch_process(
             )
             for message in ready:
                 _submit(message, pool, batch, result)
-            _record(pool.collect(), batch, result)
+            _record(pool.collect(), result)
+    except BaseException:
+        wait_all = True  # what was sent so far is written down, then it goes up
+        raise
     finally:
-        # Also on an exception: what was sent so far is written down.
-        _record(pool.collect(all=True), batch, result)
-        batch.recorder.flush()
+        batch.sealed = True
+        _record(pool.collect(all=wait_all), result)
+        if not batch.outstanding:
+            batch.recorder.flush()
     return result
 
 
@@ -162,11 +172,16 @@ def _submit(
     message: Message, pool: SendPool, batch: Batch, result: DispatchResult
 ) -> None:
     while pool.full:
-        _record(pool.collect(block=True), batch, result)
+        _record(pool.collect(block=True), result)
     if batch.stopping():
         _release([message], batch, result)
         return
-    pool.submit(message, batch.stopping)
+    if message.channel == "sms":
+        # Counted when handed over: the token is spent unless it comes back
+        # released, and then it is simply not given back (never over the rate).
+        result.sms_requests += 1
+    batch.outstanding += 1
+    pool.submit(message, batch)
 
 
 def _prepare(
@@ -194,17 +209,26 @@ def _release(messages: list[Message], batch: Batch, result: DispatchResult) -> N
     result.add(RELEASED, len(messages))
 
 
-def _record(done: list[Done], batch: Batch, result: DispatchResult) -> None:
-    for message, call in done:
+def _record(done: list[Done], result: DispatchResult) -> None:
+    """Write down the answers, each with its own claim's recorder."""
+    for message, call, batch in done:
+        batch.outstanding -= 1
         if call.released:  # its turn came after the stop: never requested
             _release([message], batch, result)
-            continue
-        if message.channel == "sms":
-            result.sms_requests += 1
-        status = call_record(message, batch.recorder, call)
-        result.add(status)
-        if status == MessageStatus.SENT:
-            _pause_for_tests(message)
+        else:
+            status = call_record(message, batch.recorder, call)
+            result.add(status)
+            if status == MessageStatus.SENT:
+                _pause_for_tests(message)
+        if batch.sealed and not batch.outstanding:
+            batch.recorder.flush()
+
+
+def pool_drain(pool: SendPool) -> DispatchResult:
+    """Wait for every request in flight and write its outcome down."""
+    result = DispatchResult()
+    _record(pool.collect(all=True), result)
+    return result
 
 
 _sends = itertools.count(1)
@@ -228,9 +252,17 @@ def _pause_for_tests(message: Message) -> None:
 
 
 def dispatch_round(
-    *, batch_size: int, worker: str = "", stop: threading.Event | None = None
+    *,
+    batch_size: int,
+    worker: str = "",
+    stop: threading.Event | None = None,
+    pool: SendPool | None = None,
 ) -> DispatchResult:
-    """Take SMS tokens, claim one batch, send it, give back the tokens not spent."""
+    """Take SMS tokens, claim one batch, send it, give back the tokens not spent.
+
+    With the loop's `pool`, the claim's last requests may still be in flight
+    when it returns (see batch_process).
+    """
     bucket = sms_bucket()
     grant = bucket.take(batch_size)
     result = DispatchResult()
@@ -244,7 +276,7 @@ def dispatch_round(
             marketing_sms_limit=grant.for_marketing if bucket.limited else None,
         )
         if ids:
-            result = batch_process(ids=ids, token=token, now=now, stop=stop)
+            result = batch_process(ids=ids, token=token, now=now, stop=stop, pool=pool)
             result.claims, result.claimed = 1, len(ids)
     finally:
         bucket.refund(grant.granted - result.sms_requests)
@@ -304,20 +336,28 @@ def dispatch_loop(
     """
     worker = f"{name or worker_name()}:{os.getpid()}"[:80]
     totals, next_resolve = DispatchResult(), 0.0
+    pool = send_pool()
     while not stop.is_set():
         try:
             if time.monotonic() >= next_resolve:
                 totals.merge(messages_resolve(now=timezone.now()))
                 next_resolve = time.monotonic() + settings.CARE_DISPATCH_RECONCILE_EVERY
-            done = dispatch_round(batch_size=batch_size, worker=worker, stop=stop)
+            done = dispatch_round(
+                batch_size=batch_size, worker=worker, stop=stop, pool=pool
+            )
+            if not done.claimed or done.counts.get(RELEASED):
+                done.merge(pool_drain(pool))  # idle or stopping: settle the tail
             totals.merge(done)
             if on_cycle is not None:
                 on_cycle(totals)
         except Exception:  # the database or Redis went away: try again shortly
             log.exception("dispatch loop: round failed")
             connection.close()
+            # What is still in flight is the reaper's (its attempts are committed).
+            pool = send_pool()
             stop.wait(settings.CARE_DISPATCH_POLL)
             continue
         if not done.claimed or done.counts.get(RELEASED):
             stop.wait(min(settings.CARE_DISPATCH_POLL, done.wait or float("inf")))
+    totals.merge(pool_drain(pool))
     return totals

@@ -21,9 +21,9 @@ has one writer, and Django gives each thread its own connection.
 import logging
 import queue
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 
@@ -57,7 +57,13 @@ def channel_call(message: Message) -> CallResult:
         return CallResult(error=ChannelError(repr(exc)))
 
 
-Done = tuple[Message, CallResult]
+class Owner(Protocol):
+    """Whose message it is (dispatch's Batch): asked before the call starts."""
+
+    def stopping(self) -> bool: ...
+
+
+Done = tuple[Message, CallResult, Owner]
 
 
 class SendPool:
@@ -67,7 +73,9 @@ class SendPool:
     `backlog` messages may wait behind the busy threads, so that the threads
     keep sending while the dispatcher commits the next chunk's attempts or
     the last chunk's outcomes. A message whose turn comes after `stopping()`
-    turned true is not sent: it comes back `released`, to be put back.
+    turned true is not sent: it comes back `released`, to be put back. A
+    dispatch loop keeps one pool across its claims, so the next claim's
+    messages join the queue while the last one's are still in flight.
     Nothing here writes to the database.
     """
 
@@ -88,16 +96,16 @@ class SendPool:
     def full(self) -> bool:
         return self.outstanding >= self.backlog
 
-    def submit(self, message: Message, stopping: Callable[[], bool]) -> None:
+    def submit(self, message: Message, owner: Owner) -> None:
         self.outstanding += 1
         if self.executor is None:
-            self._run(message, stopping)
+            self._run(message, owner)
         else:
-            self.executor.submit(self._run, message, stopping)
+            self.executor.submit(self._run, message, owner)
 
-    def _run(self, message: Message, stopping: Callable[[], bool]) -> None:
-        if stopping():
-            self.done.put((message, RELEASED))
+    def _run(self, message: Message, owner: Owner) -> None:
+        if owner.stopping():
+            self.done.put((message, RELEASED, owner))
             return
         result = MAYBE_SENT
         try:
@@ -105,7 +113,7 @@ class SendPool:
         finally:
             # Interrupted mid-call (SystemExit, KeyboardInterrupt): the
             # request may have left, so the message is in doubt, never put back.
-            self.done.put((message, result))
+            self.done.put((message, result, owner))
 
     def _call(self, message: Message) -> CallResult:
         if message.channel != "email":
@@ -134,7 +142,7 @@ _lock = threading.Lock()
 
 
 def send_pool() -> SendPool:
-    """A pool for one batch, on this process's threads (kept between batches)."""
+    """A pool on this process's threads (kept for the life of the process)."""
     size, email = max(1, settings.DISPATCH_CONCURRENCY), settings.EMAIL_CONCURRENCY
     with _lock:
         if (size, email) not in _executors:

@@ -127,3 +127,21 @@ def test_the_rate_is_a_ceiling_with_32_requests_in_flight(
     times = [r.at for r in fake_twilio.creates()]
     assert 20 <= len(times) <= 10 + 10 * 2.5 + 1
     assert _within_rate(times, rate=10, burst=10)
+
+
+def test_the_loop_sends_the_next_claim_while_the_last_one_is_in_flight(
+    slow_twilio, settings, anytime
+):
+    settings.DISPATCH_CONCURRENCY = 8
+    rows = due("sms", 16)
+    stop = threading.Event()
+
+    def until_all_sent(totals) -> None:
+        if totals.counts.get(MessageStatus.SENT, 0) >= 16:
+            stop.set()
+
+    threading.Timer(10, stop.set).start()
+    dispatch_loop(stop=stop, batch_size=4, on_cycle=until_all_sent)
+    assert statuses(rows) == [MessageStatus.SENT] * 16
+    # Claims of 4, yet 8 in flight: a claim does not wait for the last one's tail.
+    assert slow_twilio.max_in_flight == 8
