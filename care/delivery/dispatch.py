@@ -309,12 +309,18 @@ def messages_dispatch(
     result = messages_resolve(now=timezone.now())
     batches = 0
     deadline = time.monotonic() + settings.CARE_DISPATCH_TIME_BUDGET
-    while (not max_batches or batches < max_batches) and time.monotonic() < deadline:
-        done = dispatch_round(batch_size=batch_size, worker=worker)
-        result.merge(done)
-        if not done.claimed or done.counts.get(RELEASED):
-            break  # nothing due, or out of lease: the next run carries on
-        batches += 1
+    pool = send_pool()
+    try:
+        while (not max_batches or batches < max_batches) and (
+            time.monotonic() < deadline
+        ):
+            done = dispatch_round(batch_size=batch_size, worker=worker, pool=pool)
+            result.merge(done)
+            if not done.claimed or done.counts.get(RELEASED):
+                break  # nothing due, or out of lease: the next run carries on
+            batches += 1
+    finally:
+        result.merge(pool_drain(pool))
     return result
 
 
