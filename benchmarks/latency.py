@@ -35,14 +35,8 @@ import subprocess
 import sys
 import time
 
-from _common import (
-    ROOT,
-    database_url,
-    django_setup,
-    fresh_database,
-    log,
-    postgres_available,
-)
+import _common as common
+from _common import ROOT, log
 from _fixtures import model
 
 ACCOUNT = "AC" + "0" * 32
@@ -71,12 +65,12 @@ def parse() -> argparse.Namespace:
 
 def _database(args) -> str:
     if args.tiny and not args.postgres:
-        return database_url("sqlite", "latency")
-    if not args.sqlite and postgres_available():
-        return database_url("postgres", "latency")
+        return common.database_url("sqlite", "latency")
+    if not args.sqlite and common.postgres_available():
+        return common.database_url("postgres", "latency")
     if not args.sqlite:
         log("PostgreSQL is not reachable (BENCH_POSTGRES_URL): using SQLite")
-    return database_url("sqlite", "latency")
+    return common.database_url("sqlite", "latency")
 
 
 def _redis_url() -> str:
@@ -317,9 +311,9 @@ def report(args, seconds: float) -> dict:
 def main() -> None:
     args = parse()
     url = _database(args)
-    fresh_database(url)
+    common.fresh_database(url)
     redis_url = _redis_url() if url.startswith("postgres") else ""
-    django_setup(url)
+    common.django_setup(url)
     log(f"== building {args.marketing} customers and {args.tickets} tickets")
     tickets = build(args)
     twilio = subprocess.Popen(
