@@ -86,9 +86,10 @@ class SendPool:
         executor: ThreadPoolExecutor | None,
     ) -> None:
         self.size = max(1, size)
-        self.backlog = 2 * self.size + 50
         self.email_slots = email_slots
         self.executor = executor if self.size > 1 else None
+        # Inline (size 1), each answer is written down before the next call.
+        self.backlog = 2 * self.size + 50 if self.executor else 1
         self.outstanding = 0
         self.done: queue.SimpleQueue[Done] = queue.SimpleQueue()
 
