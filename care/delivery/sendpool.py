@@ -67,7 +67,7 @@ Done = tuple[Message, CallResult, Owner]
 
 
 class SendPool:
-    """One batch's channel calls: `size` at once, emails taking a slot each.
+    """Channel calls, `size` at once, emails taking a slot each.
 
     The dispatcher submits from its thread and collects what finished. Up to
     `backlog` messages may wait behind the busy threads, so that the threads
@@ -98,11 +98,14 @@ class SendPool:
         return self.outstanding >= self.backlog
 
     def submit(self, message: Message, owner: Owner) -> None:
-        self.outstanding += 1
         if self.executor is None:
+            self.outstanding += 1
             self._run(message, owner)
-        else:
-            self.executor.submit(self._run, message, owner)
+            return
+        # Counted only once queued: an executor shutting down (the interpreter
+        # exiting) refuses, and a count that never comes back would hang collect.
+        self.executor.submit(self._run, message, owner)
+        self.outstanding += 1
 
     def _run(self, message: Message, owner: Owner) -> None:
         if owner.stopping():
