@@ -46,7 +46,9 @@ def test_it_refuses_activation_of_a_too_long_sms(settings, django_user_model):
     campaign.status = CampaignStatus.AWAITING_APPROVAL
     campaign.save()
     approver = django_user_model.objects.create(username="approver")
-    approver.user_permissions.add(Permission.objects.get(codename="approve_campaign"))
+    approver.user_permissions.add(
+        Permission.objects.get(codename="approve_campaign")
+    )
     with pytest.raises(ValidationError, match="segments"):
         campaign_approve(campaign=campaign, user=approver)
 
