@@ -8,6 +8,14 @@ See BENCHMARKS.md.
     BENCH_SCALE=1 .venv/bin/python benchmarks/delivery.py        # 100,000
     .venv/bin/python benchmarks/delivery.py --messages 100000 --postgres
     .venv/bin/python benchmarks/delivery.py --tiny             # seconds: what the tests run
+    .venv/bin/python benchmarks/delivery.py --postgres --latency-ms 0,50,200 --concurrency 1,32
+
+With --latency-ms, the fake server adds that many milliseconds to each
+answer (a provider far away), and for each latency and each concurrency
+(DISPATCH_CONCURRENCY) it measures dispatch's msgs/s through the real client,
+then a plain HTTP loop (benchmarks/_plain.py: requests from a thread pool of
+the same size, no bookkeeping) against the same fake, in the same run. With
+BENCH_REDIS_URL the SMS token bucket is in the path (a rate too high to bind).
 
 SQLite lives in var/bench/; with --postgres the database bench_delivery (see
 benchmarks/_common.py) is dropped and created for each run. Dispatch is
@@ -32,13 +40,16 @@ from _common import (
     run_child,
 )
 from _fixtures import dispatch_all, due_service_sms, model, service_sms_campaign
+from _plain import plain_loop
 
 TWILIO = "care.delivery.channels.twilio_sms.TwilioBackend"
 LOCMEM = "care.delivery.channels.sms.LocmemBackend"
 TINY_MESSAGES = 30
 
 
-def child(args: list[str], url: str, backend: str, twilio_url: str) -> dict:
+def child(
+    args: list[str], url: str, backend: str, twilio_url: str, extra: dict | None = None
+) -> dict:
     env = {
         "DATABASE_URL": url,
         "CARE_QUIET_HOURS": "",
@@ -51,6 +62,7 @@ def child(args: list[str], url: str, backend: str, twilio_url: str) -> dict:
         "TWILIO_API_BASE_URL": twilio_url,
         "SITE_URL": "https://care.example.com",
         "LOG_LEVEL": "WARNING",
+        **(extra or {}),
     }
     return run_child(__file__, args, env)
 
@@ -109,6 +121,69 @@ def child_dispatch(count: int) -> dict:
     }
 
 
+def _fake_twilio(latency_ms: float = 0) -> tuple[subprocess.Popen, str]:
+    server = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "fake_twilio.py"), str(latency_ms)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    return server, server.stdout.readline().strip()
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.stdin.close()
+    server.wait(timeout=30)
+
+
+def _count(limit: int, latency_ms: float, concurrency: int) -> int:
+    """About ten seconds' worth of messages at the best rate one could hope for."""
+    best = concurrency / max(latency_ms / 1000, 0.004)
+    return max(20, min(limit, int(10 * best)))
+
+
+def latency_matrix(args) -> list[dict]:
+    url = _databases(args.postgres)[-1]
+    extra = {"DISPATCH_CONCURRENCY": "1"}
+    if os.environ.get("BENCH_REDIS_URL"):
+        extra.update(REDIS_URL=os.environ["BENCH_REDIS_URL"], SMS_RATE_PER_SECOND="1e6")
+    rows = []
+    for latency in args.latency_ms:
+        server, twilio_url = _fake_twilio(latency)
+        try:
+            for concurrency in args.concurrency:
+                count = _count(args.messages, latency, concurrency)
+                fresh_database(url)
+                log(f"== {latency} ms, {concurrency} in flight, {count} messages")
+                extra["DISPATCH_CONCURRENCY"] = str(concurrency)
+                run = child(
+                    ["--child", "--messages", str(count)],
+                    url,
+                    TWILIO,
+                    twilio_url,
+                    extra,
+                )
+                plain = plain_loop(twilio_url, count, concurrency)
+                rows.append(
+                    {
+                        "latency_ms": latency,
+                        "concurrency": concurrency,
+                        "vendor": run["vendor"],
+                        "redis": bool(os.environ.get("BENCH_REDIS_URL")),
+                        "messages": count,
+                        "sent": run["sent"],
+                        "per_second": run["per_second"],
+                        "plain_per_second": plain["per_second"],
+                        "ratio": round(run["per_second"] / plain["per_second"], 2),
+                        "other": run["other"],
+                    }
+                )
+        finally:
+            _stop(server)
+    return rows
+
+
 def _databases(postgres: bool) -> list[str]:
     urls = [database_url("sqlite", "delivery")]
     if postgres and postgres_available():
@@ -128,6 +203,12 @@ def main() -> None:
     parser.add_argument(
         "--tiny", action="store_true", help=f"{TINY_MESSAGES} messages: seconds"
     )
+    parser.add_argument(
+        "--latency-ms",
+        type=_numbers,
+        help="milliseconds added to each answer, e.g. 0,50,200: the concurrency table",
+    )
+    parser.add_argument("--concurrency", type=_numbers, default=[1, 32])
     parser.add_argument("--child", action="store_true")
     args = parser.parse_args()
     if args.tiny:
@@ -135,14 +216,14 @@ def main() -> None:
     if args.child:
         print(json.dumps(child_dispatch(args.messages)))
         return
-    server = subprocess.Popen(
-        [sys.executable, str(ROOT / "tests" / "fake_twilio.py")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        cwd=ROOT,
-        text=True,
-    )
-    twilio_url = server.stdout.readline().strip()
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if args.latency_ms is not None:
+        rows = latency_matrix(args)
+        print(
+            json.dumps({"machine": machine, "load": os.getloadavg(), "latency": rows})
+        )
+        return
+    server, twilio_url = _fake_twilio()
     runs = []
     try:
         for url in _databases(args.postgres):
@@ -158,10 +239,12 @@ def main() -> None:
                     )
                 )
     finally:
-        server.stdin.close()
-        server.wait(timeout=30)
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        _stop(server)
     print(json.dumps({"machine": machine, "runs": runs}))
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 if __name__ == "__main__":

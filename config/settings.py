@@ -176,6 +176,14 @@ CARE_DISPATCH_TIME_BUDGET = env_int("CARE_DISPATCH_TIME_BUDGET", 240)
 # of the reaper and the reconciliation of messages in doubt.
 CARE_DISPATCH_POLL = env_float("CARE_DISPATCH_POLL", 1.0)
 CARE_DISPATCH_RECONCILE_EVERY = env_int("CARE_DISPATCH_RECONCILE_EVERY", 30)
+# Requests in flight at once in each dispatch process (a thread pool over one
+# pooled HTTP session; only the provider calls run in it). 1: one at a time.
+DISPATCH_CONCURRENCY = env_int("DISPATCH_CONCURRENCY", 32)
+# Of those, at most this many emails (an SMTP server or ESP caps connections).
+EMAIL_CONCURRENCY = env_int("EMAIL_CONCURRENCY", 4)
+# Share of each sender's SMS rate kept for service messages (surveys,
+# reminders) while any are due; marketing may use the rest (all of it otherwise).
+SMS_SERVICE_SHARE = env_float("SMS_SERVICE_SHARE", 0.5)
 # Tests only (the chaos test): "N:S" pauses a dispatch process S seconds after
 # its Nth accepted send, before the outcome is written, so it can be killed there.
 CARE_TEST_PAUSE_AFTER_SEND = env_str("CARE_TEST_PAUSE_AFTER_SEND", "")

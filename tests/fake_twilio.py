@@ -12,6 +12,10 @@ With `Faults`, unscripted creates fail at random (seeded), as a bad day at the
 provider would: 429 with Retry-After (nothing created), 500 before accepting
 (nothing created), 500 after accepting (created), and an answer slower than
 the client's timeout after accepting (created). `fault_counts` counts them.
+
+`latency` (seconds) is added to every answer, as a provider far away would
+be; each request's arrival time (`Recorded.at`, perf_counter) and the most
+requests in flight at once (`max_in_flight`) are kept.
 """
 
 import base64
@@ -82,13 +86,20 @@ class Recorded:
     query: dict[str, str]
     form: dict[str, str]
     auth_user: str
+    at: float = 0.0  # time.perf_counter() on arrival
 
 
 class FakeTwilio:
     def __init__(
-        self, account_sid: str = "AC" + "0" * 32, faults: Faults | None = None
+        self,
+        account_sid: str = "AC" + "0" * 32,
+        faults: Faults | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.account_sid = account_sid
+        self.latency = latency
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.requests: list[Recorded] = []
         self.messages: dict[str, dict] = {}
         # Recipient -> its messages, oldest first (the list endpoint's index).
@@ -203,6 +214,10 @@ class FakeTwilio:
 
 
 class _Server(ThreadingHTTPServer):
+    # Dozens of senders connect at once (DISPATCH_CONCURRENCY): the default
+    # backlog of 5 would reset some of their connections.
+    request_queue_size = 256
+
     def handle_error(self, request, client_address) -> None:
         # A client killed mid-request (the chaos test does that): not news.
         if not isinstance(sys.exc_info()[1], OSError):
@@ -233,7 +248,9 @@ class _Handler(BaseHTTPRequestHandler):
         user = ""
         if auth.startswith("Basic "):
             user = base64.b64decode(auth[6:]).decode().split(":", 1)[0]
-        recorded = Recorded(self.command, parts.path, query, form, user)
+        recorded = Recorded(
+            self.command, parts.path, query, form, user, time.perf_counter()
+        )
         with self.fake.lock:
             self.fake.requests.append(recorded)
         return recorded
@@ -251,7 +268,21 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:  # the client gave up (timeout): nobody is listening
             pass
 
+    def _enter(self, change: int) -> None:
+        with self.fake.lock:
+            self.fake.in_flight += change
+            self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+
     def do_POST(self) -> None:
+        self._enter(1)
+        try:
+            if self.fake.latency:
+                time.sleep(self.fake.latency)  # the network, there and back
+            self._create()
+        finally:
+            self._enter(-1)
+
+    def _create(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length).decode(errors="replace")
         if len(raw.encode(errors="replace")) < length:
@@ -271,6 +302,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply.status, body, reply.headers)
 
     def do_GET(self) -> None:
+        if self.fake.latency:
+            time.sleep(self.fake.latency)
         recorded = self._record({})
         path = recorded.path.removesuffix(".json")
         base = f"/2010-04-01/Accounts/{self.fake.account_sid}/Messages"
@@ -309,8 +342,10 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
 
-if __name__ == "__main__":  # the benchmark runs it as its own process
-    server = FakeTwilio().start()
+if __name__ == "__main__":  # the benchmarks run it as its own process
+    # Optional argument: milliseconds added to every answer.
+    latency = float(sys.argv[1]) / 1000 if len(sys.argv) > 1 else 0.0
+    server = FakeTwilio(latency=latency).start()
     print(server.url, flush=True)
     sys.stdin.read()  # until the parent closes our stdin
     server.stop()

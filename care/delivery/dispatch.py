@@ -1,14 +1,14 @@
 """Dispatch: claim due outbox rows, apply the rules, send, record; once, or in a loop.
 
-Claiming flips rows to `sending` in a short transaction (on PostgreSQL with
-SELECT ... FOR UPDATE SKIP LOCKED; on SQLite the IMMEDIATE transaction
-serialises claimers) and a guarded UPDATE ... WHERE status IN (planned,
-deferred), so two workers never take the same row. SMS rows are claimed only
-as far as the sender's token bucket allows (care.delivery.throughput).
+Claims (care.delivery.claim) take service rows before marketing ones, and
+SMS rows only as far as the sender's token bucket allows
+(care.delivery.throughput); two workers never take the same row.
 
 Each chunk of RECORD_EVERY claimed rows is decided and rendered, then its
-attempts (recipient, rendered text, `attempted_at`) are committed, then sent;
-outcomes are written after (care.delivery.recorder). A worker killed at any
+attempts (recipient, rendered text, `attempted_at`) are committed, then sent,
+up to DISPATCH_CONCURRENCY requests in flight (care.delivery.sendpool: only
+the provider calls run in its threads); outcomes are written after, in this
+thread (care.delivery.recorder). A worker killed at any
 moment leaves rows in `sending`: after the lease (CARE_DISPATCH_LEASE_SECONDS)
 the reaper queues the ones never attempted again and looks the attempted ones
 up at the provider by what the attempt committed (care.delivery.reconcile).
@@ -24,30 +24,30 @@ import datetime as dt
 import itertools
 import logging
 import os
-import socket
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from care.content.engine import TemplateCache
+from care.delivery.claim import messages_claim, worker_name
 from care.delivery.decide import BatchContext, decide
 from care.delivery.outcomes import (
+    call_record,
     message_prepare,
     message_release,
-    message_send,
     outcome_record,
 )
 from care.delivery.reconcile import messages_reap, messages_reconcile
 from care.delivery.recorder import RECORD_EVERY, Recorder, attempts_write
+from care.delivery.sendpool import Done, SendPool, send_pool
 from care.delivery.throughput import sms_bucket
-from care.models import CampaignStatus, Message, MessageStatus
+from care.models import Message, MessageStatus
 
 log = logging.getLogger(__name__)
 
@@ -78,48 +78,6 @@ class DispatchResult:
         return sum(self.counts.values())
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _due_ids(due, limit: int, sms_limit: int | None) -> list[int]:
-    if sms_limit is None:
-        return list(due.values_list("id", flat=True)[:limit])
-    sms = due.filter(channel="sms").values_list("id", flat=True)
-    ids = list(sms[: min(limit, sms_limit)]) if sms_limit > 0 else []
-    others = due.exclude(channel="sms").values_list("id", flat=True)
-    return ids + list(others[: limit - len(ids)]) if len(ids) < limit else ids
-
-
-def messages_claim(
-    *, now: dt.datetime, limit: int, worker: str = "", sms_limit: int | None = None
-) -> tuple[str, list[int]]:
-    """Flip up to `limit` due rows (`sms_limit` SMS at most) to sending: token, ids."""
-    token = f"{(worker or worker_name())[:80]}:{uuid.uuid4().hex[:8]}"
-    due = (
-        Message.objects.retryable()
-        .filter(send_after__lte=now, campaign__status=CampaignStatus.ACTIVE)
-        .order_by("send_after", "id")
-    )
-    with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True, of=("self",))
-        ids = _due_ids(due, limit, sms_limit)
-        if not ids:
-            return token, []
-        Message.objects.filter(id__in=ids).retryable().update(
-            status=MessageStatus.SENDING,
-            claimed_at=now,
-            claimed_by=token,
-            updated_at=now,
-        )
-    # Only the rows this token won (the guarded update may have lost some).
-    claimed = Message.objects.filter(
-        id__in=ids, claimed_by=token, status=MessageStatus.SENDING
-    )
-    return token, list(claimed.values_list("id", flat=True))
-
-
 @dataclass
 class Batch:
     """One claim's rows and what sending them needs; `stopping()` before each send."""
@@ -134,6 +92,8 @@ class Batch:
     # never takes rows from a worker that is still sending them.
     deadline: float
     stop: threading.Event | None = None
+    outstanding: int = 0  # handed to the send pool, answer not yet recorded
+    sealed: bool = False  # every message of the claim handed over or settled
 
     @classmethod
     def load(
@@ -170,9 +130,21 @@ def batch_process(
     token: str,
     now: dt.datetime,
     stop: threading.Event | None = None,
+    pool: SendPool | None = None,
 ) -> DispatchResult:
+    """Send one claim, up to DISPATCH_CONCURRENCY requests in flight.
+
+    Chunk by chunk: decide and render, commit the attempts, hand each message
+    to the send pool, and record the outcomes as they come back, all in this
+    thread. The next chunk is prepared while the previous one's requests are
+    in flight. With a `pool` of the caller's (the dispatch loop's), it returns
+    once everything is handed over: the tail of the claim is recorded while
+    the next claim is prepared. Without one, it waits for every answer.
+    """
     result = DispatchResult()
     batch = Batch.load(ids, token, now, stop)
+    wait_all = pool is None
+    pool = pool or send_pool()
     try:
         for start in range(0, len(batch.messages), RECORD_EVERY):
             chunk = batch.messages[start : start + RECORD_EVERY]
@@ -183,12 +155,33 @@ def batch_process(
                 _prepare(chunk, batch, result), token, timezone.now()
             )
             for message in ready:
-                _send(message, batch, result)
-            batch.recorder.flush()
+                _submit(message, pool, batch, result)
+            _record(pool.collect(), result)
+    except BaseException:
+        wait_all = True  # what was sent so far is written down, then it goes up
+        raise
     finally:
-        # Also on an exception: what was sent so far is written down.
-        batch.recorder.flush()
+        batch.sealed = True
+        _record(pool.collect(all=wait_all), result)
+        if not batch.outstanding:
+            batch.recorder.flush()
     return result
+
+
+def _submit(
+    message: Message, pool: SendPool, batch: Batch, result: DispatchResult
+) -> None:
+    while pool.full:
+        _record(pool.collect(block=True), result)
+    if batch.stopping():
+        _release([message], batch, result)
+        return
+    if message.channel == "sms":
+        # Counted when handed over: the token is spent unless it comes back
+        # released, and then it is simply not given back (never over the rate).
+        result.sms_requests += 1
+    batch.outstanding += 1
+    pool.submit(message, batch)
 
 
 def _prepare(
@@ -216,16 +209,26 @@ def _release(messages: list[Message], batch: Batch, result: DispatchResult) -> N
     result.add(RELEASED, len(messages))
 
 
-def _send(message: Message, batch: Batch, result: DispatchResult) -> None:
-    if batch.stopping():
-        _release([message], batch, result)
-        return
-    if message.channel == "sms":
-        result.sms_requests += 1
-    status = message_send(message, batch.recorder)
-    result.add(status)
-    if status == MessageStatus.SENT:
-        _pause_for_tests(message)
+def _record(done: list[Done], result: DispatchResult) -> None:
+    """Write down the answers, each with its own claim's recorder."""
+    for message, call, batch in done:
+        batch.outstanding -= 1
+        if call.released:  # its turn came after the stop: never requested
+            _release([message], batch, result)
+        else:
+            status = call_record(message, batch.recorder, call)
+            result.add(status)
+            if status == MessageStatus.SENT:
+                _pause_for_tests(message)
+        if batch.sealed and not batch.outstanding:
+            batch.recorder.flush()
+
+
+def pool_drain(pool: SendPool) -> DispatchResult:
+    """Wait for every request in flight and write its outcome down."""
+    result = DispatchResult()
+    _record(pool.collect(all=True), result)
+    return result
 
 
 _sends = itertools.count(1)
@@ -249,9 +252,17 @@ def _pause_for_tests(message: Message) -> None:
 
 
 def dispatch_round(
-    *, batch_size: int, worker: str = "", stop: threading.Event | None = None
+    *,
+    batch_size: int,
+    worker: str = "",
+    stop: threading.Event | None = None,
+    pool: SendPool | None = None,
 ) -> DispatchResult:
-    """Take SMS tokens, claim one batch, send it, give back the tokens not spent."""
+    """Take SMS tokens, claim one batch, send it, give back the tokens not spent.
+
+    With the loop's `pool`, the claim's last requests may still be in flight
+    when it returns (see batch_process).
+    """
     bucket = sms_bucket()
     grant = bucket.take(batch_size)
     result = DispatchResult()
@@ -262,9 +273,10 @@ def dispatch_round(
             limit=batch_size,
             worker=worker,
             sms_limit=grant.granted if bucket.limited else None,
+            marketing_sms_limit=grant.for_marketing if bucket.limited else None,
         )
         if ids:
-            result = batch_process(ids=ids, token=token, now=now, stop=stop)
+            result = batch_process(ids=ids, token=token, now=now, stop=stop, pool=pool)
             result.claims, result.claimed = 1, len(ids)
     finally:
         bucket.refund(grant.granted - result.sms_requests)
@@ -297,12 +309,18 @@ def messages_dispatch(
     result = messages_resolve(now=timezone.now())
     batches = 0
     deadline = time.monotonic() + settings.CARE_DISPATCH_TIME_BUDGET
-    while (not max_batches or batches < max_batches) and time.monotonic() < deadline:
-        done = dispatch_round(batch_size=batch_size, worker=worker)
-        result.merge(done)
-        if not done.claimed or done.counts.get(RELEASED):
-            break  # nothing due, or out of lease: the next run carries on
-        batches += 1
+    pool = send_pool()
+    try:
+        while (not max_batches or batches < max_batches) and (
+            time.monotonic() < deadline
+        ):
+            done = dispatch_round(batch_size=batch_size, worker=worker, pool=pool)
+            result.merge(done)
+            if not done.claimed or done.counts.get(RELEASED):
+                break  # nothing due, or out of lease: the next run carries on
+            batches += 1
+    finally:
+        result.merge(pool_drain(pool))
     return result
 
 
@@ -324,20 +342,28 @@ def dispatch_loop(
     """
     worker = f"{name or worker_name()}:{os.getpid()}"[:80]
     totals, next_resolve = DispatchResult(), 0.0
+    pool = send_pool()
     while not stop.is_set():
         try:
             if time.monotonic() >= next_resolve:
                 totals.merge(messages_resolve(now=timezone.now()))
                 next_resolve = time.monotonic() + settings.CARE_DISPATCH_RECONCILE_EVERY
-            done = dispatch_round(batch_size=batch_size, worker=worker, stop=stop)
+            done = dispatch_round(
+                batch_size=batch_size, worker=worker, stop=stop, pool=pool
+            )
+            if not done.claimed or done.counts.get(RELEASED):
+                done.merge(pool_drain(pool))  # idle or stopping: settle the tail
             totals.merge(done)
             if on_cycle is not None:
                 on_cycle(totals)
         except Exception:  # the database or Redis went away: try again shortly
             log.exception("dispatch loop: round failed")
             connection.close()
+            # What is still in flight is the reaper's (its attempts are committed).
+            pool = send_pool()
             stop.wait(settings.CARE_DISPATCH_POLL)
             continue
         if not done.claimed or done.counts.get(RELEASED):
             stop.wait(min(settings.CARE_DISPATCH_POLL, done.wait or float("inf")))
+    totals.merge(pool_drain(pool))
     return totals

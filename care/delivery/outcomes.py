@@ -8,26 +8,23 @@ contact marked when the provider's code says the phone or the consent is the
 problem), else deferred and retried until CARE_DISPATCH_MAX_ATTEMPTS. See
 docs/delivery.md.
 
-Each function works on one message and the Recorder (which has its own lock):
-nothing here assumes the sends of a batch happen one at a time.
+Each function works on one message and the Recorder, in the dispatcher's
+thread; only the provider call itself may run in the send pool.
 """
-
-import logging
 
 from django.conf import settings
 from django.utils import timezone
 
 from care.content.engine import MissingTemplate, RenderError, TemplateCache
-from care.delivery.channels import ChannelError, get_backend
+from care.delivery.channels import ChannelError
 from care.delivery.channels.base import address_of
 from care.delivery.decide import Outcome
 from care.delivery.provider_errors import contact_error_effects
 from care.delivery.recorder import Recorder
 from care.delivery.render import message_render
+from care.delivery.sendpool import CallResult
 from care.models import Message, MessageStatus, Reason
 from care.rules import retry_delay, throttle_delay
-
-log = logging.getLogger(__name__)
 
 
 def outcome_record(message: Message, recorder: Recorder, outcome: Outcome) -> None:
@@ -80,19 +77,18 @@ def message_release(message: Message, recorder: Recorder) -> None:
     )
 
 
-def message_send(message: Message, recorder: Recorder) -> str:
-    """Send one prepared message (its attempt committed); record, return its status."""
-    try:
-        provider_id = get_backend(message.channel).send(message)
-    except ChannelError as exc:
-        return _failed(message, recorder, exc)
-    except Exception as exc:  # a backend bug: retry like a transient error
-        log.exception("channel backend crashed on message %s", message.pk)
-        return _failed(message, recorder, ChannelError(repr(exc)))
+def call_record(message: Message, recorder: Recorder, result: CallResult) -> str:
+    """Write down what the provider said about one message; return its status.
+
+    In the dispatcher's thread: the provider call may have run in the pool
+    (care.delivery.sendpool), its consequences are written here.
+    """
+    if result.error is not None:
+        return _failed(message, recorder, result.error)
     recorder.add(
         message,
         status=MessageStatus.SENT,
-        provider_id=provider_id[:100],
+        provider_id=result.provider_id[:100],
         sent_at=timezone.now(),
         reason="",
         reason_detail="",

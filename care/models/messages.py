@@ -4,7 +4,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from care.models.campaigns import Campaign, Offer
-from care.models.choices import TROUBLE, CouponStatus, MessageStatus, Reason
+from care.models.choices import (
+    RETRYABLE,
+    TROUBLE,
+    CouponStatus,
+    MessageStatus,
+    Reason,
+)
 from care.models.querysets import MessageQuerySet
 from care.models.tickets import Ticket
 from crm.models import Asset, Channel, Customer, Order, Product, Purpose
@@ -143,6 +149,14 @@ class Message(models.Model):
             ),
             models.Index(fields=["campaign", "status"], name="care_msg_campaign_idx"),
             models.Index(fields=["status", "claimed_at"], name="care_msg_claim_idx"),
+            # Claims (care/delivery/claim.py): the waiting rows of one purpose,
+            # oldest due first, so service is claimed before marketing without
+            # reading the marketing backlog.
+            models.Index(
+                fields=["purpose", "send_after", "id"],
+                condition=models.Q(status__in=RETRYABLE),
+                name="care_msg_waiting_idx",
+            ),
             # deliveries_settle: receipts that came in while a send was recorded.
             models.Index(
                 fields=["status", "provider_status"], name="care_msg_receipt_idx"

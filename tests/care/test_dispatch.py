@@ -122,9 +122,7 @@ def test_it_skips_a_message_whose_customer_has_no_address():
     assert status_of(message) == ("skipped", Reason.NO_ADDRESS)
 
 
-def test_it_defers_during_quiet_hours_to_the_end_of_the_window(
-    morning, sms_outbox
-):
+def test_it_defers_during_quiet_hours_to_the_end_of_the_window(morning, sms_outbox):
     message = planned()
     morning.move_to(dt.datetime(2026, 11, 23, 22, 30, tzinfo=SHANGHAI))
     messages_dispatch()
@@ -339,9 +337,7 @@ class DyingBackend(sms.LocmemBackend):
         raise SystemExit("killed after the provider took the message")
 
 
-def test_a_worker_killed_between_send_and_record_never_sends_twice(
-    morning, sms_outbox
-):
+def test_a_worker_killed_between_send_and_record_never_sends_twice(morning, sms_outbox):
     message = planned()
     _, ids = messages_claim(now=MORNING, limit=10)
     Message.objects.filter(pk__in=ids).update(attempted_at=MORNING)
@@ -358,9 +354,24 @@ def test_an_interrupted_worker_records_what_it_sent_before_stopping(
     settings, morning, sms_outbox
 ):
     settings.SMS_BACKEND = "tests.care.test_dispatch.DyingBackend"
+    settings.DISPATCH_CONCURRENCY = 1  # the process itself dies mid-call
     message = planned()
     with pytest.raises(SystemExit):
         messages_dispatch()
+    settings.SMS_BACKEND = "care.delivery.channels.sms.LocmemBackend"
+    morning.shift(dt.timedelta(minutes=11))
+    messages_dispatch()
+    assert status_of(message)[0] == "sent"
+    assert len(sms_outbox) == 1
+
+
+def test_a_send_thread_interrupted_mid_call_leaves_its_message_in_doubt(
+    settings, morning, sms_outbox
+):
+    settings.SMS_BACKEND = "tests.care.test_dispatch.DyingBackend"
+    settings.DISPATCH_CONCURRENCY = 4
+    message = planned()
+    assert messages_dispatch().counts == {"unknown": 1}  # never put back blindly
     settings.SMS_BACKEND = "care.delivery.channels.sms.LocmemBackend"
     morning.shift(dt.timedelta(minutes=11))
     messages_dispatch()
@@ -383,7 +394,9 @@ def test_a_stale_claim_the_channel_cannot_confirm_needs_reconciliation(
 
 
 def test_claimed_rows_a_killed_worker_never_tried_are_queued_again(settings, morning):
-    settings.SMS_BACKEND = "care.delivery.channels.sms.ConsoleBackend"  # cannot confirm anything
+    settings.SMS_BACKEND = (
+        "care.delivery.channels.sms.ConsoleBackend"  # cannot confirm anything
+    )
     message = planned()
     messages_claim(now=MORNING, limit=10)  # killed before trying any
     morning.shift(dt.timedelta(minutes=11))
@@ -435,6 +448,19 @@ class SignallingBackend(sms.LocmemBackend):
         return provider_id
 
 
+both_in_flight = threading.Barrier(2, timeout=10)
+
+
+class StoppingTogetherBackend(sms.LocmemBackend):
+    """Two sends reach the provider at once, then the loop is asked to stop."""
+
+    def send(self, message):
+        both_in_flight.wait()
+        provider_id = super().send(message)
+        stop_loop.set()
+        return provider_id
+
+
 def three_due() -> list[Message]:
     first = planned(purpose="service")
     others = [MessageFactory(campaign=first.campaign) for _ in range(2)]
@@ -447,6 +473,7 @@ def test_the_loop_stopped_mid_batch_records_its_send_and_puts_back_the_rest(
     settings, sms_outbox
 ):
     settings.SMS_BACKEND = "tests.care.test_dispatch.StoppingBackend"
+    settings.DISPATCH_CONCURRENCY = 1  # one request in flight at a time
     stop_loop.clear()
     three_due()
     cycles = []
@@ -459,10 +486,30 @@ def test_the_loop_stopped_mid_batch_records_its_send_and_puts_back_the_rest(
     ] * 2
 
 
+def test_the_loop_stopped_records_every_request_in_flight_and_puts_back_the_rest(
+    settings, sms_outbox
+):
+    settings.SMS_BACKEND = "tests.care.test_dispatch.StoppingTogetherBackend"
+    settings.DISPATCH_CONCURRENCY = 2
+    stop_loop.clear()
+    both_in_flight.reset()
+    three_due(), three_due()
+    result = dispatch_loop(stop=stop_loop)
+    assert result.counts == {"sent": 2, RELEASED: 4}
+    assert len(sms_outbox) == 2
+    sent = Message.objects.filter(status="sent", provider_id__startswith="locmem-")
+    assert sent.count() == 2
+    waiting = Message.objects.exclude(status="sent")
+    assert {(m.status, m.claimed_by, m.attempts) for m in waiting} == {
+        ("planned", "", 0)
+    }
+
+
 def test_the_loop_command_stops_on_sigterm_beats_and_raises_a_stalled_scheduler(
     settings, sms_outbox
 ):
     settings.SMS_BACKEND = "tests.care.test_dispatch.SignallingBackend"
+    settings.DISPATCH_CONCURRENCY = 1
     three_due()
     stale = MORNING - dt.timedelta(minutes=30)
     Heartbeat.objects.create(name="care-sweep", started_at=stale, finished_at=stale)
@@ -471,7 +518,11 @@ def test_the_loop_command_stops_on_sigterm_beats_and_raises_a_stalled_scheduler(
     call_command("dispatch", "--loop", "--name", "dispatch@test", stdout=out)
     assert "sent: 1" in out.getvalue() and f"{RELEASED}: 2" in out.getvalue()
     beat = Heartbeat.objects.get(name="dispatch@test")
-    assert (beat.job, beat.summary["sent"], beat.summary["claims"]) == ("dispatch", 1, 1)
+    assert (beat.job, beat.summary["sent"], beat.summary["claims"]) == (
+        "dispatch",
+        1,
+        1,
+    )
     assert Incident.objects.filter(
         kind=IncidentKind.SCHEDULER_LATE, closed_at__isnull=True
     ).exists()

@@ -33,7 +33,7 @@ def shared_database(transactional_db, settings) -> str:
 
 
 def start_worker(
-    db_url: str, twilio_url: str, pause: str
+    db_url: str, twilio_url: str, pause: str, concurrency: int
 ) -> tuple[Worker, queue.Queue]:
     """A dispatch loop that pauses (and says so on stderr) after an accepted send."""
     events: queue.Queue = queue.Queue()
@@ -43,15 +43,20 @@ def start_worker(
         twilio_url=twilio_url,
         config=ChaosConfig(lease_seconds=600, reconcile_after=120),
         CARE_TEST_PAUSE_AFTER_SEND=pause,
+        DISPATCH_CONCURRENCY=concurrency,
     )
     return Worker(env, name="test", batch_size=50, events=events), events
 
 
+# 1: one request at a time; 8: the others go on while the outcome waits.
+@pytest.mark.parametrize("concurrency", [1, 8])
 def test_a_worker_killed_after_the_provider_took_a_message_leaves_it_sent_once(
-    shared_database, fake_twilio, settings
+    shared_database, fake_twilio, settings, concurrency
 ):
     plan_messages(3, timezone.now())
-    worker, events = start_worker(shared_database, fake_twilio.url, pause="1:60")
+    worker, events = start_worker(
+        shared_database, fake_twilio.url, pause="1:60", concurrency=concurrency
+    )
     _, message_id = events.get(timeout=60)  # accepted, outcome not yet written
     worker.kill()
     message = Message.objects.get(pk=message_id)
@@ -59,7 +64,8 @@ def test_a_worker_killed_after_the_provider_took_a_message_leaves_it_sent_once(
     assert message.status == MessageStatus.SENDING and message.attempted_at
     assert message.recipient == message.customer.phone
     assert message.body == f"{message.customer.name}: your service is due."
-    assert len(fake_twilio.messages) == 1
+    if concurrency == 1:
+        assert len(fake_twilio.messages) == 1
 
     after_lease = timezone.now() + dt.timedelta(
         seconds=settings.CARE_DISPATCH_LEASE_SECONDS
@@ -85,7 +91,9 @@ def test_a_stopped_worker_records_its_send_and_puts_back_the_rest(
     shared_database, fake_twilio, signum
 ):
     plan_messages(80, timezone.now())
-    worker, events = start_worker(shared_database, fake_twilio.url, pause="3:2")
+    worker, events = start_worker(
+        shared_database, fake_twilio.url, pause="3:2", concurrency=1
+    )
     events.get(timeout=60)  # three sent, the rest of its claim of 50 waiting
     worker.process.send_signal(signum)
     assert worker.process.wait(timeout=20) == 0
@@ -96,4 +104,27 @@ def test_a_stopped_worker_records_its_send_and_puts_back_the_rest(
     waiting = rows.filter(status=MessageStatus.PLANNED)
     assert waiting.count() == 77 and not waiting.exclude(claimed_by="").exists()
     assert "released: 47" in worker.out
+    assert not rows.filter(reason=Reason.LEASE_EXPIRED).exists()
+
+
+def test_a_stopped_concurrent_worker_records_every_answer_and_puts_back_the_rest(
+    shared_database, fake_twilio
+):
+    fake_twilio.latency = 0.05
+    plan_messages(400, timezone.now())
+    worker, events = start_worker(
+        shared_database, fake_twilio.url, pause="20:2", concurrency=8
+    )
+    events.get(timeout=60)  # twenty answered, more in flight and queued
+    worker.process.send_signal(signal.SIGTERM)
+    assert worker.process.wait(timeout=20) == 0
+    rows = Message.objects.all()
+    assert not rows.filter(status=MessageStatus.SENDING).exists()
+    sent = rows.filter(status=MessageStatus.SENT)
+    # Every request that reached the provider is recorded sent; nothing else is.
+    assert sent.count() == len(fake_twilio.messages) >= 20
+    assert set(sent.values_list("provider_id", flat=True)) == set(fake_twilio.messages)
+    waiting = rows.filter(status=MessageStatus.PLANNED)
+    assert waiting.count() == 400 - sent.count()
+    assert not waiting.exclude(claimed_by="").exists()
     assert not rows.filter(reason=Reason.LEASE_EXPIRED).exists()

@@ -183,6 +183,8 @@ class ErasingBackend(LocmemBackend):
 
 def test_a_batch_whose_customer_is_erased_mid_send_finishes_without_a_coupon(settings):
     settings.SMS_BACKEND = "tests.privacy.test_erase.ErasingBackend"
+    # Inline: this backend writes to the database, which pool threads never do.
+    settings.DISPATCH_CONCURRENCY = 1
     customer = CustomerFactory(external_id="MID")
     consent(customer)
     campaign = campaign_with_templates(offer=OfferFactory())

@@ -26,6 +26,7 @@ import requests
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import (
     TwilioException,
     TwilioRestException,
@@ -66,6 +67,15 @@ class CareHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout)
         self.base_url = base_url.rstrip("/")
         self.local = threading.local()
+        if self.session is not None:
+            # One keep-alive connection per request in flight: requests keeps
+            # 10 per host by default and would open (and drop) a new one for
+            # each request beyond that under DISPATCH_CONCURRENCY.
+            size = max(10, settings.DISPATCH_CONCURRENCY)
+            for prefix in ("https://", "http://"):
+                self.session.mount(
+                    prefix, HTTPAdapter(pool_connections=4, pool_maxsize=size)
+                )
         if self.session is not None and not getproxies():
             # requests re-reads the environment on every request (a sixth of
             # a send's time); without proxies only the CA bundle matters, and

@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -59,7 +60,10 @@ class Command(BaseCommand):
             )
         name = dispatcher_heartbeat_name(name)
         if loop:
-            result = self._loop(batch_size or 50, name)
+            # A claim of a few rounds of requests in flight keeps the pool
+            # busy, and small enough that a survey due next waits little.
+            default = max(50, 4 * settings.DISPATCH_CONCURRENCY)
+            result = self._loop(batch_size or default, name)
         else:
             # Each dispatcher beats on its own row, so several show separately.
             with heartbeat_run(name, job=Job.DISPATCH) as run:
