@@ -161,7 +161,7 @@ def _score(aggregate: storage.Aggregate, grid: np.ndarray) -> _Outcome:
     codes[scored] = assign_segments(scores.recency, scores.fm, grid)
     columns = {
         "customer_id": aggregate.customer_ids,
-        "recency_days": aggregate.recency_days,
+        "last_us": aggregate.last_order_us,
         "frequency": aggregate.frequency,
         "cents": aggregate.cents,
         "segment": codes,
@@ -171,7 +171,7 @@ def _score(aggregate: storage.Aggregate, grid: np.ndarray) -> _Outcome:
         columns[name] = _spread(values, scored)
     columns["m_score"] = _spread(scores.monetary, scored)
     nulls = {
-        "recency_days": ~aggregate.ever_ordered,
+        "last_us": ~aggregate.ever_ordered,
         **{name: ~scored for name in ("r_score", "f_score", "m_score", "cluster")},
     }
     summary = {
@@ -222,6 +222,7 @@ def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory) -> None:
     )
     bar.advance(total)
     outcome.summary["timings"]["write"] = bar.finish()
+    outcome.summary["rows_written"] = result.written
     clustering = outcome.clustering
     if clustering is not None:
         RfmCluster.objects.bulk_create(

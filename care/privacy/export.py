@@ -122,8 +122,10 @@ def _browse_events(customer: Customer) -> list[dict[str, Any]]:
 
 
 def _rfm(customer: Customer) -> dict[str, Any] | None:
-    rfm = CustomerRfm.objects.filter(customer=customer).first()
-    return None if rfm is None else row(rfm, rfm_code=rfm.rfm_code)
+    rfm = CustomerRfm.objects.with_as_of().filter(customer=customer).first()
+    if rfm is None:
+        return None
+    return row(rfm, rfm_code=rfm.rfm_code, recency_days=rfm.recency_days)
 
 
 def _messages(customer: Customer) -> list[dict[str, Any]]:
