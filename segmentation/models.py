@@ -191,6 +191,9 @@ class CustomerRfm(models.Model):
         verbose_name=_("run"),
     )
     scored_at = models.DateTimeField(_("scored at"))
+    # A hash of the values above as the run wrote them (segmentation.storage):
+    # the next run compares it to find the rows that change. Not shown.
+    fingerprint = models.BigIntegerField(default=0, editable=False)
 
     objects = CustomerRfmQuerySet.as_manager()
 

@@ -15,8 +15,9 @@ from crm.models import Customer
 from segmentation.models import CustomerRfm
 
 FORMAT = "proactive-care/customer-export/1"
-# Bookkeeping that says nothing about the person.
-SKIPPED = {"customer_id", "birth_month", "birth_day"}
+# Bookkeeping that says nothing about the person (fingerprint: the RFM run's
+# change-detection hash).
+SKIPPED = {"customer_id", "birth_month", "birth_day", "fingerprint"}
 
 
 def plain(value: Any) -> Any:

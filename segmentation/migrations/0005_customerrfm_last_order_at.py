@@ -1,7 +1,8 @@
 """Scores keep the time of the last order instead of the days since it.
 
 Days since the last order change every night for everyone, so a nightly run
-rewrote every row. The time of the last order changes only with a new order:
+rewrote every row. A fingerprint of the written values lets the next run find
+the rows that change without reading them back. The time of the last order changes only with a new order:
 the run now rewrites only the rows it changes (segmentation/storage.py), and
 recency is computed against the latest run's as_of (CustomerRfm.recency_days).
 Existing rows get the time back from their own as_of; the next run corrects
@@ -53,5 +54,10 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
         migrations.RemoveField(model_name="customerrfm", name="recency_days"),
+        migrations.AddField(
+            model_name="customerrfm",
+            name="fingerprint",
+            field=models.BigIntegerField(default=0, editable=False),
+        ),
         migrations.RunPython(_fillfactor(90), _fillfactor(45), elidable=True),
     ]
