@@ -38,6 +38,7 @@ PG_WORK_MEM = "128MB"
 STAGE = "segmentation_rfm_stage"
 NEWCOMERS = "segmentation_rfm_newcomers"
 LOCK_KEY = 7230001  # runs take turns (PostgreSQL advisory lock)
+ESTIMATE_ABOVE = 100_000  # customers: below, a progress bar counts them
 # Stage columns and their types. NULLs travel as sentinels (-1 for the last
 # order and cluster, 0 for scores) so every binary row has the same size.
 # last_us: the last order's time in microseconds since 1970 (seconds on SQLite).
@@ -120,15 +121,15 @@ class Aggregate:
 
 
 def customer_count() -> int:
-    """About how many customers there are, for a progress bar: PostgreSQL's
-    estimate when it has one (a count reads a million rows), else a count."""
+    """How many customers there are, for a progress bar: PostgreSQL's estimate
+    for a big table (a count reads a million rows), else a count."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = 'crm_customer'::regclass"
             )
             estimate = int(cursor.fetchone()[0])
-            if estimate >= 0:
+            if estimate > ESTIMATE_ABOVE:
                 return estimate
         cursor.execute("SELECT COUNT(*) FROM crm_customer")
         return int(cursor.fetchone()[0])

@@ -21,16 +21,8 @@ from crm.models import Customer
 REPLIES_SHOWN = 20
 
 
-class ReceiptStatusFilter(RecentValuesFilter):
-    title = _("status")
-    parameter_name = "status"
-    field = "status"
-
-
-class ErrorCodeFilter(RecentValuesFilter):
-    title = _("error code")
-    parameter_name = "error_code"
-    field = "error_code"
+ReceiptStatusFilter = RecentValuesFilter.of("status", _("status"))
+ErrorCodeFilter = RecentValuesFilter.of("error_code", _("error code"))
 
 
 @admin.register(DeliveryEvent)

@@ -20,10 +20,7 @@ from crm.models import Customer
 TICKETS_SHOWN = 20
 
 
-class AgentFilter(RecentValuesFilter):
-    title = _("agent")
-    parameter_name = "agent"
-    field = "agent"
+AgentFilter = RecentValuesFilter.of("agent", _("agent"))
 
 
 @admin.register(Ticket)
