@@ -17,9 +17,6 @@ customers a day apart), and every changed row is a row to write.
 from dataclasses import dataclass, field
 
 import numpy as np
-import sklearn
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.metrics import pairwise_distances
 from threadpoolctl import threadpool_limits
 
 K_RANGE = (3, 8)
@@ -32,10 +29,8 @@ SILHOUETTE_SIZE = 4_000
 FINAL_SIZE = 100_000
 SEED = 20260101
 BATCH_SIZE = 4096
-# Working memory (MiB) for sklearn's chunked distance computations. The
-# silhouette's distance matrix itself is computed once per run and kept:
+# The silhouette's distance matrix is computed once per run and kept:
 # SILHOUETTE_SIZE squared float64, 128 MB.
-SILHOUETTE_MEMORY_MB = 64
 # Keep the previous run's k unless its silhouette dropped by more than this.
 SEARCH_AGAIN_BELOW = 0.05
 
@@ -181,7 +176,11 @@ def _sample(features: np.ndarray, size: int, seed: int) -> np.ndarray:
     return features[np.sort(rng.choice(n, size=size, replace=False))]
 
 
-def _fit(data: np.ndarray, k: int, seed: int, init=None) -> MiniBatchKMeans:
+def _fit(data: np.ndarray, k: int, seed: int, init=None):
+    # scikit-learn takes 1.5 s to import: only nights that search k need it
+    # (segmentation.services imports it meanwhile when one will).
+    from sklearn.cluster import MiniBatchKMeans
+
     model = MiniBatchKMeans(
         n_clusters=k,
         random_state=seed,
@@ -235,10 +234,9 @@ class _Judge:
         size = min(SILHOUETTE_SIZE, sample.shape[0])
         self.sample = sample
         self.pick = np.random.RandomState(seed).permutation(sample.shape[0])[:size]
-        with sklearn.config_context(working_memory=SILHOUETTE_MEMORY_MB):
-            self.distances = pairwise_distances(sample[self.pick])
+        self.distances = _distances(sample[self.pick])
 
-    def silhouettes(self, trials: dict[int, MiniBatchKMeans]) -> dict[int, float]:
+    def silhouettes(self, trials: dict) -> dict[int, float]:
         """The silhouette of each candidate k that splits the sample at all."""
         quality = {}
         for k, model in trials.items():
@@ -246,6 +244,17 @@ class _Judge:
             if np.unique(labels).shape[0] >= 2:
                 quality[k] = silhouette(self.distances, labels)
         return quality
+
+
+def _distances(points: np.ndarray) -> np.ndarray:
+    """Euclidean distances between all points, as sklearn's pairwise_distances
+    computes them (|a|^2 + |b|^2 - 2ab), without importing it."""
+    squares = (points**2).sum(axis=1)
+    distances = squares[:, None] + squares[None, :] - 2.0 * (points @ points.T)
+    np.maximum(distances, 0.0, out=distances)
+    np.sqrt(distances, out=distances)
+    np.fill_diagonal(distances, 0.0)
+    return distances
 
 
 def silhouette(distances: np.ndarray, labels: np.ndarray) -> float:

@@ -114,7 +114,9 @@ _COUNTS = [
 
 def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     timings = {}
-    _import_clustering_meanwhile()
+    previous = _previous_k(run)
+    if not (previous and previous["centres"]):
+        _import_meanwhile("sklearn.cluster")  # a night that searches k
     bar = show(_("Reading orders"), storage.customer_count())
     aggregate = storage.fetch_aggregate(
         now=run.as_of,
@@ -127,22 +129,23 @@ def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     timings["score"] = time.monotonic() - tick
     clustered = int(np.count_nonzero(outcome.scored))
     bar = show(_("Clustering"), clustered)
-    outcome.clustering = _cluster(aggregate, outcome, _previous_k(run))
+    outcome.clustering = _cluster(aggregate, outcome, previous)
     bar.advance(clustered)
     timings["cluster"] = bar.finish()
     outcome.summary["timings"] = timings
     return outcome
 
 
-def _import_clustering_meanwhile() -> None:
+def _import_meanwhile(module: str) -> None:
     """Import scikit-learn (a second or two) while the database aggregates.
 
-    The aggregate leaves this process waiting on a socket; `_cluster`'s import
-    then finds the module loaded, or waits on Python's import lock for the rest.
+    The aggregate leaves this process waiting on a socket; the clustering's
+    import then finds the module loaded, or waits on Python's import lock for
+    the rest. Nights that keep the last clusters need only numpy.
     """
     threading.Thread(
         target=importlib.import_module,
-        args=("segmentation.clustering",),
+        args=(module,),
         name="import-clustering",
         daemon=True,
     ).start()
