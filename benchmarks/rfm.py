@@ -313,6 +313,7 @@ def child_run(day: int) -> dict:
         "scored": run.customers_scored,
         "labelled": run.customers_labelled,
         "transitions": run.transitions,
+        "rows_written": run.summary.get("rows_written"),
         "k": run.cluster_k,
     }
 

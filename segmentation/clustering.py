@@ -5,14 +5,18 @@ k is chosen by the silhouette score of k-means fits on a fixed random sample
 cost); the winning centres then seed one MiniBatchKMeans pass over everyone.
 Clusters are numbered from the most valuable (recent, frequent, high spend)
 to the least, so numbers are comparable between runs.
+
+Night after night the clusters stay put (hysteresis): given the previous
+run's k, silhouette and centres, those centres label everyone again with
+their numbers, and k is searched again (everything refitted) only when their
+silhouette fell by more than SEARCH_AGAIN_BELOW. A fresh search each night
+moved or renumbered most customers' clusters (700,000 of 950,000 synthetic
+customers a day apart), and every changed row is a row to write.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
-import sklearn
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.metrics import pairwise_distances, silhouette_score
 from threadpoolctl import threadpool_limits
 
 K_RANGE = (3, 8)
@@ -25,10 +29,10 @@ SILHOUETTE_SIZE = 4_000
 FINAL_SIZE = 100_000
 SEED = 20260101
 BATCH_SIZE = 4096
-# Working memory (MiB) for sklearn's chunked distance computations. The
-# silhouette's distance matrix itself is computed once per run and kept:
+# The silhouette's distance matrix is computed once per run and kept:
 # SILHOUETTE_SIZE squared float64, 128 MB.
-SILHOUETTE_MEMORY_MB = 64
+# Keep the previous run's k unless its silhouette dropped by more than this.
+SEARCH_AGAIN_BELOW = 0.05
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,35 @@ class Clustering:
     silhouette: float
     profiles: list[ClusterProfile]
     silhouette_by_k: dict[int, float] = field(default_factory=dict)
+    # Each cluster's centre in log1p space (before standardising), by number:
+    # the next run starts from them.
+    centres: list[list[float]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the last run found: kept while it still describes the customers."""
+
+    k: int
+    silhouette: float
+    centres: list[list[float]] | None = None
+
+
+@dataclass(frozen=True)
+class _Space:
+    """Standardised log1p features and the shift and scale that made them."""
+
+    features: np.ndarray
+    mean: np.ndarray
+    spread: np.ndarray
 
 
 def rfm_features(recency_days, frequency, monetary) -> np.ndarray:
     """Standardised log1p features; recency negated so every axis is 'more is better'."""
+    return _space(recency_days, frequency, monetary).features
+
+
+def _space(recency_days, frequency, monetary) -> _Space:
     raw = np.column_stack(
         [
             -np.log1p(np.maximum(recency_days, 0)),
@@ -62,9 +91,9 @@ def rfm_features(recency_days, frequency, monetary) -> np.ndarray:
             np.log1p(np.maximum(monetary, 0)),
         ]
     ).astype(np.float64)
-    spread = raw.std(axis=0)
+    mean, spread = raw.mean(axis=0), raw.std(axis=0)
     spread[spread == 0] = 1.0
-    return (raw - raw.mean(axis=0)) / spread
+    return _Space((raw - mean) / spread, mean, spread)
 
 
 def cluster_customers(*args, **kwargs) -> "Clustering | None":
@@ -84,34 +113,59 @@ def _cluster_customers(
     monetary: np.ndarray,
     scores: tuple[np.ndarray, np.ndarray, np.ndarray],
     *,
+    previous: Previous | None = None,
     k_range: tuple[int, int] = K_RANGE,
     sample_size: int = SAMPLE_SIZE,
     seed: int = SEED,
 ) -> Clustering | None:
-    features = rfm_features(recency_days, frequency, monetary)
-    sample = _sample(features, sample_size, seed)
+    """`previous`: the last run's clusters, kept while they hold."""
+    space = _space(recency_days, frequency, monetary)
+    sample = _sample(space.features, sample_size, seed)
     distinct = np.unique(sample, axis=0).shape[0]
     ks = range(k_range[0], min(k_range[1], distinct - 1) + 1)
-    trials = {k: _fit(sample, k, seed) for k in ks}
-    quality = _silhouettes(sample, trials, seed)
+    start = _previous_start(previous, ks, space)
+    judge = _Judge(sample, seed)
+    trials, quality, kept = _choose_k(sample, ks, judge, previous, start, seed)
     if not quality:
         return None
     # Highest silhouette wins; on a tie, the smaller k.
     best = max(quality, key=lambda k: (round(quality[k], 9), -k))
-    final = _fit(
-        _sample(features, FINAL_SIZE, seed),
-        best,
-        seed,
-        init=trials[best].cluster_centers_,
+    # Kept: the previous centres label everyone as they are, with their
+    # numbers (refitting them each night, even from where they were, moved
+    # 30,000-40,000 of 950,000 synthetic customers a night).
+    final = (
+        trials[best]
+        if kept
+        else _fit(
+            _sample(space.features, FINAL_SIZE, seed),
+            best,
+            seed,
+            init=trials[best].cluster_centers_,
+        )
     )
-    labels = _renumber(final.predict(features), final.cluster_centers_)
+    # Started from the previous centres: their numbers stay.
+    rank = np.arange(best) if kept else _ranks(final.cluster_centers_)
+    labels = rank[final.predict(space.features)].astype(np.int16)
+    centres = np.empty_like(final.cluster_centers_)
+    centres[rank] = final.cluster_centers_ * space.spread + space.mean
     return Clustering(
         labels=labels,
         k=best,
         silhouette=float(quality[best]),
         profiles=_profiles(labels, best, (recency_days, frequency, monetary), scores),
         silhouette_by_k={k: float(s) for k, s in quality.items()},
+        centres=centres.tolist(),
     )
+
+
+def _previous_start(previous: Previous | None, ks, space: _Space):
+    """The previous centres in today's standardised space, if usable."""
+    if previous is None or previous.k not in ks or not previous.centres:
+        return None
+    centres = np.asarray(previous.centres, dtype=np.float64)
+    if centres.shape != (previous.k, 3) or not np.isfinite(centres).all():
+        return None
+    return (centres - space.mean) / space.spread
 
 
 def _sample(features: np.ndarray, size: int, seed: int) -> np.ndarray:
@@ -122,7 +176,11 @@ def _sample(features: np.ndarray, size: int, seed: int) -> np.ndarray:
     return features[np.sort(rng.choice(n, size=size, replace=False))]
 
 
-def _fit(data: np.ndarray, k: int, seed: int, init=None) -> MiniBatchKMeans:
+def _fit(data: np.ndarray, k: int, seed: int, init=None):
+    # scikit-learn takes 1.5 s to import: only nights that search k need it
+    # (segmentation.services imports it meanwhile when one will).
+    from sklearn.cluster import MiniBatchKMeans
+
     model = MiniBatchKMeans(
         n_clusters=k,
         random_state=seed,
@@ -133,46 +191,120 @@ def _fit(data: np.ndarray, k: int, seed: int, init=None) -> MiniBatchKMeans:
     return model.fit(data)
 
 
-def _silhouettes(
-    sample: np.ndarray, trials: dict[int, MiniBatchKMeans], seed: int
-) -> dict[int, float]:
-    """The silhouette of each candidate k that splits the sample at all.
+def _choose_k(
+    sample, ks, judge, previous: Previous | None, start, seed
+) -> tuple[dict, dict[int, float], bool]:
+    """The candidates, their silhouettes and whether the previous clusters
+    were kept: the previous centres alone while their silhouette holds, else
+    a fit of every k in `ks`."""
+    if start is not None:
+        k = start.shape[0]
+        trials = {k: _Centres(start)}
+        quality = judge.silhouettes(trials)
+        if k in quality and quality[k] >= previous.silhouette - SEARCH_AGAIN_BELOW:
+            return trials, quality, True
+    trials = {k: _fit(sample, k, seed) for k in ks}
+    return trials, judge.silhouettes(trials), False
 
-    Every k is judged on the same random subsample (the one silhouette_score
-    would draw with this seed), so its pairwise distances are computed once.
+
+class _Centres:
+    """Fixed centres, used as a fitted model: each point goes to the nearest."""
+
+    def __init__(self, centres: np.ndarray):
+        self.cluster_centers_ = centres
+
+    def predict(self, points: np.ndarray) -> np.ndarray:
+        # One centre at a time: a million points against all k centres at
+        # once would hold k x 24 MB of differences.
+        nearest = np.zeros(points.shape[0], dtype=np.intp)
+        best = np.full(points.shape[0], np.inf)
+        for number, centre in enumerate(self.cluster_centers_):
+            distance = ((points - centre) ** 2).sum(axis=1)
+            closer = distance < best
+            nearest[closer], best[closer] = number, distance[closer]
+        return nearest
+
+
+class _Judge:
+    """Silhouettes of candidate fits on one random subsample of the sample
+    (the one sklearn's silhouette_score would draw with this seed), whose
+    pairwise distances are computed once."""
+
+    def __init__(self, sample: np.ndarray, seed: int):
+        size = min(SILHOUETTE_SIZE, sample.shape[0])
+        self.sample = sample
+        self.pick = np.random.RandomState(seed).permutation(sample.shape[0])[:size]
+        self.distances = _distances(sample[self.pick])
+
+    def silhouettes(self, trials: dict) -> dict[int, float]:
+        """The silhouette of each candidate k that splits the sample at all."""
+        quality = {}
+        for k, model in trials.items():
+            labels = model.predict(self.sample)[self.pick]
+            if np.unique(labels).shape[0] >= 2:
+                quality[k] = silhouette(self.distances, labels)
+        return quality
+
+
+def _distances(points: np.ndarray) -> np.ndarray:
+    """Euclidean distances between all points, as sklearn's pairwise_distances
+    computes them (|a|^2 + |b|^2 - 2ab), without importing it."""
+    squares = (points**2).sum(axis=1)
+    distances = squares[:, None] + squares[None, :] - 2.0 * (points @ points.T)
+    np.maximum(distances, 0.0, out=distances)
+    np.sqrt(distances, out=distances)
+    np.fill_diagonal(distances, 0.0)
+    return distances
+
+
+def silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
+    """The mean silhouette coefficient from a square distance matrix, as
+    sklearn.metrics.silhouette_score(metric="precomputed") computes it, with
+    one matrix product (sklearn reduces it in chunks: 2-3x slower here).
+
+    a: mean distance to the rest of one's cluster; b: the least mean distance
+    to another cluster; (b - a) / max(a, b), 0 for a cluster of one.
     """
-    size = min(SILHOUETTE_SIZE, sample.shape[0])
-    pick = np.random.RandomState(seed).permutation(sample.shape[0])[:size]
-    with sklearn.config_context(working_memory=SILHOUETTE_MEMORY_MB):
-        distances = pairwise_distances(sample[pick])
-    quality = {}
-    for k, model in trials.items():
-        labels = model.predict(sample)
-        if np.unique(labels).shape[0] < 2:
-            continue
-        quality[k] = float(
-            silhouette_score(distances, labels[pick], metric="precomputed")
-        )
-    return quality
+    n = labels.shape[0]
+    _, labels = np.unique(labels, return_inverse=True)
+    members = np.zeros((n, labels.max() + 1))
+    members[np.arange(n), labels] = 1.0
+    sums = distances @ members
+    sizes = members.sum(axis=0)
+    own = sizes[labels]
+    a = sums[np.arange(n), labels] / np.maximum(own - 1, 1)
+    means = sums / sizes
+    means[np.arange(n), labels] = np.inf
+    b = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = np.nan_to_num((b - a) / np.maximum(a, b))
+    values[own == 1] = 0.0
+    return float(values.mean())
 
 
-def _renumber(labels: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    """Number clusters by descending centre value (sum of the standardised axes)."""
+def _ranks(centres: np.ndarray) -> np.ndarray:
+    """Each centre's number, by descending value (sum of the standardised axes)."""
     order = np.argsort(-centres.sum(axis=1), kind="stable")
     rank = np.empty_like(order)
     rank[order] = np.arange(order.shape[0])
-    return rank[labels].astype(np.int16)
+    return rank
 
 
 def _profiles(labels, k, values, scores) -> list[ClusterProfile]:
+    """Medians of the values and means of the scores per cluster (one sort by
+    label, then a slice per cluster, instead of k masks over everyone)."""
     n = labels.shape[0]
+    order = np.argsort(labels, kind="stable")
+    bounds = np.searchsorted(labels[order], np.arange(k + 1))
+    columns = [np.asarray(v)[order] for v in values]
+    score_columns = [np.asarray(s)[order] for s in scores]
     profiles = []
     for number in range(k):
-        mask = labels == number
-        size = int(np.count_nonzero(mask))
+        group = slice(bounds[number], bounds[number + 1])
+        size = int(bounds[number + 1] - bounds[number])
         if not size:
             continue
-        medians = [float(np.median(v[mask])) for v in values]
-        means = [float(s[mask].mean()) for s in scores]
+        medians = [float(np.median(v[group])) for v in columns]
+        means = [float(s[group].mean()) for s in score_columns]
         profiles.append(ClusterProfile(number, size, size / n, *medians, *means))
     return profiles

@@ -1,13 +1,16 @@
 """RFM scores, named segments, runs, segment history and clusters."""
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Customer
 from segmentation.labels import describe
-from segmentation.querysets import SegmentTransitionQuerySet
+from segmentation.querysets import CustomerRfmQuerySet, SegmentTransitionQuerySet
 
 
 class Segment(models.TextChoices):
@@ -28,7 +31,9 @@ class Segment(models.TextChoices):
     UNCLASSIFIED = "unclassified", _("Unclassified (no rule matches)")
 
 
-SCORED_SEGMENTS = [s for s in Segment if s not in {"prospect", "lapsed", "unclassified"}]
+SCORED_SEGMENTS = [
+    s for s in Segment if s not in {"prospect", "lapsed", "unclassified"}
+]
 SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 
@@ -47,14 +52,18 @@ class RfmRun(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     window_days = models.PositiveIntegerField(_("window (days)"))
-    as_of = models.DateTimeField(_("as of"), help_text=_("the 'now' the window ends at"))
+    as_of = models.DateTimeField(
+        _("as of"), help_text=_("the 'now' the window ends at")
+    )
     customers_total = models.PositiveIntegerField(_("customers"), default=0)
     customers_scored = models.PositiveIntegerField(_("scored"), default=0)
     customers_labelled = models.PositiveIntegerField(
         _("labelled"), default=0, help_text=_("prospects and lapsed customers")
     )
     transitions = models.PositiveIntegerField(_("segment changes"), default=0)
-    cluster_k = models.PositiveSmallIntegerField(_("clusters (k)"), null=True, blank=True)
+    cluster_k = models.PositiveSmallIntegerField(
+        _("clusters (k)"), null=True, blank=True
+    )
     silhouette = models.FloatField(_("silhouette"), null=True, blank=True)
     parameters = models.JSONField(_("parameters"), default=dict, blank=True)
     # Segment counts, the R x F and R x FM grids and stage timings, so the
@@ -91,7 +100,9 @@ class RfmCluster(models.Model):
         verbose_name_plural = _("RFM clusters")
         ordering = ["run", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "number"], name="seg_cluster_run_number")
+            models.UniqueConstraint(
+                fields=["run", "number"], name="seg_cluster_run_number"
+            )
         ]
 
     def __str__(self) -> str:
@@ -106,7 +117,9 @@ class SegmentRule(models.Model):
     """Maps a box of R x FM scores to a segment; the lowest priority number wins."""
 
     segment = models.CharField(
-        _("segment"), max_length=24, choices=[(s.value, s.label) for s in SCORED_SEGMENTS]
+        _("segment"),
+        max_length=24,
+        choices=[(s.value, s.label) for s in SCORED_SEGMENTS],
     )
     r_min = models.PositiveSmallIntegerField(_("R from"), validators=SCORE_VALIDATORS)
     r_max = models.PositiveSmallIntegerField(_("R to"), validators=SCORE_VALIDATORS)
@@ -138,7 +151,14 @@ class SegmentRule(models.Model):
 
 
 class CustomerRfm(models.Model):
-    """The current scores and segment of one customer (rewritten by every run)."""
+    """The current scores and segment of one customer.
+
+    A run rewrites only the rows it changes (a new order, an order leaving the
+    window, a new score, segment or cluster): most customers' rows stay as
+    they were night after night. So a row keeps the time of the last order,
+    not the days since it, and `run`/`scored_at` name the run that last
+    changed it; the scores hold as of the latest successful run (`as_of`).
+    """
 
     customer = models.OneToOneField(
         Customer,
@@ -147,9 +167,7 @@ class CustomerRfm(models.Model):
         related_name="rfm",
         verbose_name=_("customer"),
     )
-    recency_days = models.PositiveIntegerField(
-        _("days since last order"), null=True, blank=True
-    )
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)
     frequency = models.PositiveIntegerField(_("orders in window"), default=0)
     monetary = models.DecimalField(
         _("spend in window"), max_digits=14, decimal_places=2, default=0
@@ -173,6 +191,11 @@ class CustomerRfm(models.Model):
         verbose_name=_("run"),
     )
     scored_at = models.DateTimeField(_("scored at"))
+    # A hash of the values above as the run wrote them (segmentation.storage):
+    # the next run compares it to find the rows that change. Not shown.
+    fingerprint = models.BigIntegerField(default=0, editable=False)
+
+    objects = CustomerRfmQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("customer RFM")
@@ -181,12 +204,27 @@ class CustomerRfm(models.Model):
         # for LIKE, on PostgreSQL: one more index to rewrite a million times a
         # night). Migration 0004 also leaves free room on each PostgreSQL page,
         # so the nightly rewrite is heap-only (no index writes).
-        indexes = [
-            models.Index(fields=["segment"], name="seg_customerrfm_segment_idx")
-        ]
+        indexes = [models.Index(fields=["segment"], name="seg_customerrfm_segment_idx")]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.segment}"
+
+    @cached_property
+    def as_of(self) -> dt.datetime:
+        """When these scores hold: the latest successful run's `as_of` (one
+        query, unless loaded with the `latest_as_of` annotation)."""
+        annotated = getattr(self, "latest_as_of", None)
+        if annotated is not None:
+            return annotated
+        run = RfmRun.objects.filter(status=RunStatus.SUCCEEDED).first()
+        return run.as_of if run is not None else self.scored_at
+
+    @property
+    def recency_days(self) -> int | None:
+        """Whole days from the last order to `as_of`; None if never ordered."""
+        if self.last_order_at is None:
+            return None
+        return max((self.as_of - self.last_order_at) // dt.timedelta(days=1), 0)
 
     @property
     def rfm_code(self) -> str:
@@ -224,8 +262,12 @@ class SegmentTransition(models.Model):
         verbose_name_plural = _("segment changes")
         ordering = ["-changed_at", "-id"]
         indexes = [
-            models.Index(fields=["to_segment", "changed_at"], name="seg_trans_to_changed_idx"),
-            models.Index(fields=["customer", "-changed_at"], name="seg_trans_customer_idx"),
+            models.Index(
+                fields=["to_segment", "changed_at"], name="seg_trans_to_changed_idx"
+            ),
+            models.Index(
+                fields=["customer", "-changed_at"], name="seg_trans_customer_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ value either way. NULLs are expressed by the caller as sentinel values.
 Format: https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4
 """
 
+import select
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -69,3 +70,40 @@ def encode(
             rows[f"value{i}"] = values[part]
         yield rows.tobytes()
     yield TRAILER
+
+
+def read_all(copy) -> bytearray:
+    """All the data of a psycopg `COPY ... TO STDOUT`, inside its `with` block.
+
+    psycopg's own read() costs a generator and a wait per row (1.8 s of a
+    million-row COPY whose server side takes 0.8 s). Here libpq's buffer is
+    drained in a loop (get_copy_data without waiting); when it is empty, the
+    loop waits for the socket and reads whatever arrived, many rows at once.
+    """
+    pgconn = copy.connection.pgconn
+    data = bytearray()
+    while True:
+        size, block = pgconn.get_copy_data(1)
+        if size > 0:
+            data += block
+        elif size == 0:  # nothing buffered: wait for the server
+            select.select([pgconn.socket], [], [])
+            pgconn.consume_input()
+        else:
+            _end(pgconn, size)
+            return data
+
+
+def _end(pgconn, size: int) -> None:
+    """After the last row: take the COPY's final result (or its error)."""
+    import psycopg
+    from psycopg import errors, pq
+
+    error = None
+    while (result := pgconn.get_result()) is not None:
+        if result.status != pq.ExecStatus.COMMAND_OK and error is None:
+            error = errors.error_from_result(result, encoding="utf-8")
+    if error is not None:
+        raise error
+    if size != -1:
+        raise psycopg.OperationalError(pgconn.error_message.decode(errors="replace"))

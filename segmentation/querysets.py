@@ -4,6 +4,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import models
+from django.db.models import Subquery
 
 
 class SegmentTransitionQuerySet(models.QuerySet):
@@ -17,3 +18,12 @@ class SegmentTransitionQuerySet(models.QuerySet):
 
     def since(self, moment: dt.datetime) -> "SegmentTransitionQuerySet":
         return self.filter(changed_at__gte=moment)
+
+
+class CustomerRfmQuerySet(models.QuerySet):
+    def with_as_of(self) -> "CustomerRfmQuerySet":
+        """Each row with `latest_as_of`, the latest successful run's as_of (what
+        CustomerRfm.as_of would otherwise look up with a query of its own)."""
+        runs = self.model._meta.get_field("run").related_model.objects
+        latest = runs.filter(status="succeeded").order_by("-started_at", "-id")
+        return self.annotate(latest_as_of=Subquery(latest.values("as_of")[:1]))

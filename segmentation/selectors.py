@@ -15,11 +15,14 @@ CODE = {slug: code for code, slug in enumerate(SLUGS)}
 def customer_rfm(customer: Customer) -> dict | None:
     """The customer's current RFM as plain data, or None before the first run.
 
-    Uses `customer.rfm` when it was loaded with select_related("rfm").
+    Uses `customer.rfm` when it was loaded with select_related("rfm") (then
+    one query for the latest run's time), else reads both in one query.
     """
-    try:
-        rfm = customer.rfm
-    except CustomerRfm.DoesNotExist:
+    if Customer.rfm.is_cached(customer):
+        rfm = getattr(customer, "rfm", None)
+    else:
+        rfm = CustomerRfm.objects.with_as_of().filter(customer=customer).first()
+    if rfm is None:
         return None
     return {
         "recency_days": rfm.recency_days,
@@ -31,7 +34,7 @@ def customer_rfm(customer: Customer) -> dict | None:
         "segment": rfm.segment,
         "segment_label": str(Segment(rfm.segment).label),
         "cluster": rfm.cluster,
-        "scored_at": rfm.scored_at.isoformat(),
+        "scored_at": rfm.as_of.isoformat(),
     }
 
 
@@ -42,9 +45,9 @@ def customers_in_segments(segments: Iterable[str]):
 
 def segment_history(customer: Customer, *, limit: int = 20) -> list[SegmentTransition]:
     return list(
-        SegmentTransition.objects.filter(customer=customer).order_by("-changed_at", "-id")[
-            :limit
-        ]
+        SegmentTransition.objects.filter(customer=customer).order_by(
+            "-changed_at", "-id"
+        )[:limit]
     )
 
 

@@ -58,9 +58,10 @@ def rfm_run(
     run = _run_start(window_days=window_days, now=now)
     started = time.monotonic()
     try:
-        outcome = _compute(run, show)
-        with transaction.atomic():
-            _store(run, outcome, show)
+        with storage.run_lock() as previous:
+            outcome = _compute(run, show)
+            with transaction.atomic():
+                _store(run, outcome, show, previous)
     except Exception as exc:
         _run_finish(
             run, started, status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}"
@@ -113,7 +114,9 @@ _COUNTS = [
 
 def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     timings = {}
-    _import_clustering_meanwhile()
+    previous = _previous_k(run)
+    if not (previous and previous["centres"]):
+        _import_meanwhile("sklearn.cluster")  # a night that searches k
     bar = show(_("Reading orders"), storage.customer_count())
     aggregate = storage.fetch_aggregate(
         now=run.as_of,
@@ -126,22 +129,23 @@ def _compute(run: RfmRun, show: ProgressFactory) -> _Outcome:
     timings["score"] = time.monotonic() - tick
     clustered = int(np.count_nonzero(outcome.scored))
     bar = show(_("Clustering"), clustered)
-    outcome.clustering = _cluster(aggregate, outcome)
+    outcome.clustering = _cluster(aggregate, outcome, previous)
     bar.advance(clustered)
     timings["cluster"] = bar.finish()
     outcome.summary["timings"] = timings
     return outcome
 
 
-def _import_clustering_meanwhile() -> None:
+def _import_meanwhile(module: str) -> None:
     """Import scikit-learn (a second or two) while the database aggregates.
 
-    The aggregate leaves this process waiting on a socket; `_cluster`'s import
-    then finds the module loaded, or waits on Python's import lock for the rest.
+    The aggregate leaves this process waiting on a socket; the clustering's
+    import then finds the module loaded, or waits on Python's import lock for
+    the rest. Nights that keep the last clusters need only numpy.
     """
     threading.Thread(
         target=importlib.import_module,
-        args=("segmentation.clustering",),
+        args=(module,),
         name="import-clustering",
         daemon=True,
     ).start()
@@ -161,7 +165,7 @@ def _score(aggregate: storage.Aggregate, grid: np.ndarray) -> _Outcome:
     codes[scored] = assign_segments(scores.recency, scores.fm, grid)
     columns = {
         "customer_id": aggregate.customer_ids,
-        "recency_days": aggregate.recency_days,
+        "last_us": aggregate.last_order_us,
         "frequency": aggregate.frequency,
         "cents": aggregate.cents,
         "segment": codes,
@@ -171,7 +175,7 @@ def _score(aggregate: storage.Aggregate, grid: np.ndarray) -> _Outcome:
         columns[name] = _spread(values, scored)
     columns["m_score"] = _spread(scores.monetary, scored)
     nulls = {
-        "recency_days": ~aggregate.ever_ordered,
+        "last_us": ~aggregate.ever_ordered,
         **{name: ~scored for name in ("r_score", "f_score", "m_score", "cluster")},
     }
     summary = {
@@ -188,11 +192,29 @@ def _spread(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return full
 
 
-def _cluster(aggregate: storage.Aggregate, outcome: _Outcome):
+def _previous_k(run: RfmRun) -> dict | None:
+    """The last successful run's k, silhouette and centres, which clustering
+    keeps while they hold (see segmentation.clustering)."""
+    previous = (
+        RfmRun.objects.filter(status=RunStatus.SUCCEEDED, cluster_k__isnull=False)
+        .exclude(pk=run.pk)
+        .values("cluster_k", "silhouette", "parameters")
+        .first()
+    )
+    if previous is None or previous["silhouette"] is None:
+        return None
+    return {
+        "k": previous["cluster_k"],
+        "silhouette": previous["silhouette"],
+        "centres": (previous["parameters"] or {}).get("centres"),
+    }
+
+
+def _cluster(aggregate: storage.Aggregate, outcome: _Outcome, previous=None):
     scored = outcome.scored
     clustering = None
     if np.count_nonzero(scored) >= MIN_CLUSTERED:
-        from segmentation.clustering import cluster_customers  # slow to import
+        from segmentation.clustering import Previous, cluster_customers  # slow
 
         clustering = cluster_customers(
             aggregate.recency_days[scored],
@@ -202,6 +224,7 @@ def _cluster(aggregate: storage.Aggregate, outcome: _Outcome):
                 outcome.columns[name][scored]
                 for name in ("r_score", "f_score", "m_score")
             ),
+            previous=Previous(**previous) if previous else None,
         )
     if clustering is None:
         outcome.nulls["cluster"] = np.ones(scored.shape[0], dtype=bool)
@@ -210,7 +233,7 @@ def _cluster(aggregate: storage.Aggregate, outcome: _Outcome):
     return clustering
 
 
-def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory) -> None:
+def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory, previous) -> None:
     total = int(outcome.scored.shape[0])
     bar = show(_("Writing scores"), total)
     result = storage.write_results(
@@ -219,9 +242,11 @@ def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory) -> None:
         segments=SLUGS,
         run_id=run.pk,
         scored_at=run.as_of,
+        previous=previous,
     )
     bar.advance(total)
     outcome.summary["timings"]["write"] = bar.finish()
+    outcome.summary["rows_written"] = result.written
     clustering = outcome.clustering
     if clustering is not None:
         RfmCluster.objects.bulk_create(
@@ -230,6 +255,7 @@ def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory) -> None:
         run.cluster_k = clustering.k
         run.silhouette = clustering.silhouette
         run.parameters["silhouette_by_k"] = clustering.silhouette_by_k
+        run.parameters["centres"] = clustering.centres
     scored = int(np.count_nonzero(outcome.scored))
     run.customers_total = int(outcome.columns["customer_id"].shape[0])
     run.customers_scored = scored

@@ -7,14 +7,24 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from care.models import Ticket
-from crm.admin import CustomerAdmin, StorySection, changelist_url
+from crm.admin import (
+    BigListAdmin,
+    CustomerAdmin,
+    ExactSearchMixin,
+    RecentValuesFilter,
+    StorySection,
+    changelist_url,
+)
 from crm.models import Customer
 
 TICKETS_SHOWN = 20
 
 
+AgentFilter = RecentValuesFilter.of("agent", _("agent"))
+
+
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ExactSearchMixin, BigListAdmin):
     list_display = [
         "external_id",
         "subject",
@@ -27,16 +37,16 @@ class TicketAdmin(admin.ModelAdmin):
     ]
     list_filter = [
         "status",
-        "agent",
+        AgentFilter,
         ("resolved_at", admin.DateFieldListFilter),
         "first_contact_resolution",
     ]
     list_select_related = ["customer"]
-    search_fields = ["=external_id", "subject", "=customer__external_id"]
+    search_fields = ["external_id", "customer__external_id"]
+    search_text_fields = ["subject"]
     autocomplete_fields = ["customer"]
     readonly_fields = ["reopened_count", "created_at", "updated_at"]
     ordering = ["-opened_at", "-id"]
-    show_full_result_count = False
 
 
 def tickets_context(customer: Customer, request: HttpRequest) -> dict[str, Any]:

@@ -29,6 +29,12 @@ class DeliveryEvent(models.Model):
         verbose_name = _("delivery event")
         verbose_name_plural = _("delivery events")
         ordering = ["-received_at", "-id"]
+        indexes = [
+            # The admin's list, newest first, without sorting every receipt.
+            models.Index(
+                fields=["received_at", "id"], name="care_delivery_received_idx"
+            )
+        ]
         constraints = [
             # A repeated callback is the same event: recorded once.
             models.UniqueConstraint(
@@ -66,7 +72,10 @@ class InboundMessage(models.Model):
         indexes = [
             models.Index(
                 fields=["customer", "received_at"], name="care_inbound_customer_idx"
-            )
+            ),
+            models.Index(
+                fields=["received_at", "id"], name="care_inbound_received_idx"
+            ),
         ]
 
     def __str__(self) -> str:

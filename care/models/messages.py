@@ -144,6 +144,9 @@ class Message(models.Model):
         # indexed only where set.
         indexes = [
             models.Index(fields=["status", "send_after"], name="care_msg_due_idx"),
+            # The admin's list, newest first (Meta.ordering): read backwards,
+            # it finds a page of 50 without sorting the outbox.
+            models.Index(fields=["created_at", "id"], name="care_msg_created_idx"),
             models.Index(
                 fields=["customer", "purpose", "sent_at"], name="care_msg_cap_idx"
             ),

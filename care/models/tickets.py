@@ -47,6 +47,8 @@ class Ticket(models.Model):
             models.Index(
                 fields=["customer", "status"], name="care_ticket_customer_idx"
             ),
+            # The admin's list, newest first (TicketAdmin.ordering).
+            models.Index(fields=["opened_at", "id"], name="care_ticket_opened_idx"),
         ]
 
     def __str__(self) -> str:

@@ -15,8 +15,9 @@ from crm.models import Customer
 from segmentation.models import CustomerRfm
 
 FORMAT = "proactive-care/customer-export/1"
-# Bookkeeping that says nothing about the person.
-SKIPPED = {"customer_id", "birth_month", "birth_day"}
+# Bookkeeping that says nothing about the person (fingerprint: the RFM run's
+# change-detection hash).
+SKIPPED = {"customer_id", "birth_month", "birth_day", "fingerprint"}
 
 
 def plain(value: Any) -> Any:
@@ -122,8 +123,10 @@ def _browse_events(customer: Customer) -> list[dict[str, Any]]:
 
 
 def _rfm(customer: Customer) -> dict[str, Any] | None:
-    rfm = CustomerRfm.objects.filter(customer=customer).first()
-    return None if rfm is None else row(rfm, rfm_code=rfm.rfm_code)
+    rfm = CustomerRfm.objects.with_as_of().filter(customer=customer).first()
+    if rfm is None:
+        return None
+    return row(rfm, rfm_code=rfm.rfm_code, recency_days=rfm.recency_days)
 
 
 def _messages(customer: Customer) -> list[dict[str, Any]]:

@@ -89,6 +89,12 @@ class RecentValuesFilter(admin.SimpleListFilter):
     field: str = ""
     sample = 5_000
 
+    @classmethod
+    def of(cls, field: str, title: str) -> type["RecentValuesFilter"]:
+        """A filter on `field`, whose address parameter is the field's name."""
+        attributes = {"field": field, "title": title, "parameter_name": field}
+        return type(f"Recent_{field}_Filter", (cls,), attributes)
+
     def lookups(self, request, model_admin) -> list[tuple[str, str]]:
         newest = model_admin.model._default_manager.order_by("-pk")
         values = set(newest.values_list(self.field, flat=True)[: self.sample])

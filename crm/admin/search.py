@@ -71,6 +71,11 @@ def search_exact(queryset: QuerySet, term: str, fields: Sequence[str]) -> QueryS
     term = term.strip()
     if not term:
         return queryset
+    return queryset.filter(exact_match(queryset, term, fields))
+
+
+def exact_match(queryset: QuerySet, term: str, fields: Sequence[str]) -> Q:
+    """The condition of `search_exact`, to combine with others."""
     match = Q()
     for path in fields:
         relation, _sep, field = path.partition("__")
@@ -80,14 +85,26 @@ def search_exact(queryset: QuerySet, term: str, fields: Sequence[str]) -> QueryS
         related = queryset.model._meta.get_field(relation).related_model
         key = related._default_manager.filter(**{field: term}).values("pk")[:1]
         match |= Q(**{f"{relation}_id": Subquery(key)})
-    return queryset.filter(match)
+    return match
 
 
 class ExactSearchMixin:
     """A ModelAdmin mixin: search by the exact values of `search_fields` (plain
-    names, or one relation deep: "customer__external_id"), each an index lookup."""
+    names, or one relation deep: "customer__external_id"), each an index lookup.
+
+    `search_text_fields` are also matched anywhere in their text: for tables
+    small enough to read (a ticket's subject, a reply's body), never the outbox.
+    """
+
+    search_text_fields: Sequence[str] = ()
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        return search_exact(queryset, search_term, self.search_fields), False
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        match = exact_match(queryset, term, self.search_fields)
+        for field in self.search_text_fields:
+            match |= Q(**{f"{field}__icontains": term})
+        return queryset.filter(match), False

@@ -43,15 +43,23 @@ class SegmentListFilter(admin.SimpleListFilter):
         return queryset
 
 
-def rfm_story_section(customer: Customer, request: HttpRequest | None = None) -> dict[str, Any]:
-    rfm = CustomerRfm.objects.filter(customer=customer).select_related("run").first()
+def rfm_story_section(
+    customer: Customer, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    rfm = CustomerRfm.objects.with_as_of().filter(customer=customer).first()
     cluster = None
-    if rfm is not None and rfm.cluster is not None and rfm.run_id:
-        cluster = RfmCluster.objects.filter(run_id=rfm.run_id, number=rfm.cluster).first()
+    if rfm is not None and rfm.cluster is not None:
+        # The clusters of the latest run, which the row's cluster number refers
+        # to (a row is rewritten only when a run changes it).
+        cluster = (
+            RfmCluster.objects.filter(number=rfm.cluster, run__status="succeeded")
+            .order_by("-run__started_at", "-run__id")
+            .first()
+        )
     history = list(
-        SegmentTransition.objects.filter(customer=customer).order_by("-changed_at", "-id")[
-            :HISTORY_SHOWN
-        ]
+        SegmentTransition.objects.filter(customer=customer).order_by(
+            "-changed_at", "-id"
+        )[:HISTORY_SHOWN]
     )
     return {
         "rfm": rfm,

@@ -104,7 +104,7 @@ def rich(db):
         started_at=timezone.now(), window_days=365, as_of=timezone.now()
     )
     CustomerRfm.objects.create(
-        customer=customer, recency_days=3, frequency=1, monetary=Decimal("199.90"), r_score=5,
+        customer=customer, last_order_at=timezone.now() - dt.timedelta(days=3), frequency=1, monetary=Decimal("199.90"), r_score=5,
         f_score=1, m_score=3, segment="new_customers", run=run, scored_at=timezone.now(),
     )
     SegmentTransition.objects.create(

@@ -1,4 +1,5 @@
 import numpy as np
+from django.db import connection
 import pytest
 
 from segmentation import pgcopy
@@ -51,3 +52,30 @@ def test_it_refuses_a_null_rather_than_misreading_the_rows():
 def test_it_refuses_data_that_is_not_binary_copy():
     with pytest.raises(pgcopy.CopyFormatError, match="signature"):
         pgcopy.decode(b"1\t2\t3\n", TYPES)
+
+
+def test_it_reads_a_whole_copy_out_of_postgresql_and_leaves_the_connection_usable(
+    postgres_only,
+):
+    from segmentation.storage import _copy_out
+
+    sql = "SELECT g::int8, (g * 2)::int8 FROM generate_series(1, 50000) g"
+    ids, doubled = _copy_out(sql, [], ("int8", "int8"))
+    assert ids.tolist() == list(range(1, 50001))
+    assert (doubled == ids * 2).all()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+def test_it_raises_the_servers_error_in_the_middle_of_a_copy(postgres_only):
+    from django.db import transaction
+
+    from segmentation.storage import _copy_out
+
+    failing = "SELECT (1 / (g - 30000))::int8 FROM generate_series(1, 50000) g"
+    with pytest.raises(Exception, match="division by zero"), transaction.atomic():
+        _copy_out(failing, [], ("int8",))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 2")
+        assert cursor.fetchone() == (2,)

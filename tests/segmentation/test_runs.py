@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from crm.models import Customer
 from segmentation.models import (
     CustomerRfm,
     RfmCluster,
@@ -11,6 +12,7 @@ from segmentation.models import (
     SegmentRule,
     SegmentTransition,
 )
+from segmentation.selectors import customer_rfm
 from segmentation.services import rfm_run
 from tests.factories import CustomerFactory
 from tests.segmentation.conftest import buy
@@ -23,7 +25,7 @@ def current(customer) -> CustomerRfm:
 def snapshot() -> list[tuple]:
     return list(
         CustomerRfm.objects.order_by("customer_id").values_list(
-            "customer_id", "recency_days", "frequency", "monetary",
+            "customer_id", "last_order_at", "frequency", "monetary",
             "r_score", "f_score", "m_score", "segment", "cluster",
         )
     )
@@ -205,10 +207,34 @@ def test_it_scores_a_customer_who_joined_since_the_last_run(shop, now):
     assert [t.customer for t in firsts] == [newcomer]
 
 
-def test_it_rewrites_every_score_with_the_new_run(shop, now):
+def test_the_scores_hold_as_of_the_newest_run(shop, now):
     rfm_run(now=now)
     later = rfm_run(now=now + dt.timedelta(days=1))
-    rows = CustomerRfm.objects.all()
-    assert {(r.run_id, r.scored_at) for r in rows} == {(later.pk, later.as_of)}
+    best = Customer.objects.select_related("rfm").get(pk=shop["scored"][0].pk)
+    assert customer_rfm(best)["scored_at"] == later.as_of.isoformat()
+    assert customer_rfm(best)["recency_days"] == 6
     assert current(shop["scored"][0]).recency_days == 6
     assert current(shop["lapsed"]).recency_days == 401
+
+
+def test_a_day_later_it_rewrites_no_row_when_no_order_came(shop, now):
+    first = rfm_run(now=now)
+    later = rfm_run(now=now + dt.timedelta(days=1))
+    assert later.summary["rows_written"] == 0
+    assert CustomerRfm.objects.filter(run=first, scored_at=first.as_of).count() == 12
+
+
+def test_it_rewrites_exactly_the_rows_that_change(shop, now):
+    rfm_run(now=now)
+    before = dict((row[0], row) for row in snapshot())
+    buy(shop["prospect"], days_ago=1)
+    later = rfm_run(now=now + dt.timedelta(days=1))
+    after = dict((row[0], row) for row in snapshot())
+    changed = {pk for pk in after if after[pk] != before[pk]}
+    assert shop["prospect"].pk in changed
+    assert (
+        set(CustomerRfm.objects.filter(run=later).values_list("pk", flat=True))
+        == changed
+    )
+    assert later.summary["rows_written"] == len(changed)
+    assert current(shop["prospect"]).last_order_at == now - dt.timedelta(days=1)
