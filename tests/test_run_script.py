@@ -74,6 +74,10 @@ def var_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("run")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture
 def run_script(var_dir):
     port = free_port()
@@ -93,6 +97,9 @@ def run_script(var_dir):
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # As from a terminal: a shell started with SIGINT ignored (a test run
+            # in a background job) could not trap it, and Ctrl-C would do nothing.
+            preexec_fn=_default_sigint,
         )
     family: dict[int, str] = {}
     try:
