@@ -181,7 +181,8 @@ def campaign_messages(campaign: Campaign):
     """The campaign's messages annotated with what the results need (one query)."""
     window = dt.timedelta(days=campaign.attribution_days)
     return (
-        Message.objects.filter(campaign=campaign, is_test=False)  # test sends never count
+        # A test send (care.studio.test_send) never counts in results.
+        Message.objects.filter(campaign=campaign, is_test=False)
         .annotate(moment=Coalesce("sent_at", "updated_at"))
         .annotate(
             **conversion_annotations(window),

@@ -72,6 +72,16 @@ def test_the_figures(history):
     assert board.top_campaigns[0].converted == 1
 
 
+def test_test_sends_never_count(history):
+    now = timezone.now()
+    MessageFactory(campaign=history, channel="sms", status="delivered", is_test=True,
+                   sent_at=now - DAY, delivered_at=now - DAY)
+    board = dashboard_build(now)
+    assert sum(board.per_day["sms"]["delivered"]) == 4
+    rates = {r.channel: r for r in board.rates}
+    assert (rates["sms"].sent, rates["sms"].delivered) == (5, 4)
+
+
 def test_a_manager_sees_it_on_the_index(as_role, history):
     _, client = as_role("manager")
     page = client.get(reverse("admin:index"))

@@ -20,7 +20,6 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from care.admin.forecast import ForecastAdminMixin
 from care.admin.campaigns import studio
 from care.admin.campaigns.forms import (
     AUDIENCE_FIELDS,
@@ -31,6 +30,8 @@ from care.admin.campaigns.forms import (
     settings_text,
 )
 from care.admin.campaigns.templates import MessageTemplateInline
+from care.admin.forecast import ForecastAdminMixin
+from care.admin.results import CampaignResultsMixin, results_link
 from care.models import Campaign
 from care.outreach.approval import campaign_content_approved, campaign_edited
 from care.outreach.campaigns import (
@@ -42,10 +43,9 @@ from care.outreach.campaigns import (
     campaign_pause,
     campaign_submit,
 )
-from care.admin.results import CampaignResultsMixin, results_link
 from care.outreach.results import campaign_funnel
-from care.reports.campaigns import funnel_sentence
 from care.outreach.triggers import TRIGGERS, trigger_params
+from care.reports.campaigns import funnel_sentence
 from care.studio.preview import campaign_test_send
 
 
