@@ -11,6 +11,7 @@ from care.models import Message, StaffProfile
 from care.outreach.results import campaign_funnel
 from tests.delivery.conftest import delivery_settings, fake_twilio  # noqa: F401
 from tests.factories import CustomerFactory, campaign_with_templates
+from tests.security.conftest import as_role  # noqa: F401  (real role users)
 
 pytestmark = pytest.mark.django_db
 MY_PHONE = "+8613900001111"
@@ -172,3 +173,20 @@ def test_a_staff_members_test_phone_is_set_on_their_user_page(admin_client):
 def test_the_preview_never_answers_500(marketer_client, data):
     answer = marketer_client.post(reverse("admin:care_campaign_preview"), data)
     assert answer.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("role", ["care", "senior"])
+def test_care_staff_may_not_test_send(as_role, fake_twilio, role):  # noqa: F811
+    campaign = campaign_with_templates(status="draft")
+    _user, client = as_role(role)
+    answer = send(client, campaign, CustomerFactory())
+    assert answer.status_code == 403
+    assert not Message.objects.exists() and fake_twilio.creates() == []
+
+
+def test_a_marketer_may_test_send(as_role, fake_twilio):  # noqa: F811
+    campaign = campaign_with_templates(status="draft")
+    _user, client = as_role("marketer")
+    answer = send(client, campaign, CustomerFactory(), to="customer")
+    assert answer.status_code == 200, answer.content
+    assert Message.objects.get().is_test
