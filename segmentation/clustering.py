@@ -85,13 +85,12 @@ def rfm_features(recency_days, frequency, monetary) -> np.ndarray:
 
 
 def _space(recency_days, frequency, monetary) -> _Space:
-    raw = np.column_stack(
-        [
-            -np.log1p(np.maximum(recency_days, 0)),
-            np.log1p(np.maximum(frequency, 0)),
-            np.log1p(np.maximum(monetary, 0)),
-        ]
-    ).astype(np.float64)
+    # The log1p features straight into their rows (C order, as np.column_stack
+    # would give them, so the mean and spread are summed in the same order).
+    raw = np.empty((np.shape(recency_days)[0], 3), dtype=np.float64)
+    for j, values in enumerate((recency_days, frequency, monetary)):
+        np.log1p(np.maximum(values, 0), out=raw[:, j])
+    np.negative(raw[:, 0], out=raw[:, 0])
     mean, spread = raw.mean(axis=0), raw.std(axis=0)
     spread[spread == 0] = 1.0
     # Column by column into a Fortran-ordered array: the same values as
