@@ -179,16 +179,18 @@ def fetch_aggregate(
             advance(ids.shape[0])
         else:
             ids, last, frequency, cents = _fetch(sql, params, 4, advance)
-    order = np.argsort(ids, kind="stable")
-    last = last[order]
+    if (ids[1:] < ids[:-1]).any():  # the merge join gives them in order
+        order = np.argsort(ids, kind="stable")
+        ids, last = ids[order], last[order]
+        frequency, cents = frequency[order], cents[order]
     ever = last >= 0
     return Aggregate(
-        customer_ids=ids[order],
+        customer_ids=ids,
         last_order_us=last,
         recency_days=np.where(ever, (_as_of_us(now) - last) // _DAY_US, -1),
-        frequency=frequency[order],
-        monetary=cents[order] / 100,
-        cents=cents[order],
+        frequency=frequency,
+        monetary=cents / 100,
+        cents=cents,
         ever_ordered=ever,
     )
 

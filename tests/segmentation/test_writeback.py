@@ -7,7 +7,9 @@ from crm.models import Customer
 from segmentation import storage
 from segmentation.models import CustomerRfm, Segment, SegmentTransition
 from segmentation.services import rfm_run
+from tests.factories import CustomerFactory
 from tests.segmentation.conftest import buy
+from tests.segmentation.test_runs import snapshot
 
 
 def test_it_records_a_move_from_a_segment_this_version_does_not_know(shop, now):
@@ -53,3 +55,23 @@ def test_a_customer_deleted_after_the_stored_rows_were_read_gets_no_move(
     assert not SegmentTransition.objects.filter(customer_id=prospect.pk).exists()
     assert not CustomerRfm.objects.filter(customer_id=prospect.pk).exists()
     assert run.transitions == SegmentTransition.objects.filter(run=run).count()
+
+
+def test_it_scores_and_clusters_the_same_whatever_order_the_aggregate_came_in(
+    db, now, monkeypatch
+):
+    for i in range(60):
+        buy(CustomerFactory(), days_ago=1 + (i * 11) % 300, total=f"{10 + i * 7}.00")
+    first = rfm_run(now=now)
+    expected = snapshot()
+    CustomerRfm.objects.all().delete()
+    for name in ("_fetch", "_copy_out"):
+        read = getattr(storage, name)
+
+        def reversed_rows(*args, read=read, **kwargs):
+            return [column[::-1] for column in read(*args, **kwargs)]
+
+        monkeypatch.setattr(storage, name, reversed_rows)
+    second = rfm_run(now=now)
+    assert snapshot() == expected
+    assert (second.cluster_k, second.silhouette) == (first.cluster_k, first.silhouette)
