@@ -29,8 +29,9 @@ SILHOUETTE_SIZE = 4_000
 FINAL_SIZE = 100_000
 SEED = 20260101
 BATCH_SIZE = 4096
-# The silhouette's distance matrix is computed once per run and kept:
-# SILHOUETTE_SIZE squared float64, 128 MB.
+# The silhouette's distances are computed SILHOUETTE_BLOCK rows at a time
+# (4 MB each) for every candidate at once, never as the whole 128 MB matrix.
+SILHOUETTE_BLOCK = 128
 # Keep the previous run's k unless its silhouette dropped by more than this.
 SEARCH_AGAIN_BELOW = 0.05
 
@@ -84,16 +85,20 @@ def rfm_features(recency_days, frequency, monetary) -> np.ndarray:
 
 
 def _space(recency_days, frequency, monetary) -> _Space:
-    raw = np.column_stack(
-        [
-            -np.log1p(np.maximum(recency_days, 0)),
-            np.log1p(np.maximum(frequency, 0)),
-            np.log1p(np.maximum(monetary, 0)),
-        ]
-    ).astype(np.float64)
+    # The log1p features straight into their rows (C order, as np.column_stack
+    # would give them, so the mean and spread are summed in the same order).
+    raw = np.empty((np.shape(recency_days)[0], 3), dtype=np.float64)
+    for j, values in enumerate((recency_days, frequency, monetary)):
+        np.log1p(np.maximum(values, 0), out=raw[:, j])
+    np.negative(raw[:, 0], out=raw[:, 0])
     mean, spread = raw.mean(axis=0), raw.std(axis=0)
     spread[spread == 0] = 1.0
-    return _Space((raw - mean) / spread, mean, spread)
+    # Column by column into a Fortran-ordered array: the same values as
+    # (raw - mean) / spread, with each feature contiguous for predict().
+    features = np.empty(raw.shape, dtype=np.float64, order="F")
+    for j in range(raw.shape[1]):
+        np.divide(raw[:, j] - mean[j], spread[j], out=features[:, j])
+    return _Space(features, mean, spread)
 
 
 def cluster_customers(*args, **kwargs) -> "Clustering | None":
@@ -214,63 +219,90 @@ class _Centres:
         self.cluster_centers_ = centres
 
     def predict(self, points: np.ndarray) -> np.ndarray:
-        # One centre at a time: a million points against all k centres at
-        # once would hold k x 24 MB of differences.
+        # One centre and one feature at a time, on contiguous columns: a
+        # million points against all k centres at once would hold k x 24 MB
+        # of differences. The same sums, in the same order, as
+        # ((points - centre) ** 2).sum(axis=1).
+        columns = [np.ascontiguousarray(points[:, j]) for j in range(points.shape[1])]
         nearest = np.zeros(points.shape[0], dtype=np.intp)
         best = np.full(points.shape[0], np.inf)
+        distance = np.empty(points.shape[0])
+        square = np.empty(points.shape[0])
         for number, centre in enumerate(self.cluster_centers_):
-            distance = ((points - centre) ** 2).sum(axis=1)
+            np.subtract(columns[0], centre[0], out=distance)
+            np.square(distance, out=distance)
+            for column, value in zip(columns[1:], centre[1:], strict=True):
+                np.subtract(column, value, out=square)
+                np.square(square, out=square)
+                distance += square
             closer = distance < best
-            nearest[closer], best[closer] = number, distance[closer]
+            nearest[closer] = number
+            np.minimum(best, distance, out=best)
         return nearest
 
 
 class _Judge:
     """Silhouettes of candidate fits on one random subsample of the sample
-    (the one sklearn's silhouette_score would draw with this seed), whose
-    pairwise distances are computed once."""
+    (the one sklearn's silhouette_score would draw with this seed)."""
 
     def __init__(self, sample: np.ndarray, seed: int):
         size = min(SILHOUETTE_SIZE, sample.shape[0])
         self.sample = sample
         self.pick = np.random.RandomState(seed).permutation(sample.shape[0])[:size]
-        self.distances = _distances(sample[self.pick])
 
     def silhouettes(self, trials: dict) -> dict[int, float]:
         """The silhouette of each candidate k that splits the sample at all."""
-        quality = {}
+        labelled = {}
         for k, model in trials.items():
             labels = model.predict(self.sample)[self.pick]
             if np.unique(labels).shape[0] >= 2:
-                quality[k] = silhouette(self.distances, labels)
-        return quality
+                labelled[k] = labels
+        values = silhouettes(self.sample[self.pick], list(labelled.values()))
+        return dict(zip(labelled, values, strict=True))
 
 
-def _distances(points: np.ndarray) -> np.ndarray:
-    """Euclidean distances between all points, as sklearn's pairwise_distances
-    computes them (|a|^2 + |b|^2 - 2ab), without importing it."""
-    squares = (points**2).sum(axis=1)
-    distances = squares[:, None] + squares[None, :] - 2.0 * (points @ points.T)
-    np.maximum(distances, 0.0, out=distances)
-    np.sqrt(distances, out=distances)
-    np.fill_diagonal(distances, 0.0)
-    return distances
+def silhouettes(points: np.ndarray, labelings: list[np.ndarray]) -> list[float]:
+    """The mean silhouette coefficient of each labelling of the same points,
+    as sklearn.metrics.silhouette_score computes it (Euclidean).
 
-
-def silhouette(distances: np.ndarray, labels: np.ndarray) -> float:
-    """The mean silhouette coefficient from a square distance matrix, as
-    sklearn.metrics.silhouette_score(metric="precomputed") computes it, with
-    one matrix product (sklearn reduces it in chunks: 2-3x slower here).
-
-    a: mean distance to the rest of one's cluster; b: the least mean distance
-    to another cluster; (b - a) / max(a, b), 0 for a cluster of one.
+    One pass over the pairwise distances, SILHOUETTE_BLOCK rows at a time,
+    computed as sklearn's pairwise_distances does (|a|^2 + |b|^2 - 2ab) and
+    summed per cluster of every labelling at once (one matrix product per
+    block): the whole distance matrix (128 MB for 4,000 points) never exists.
     """
+    n = points.shape[0]
+    if not labelings:
+        return []
+    codes = [np.unique(labels, return_inverse=True)[1] for labels in labelings]
+    widths = [int(c.max()) + 1 for c in codes]
+    offsets = np.cumsum([0, *widths])
+    members = np.zeros((n, offsets[-1]))
+    for code, offset in zip(codes, offsets, strict=False):
+        members[np.arange(n), offset + code] = 1.0
+    points = np.ascontiguousarray(points, dtype=np.float64)
+    squares = (points**2).sum(axis=1)
+    sums = np.empty((n, offsets[-1]))
+    for start in range(0, n, SILHOUETTE_BLOCK):
+        rows = slice(start, min(start + SILHOUETTE_BLOCK, n))
+        block = squares[rows, None] + squares[None, :]
+        block -= 2.0 * (points[rows] @ points.T)
+        np.maximum(block, 0.0, out=block)
+        np.sqrt(block, out=block)
+        count = block.shape[0]
+        block[np.arange(count), np.arange(start, start + count)] = 0.0
+        sums[rows] = block @ members
+    return [
+        _silhouette(sums[:, offset : offset + width], code)
+        for code, offset, width in zip(codes, offsets, widths, strict=False)
+    ]
+
+
+def _silhouette(sums: np.ndarray, labels: np.ndarray) -> float:
+    """From each point's summed distance to each cluster: a, the mean
+    distance to the rest of one's cluster; b, the least mean distance to
+    another cluster; (b - a) / max(a, b), 0 for a cluster of one."""
     n = labels.shape[0]
-    _, labels = np.unique(labels, return_inverse=True)
-    members = np.zeros((n, labels.max() + 1))
-    members[np.arange(n), labels] = 1.0
-    sums = distances @ members
-    sizes = members.sum(axis=0)
+    sizes = np.bincount(labels, minlength=sums.shape[1]).astype(np.float64)
     own = sizes[labels]
     a = sums[np.arange(n), labels] / np.maximum(own - 1, 1)
     means = sums / sizes

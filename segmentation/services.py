@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.progress import Progress
-from segmentation import storage
+from segmentation import storage, writeback
 from segmentation.models import RfmCluster, RfmRun, RunStatus, Segment, SegmentRule
 from segmentation.scoring import assign_segments, rfm_scores, score_grid
 from segmentation.selectors import CODE, SLUGS, rule_grid
@@ -58,7 +58,7 @@ def rfm_run(
     run = _run_start(window_days=window_days, now=now)
     started = time.monotonic()
     try:
-        with storage.run_lock() as previous:
+        with storage.run_lock(SLUGS) as previous:
             outcome = _compute(run, show)
             with transaction.atomic():
                 _store(run, outcome, show, previous)
@@ -236,7 +236,7 @@ def _cluster(aggregate: storage.Aggregate, outcome: _Outcome, previous=None):
 def _store(run: RfmRun, outcome: _Outcome, show: ProgressFactory, previous) -> None:
     total = int(outcome.scored.shape[0])
     bar = show(_("Writing scores"), total)
-    result = storage.write_results(
+    result = writeback.write_results(
         outcome.columns,
         outcome.nulls,
         segments=SLUGS,

@@ -189,7 +189,7 @@ def test_it_marks_a_failed_run_and_keeps_the_previous_scores(shop, now, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("segmentation.storage.write_results", broken)
+    monkeypatch.setattr("segmentation.writeback.write_results", broken)
     with pytest.raises(RuntimeError):
         rfm_run(now=now + dt.timedelta(days=30))
     failed = RfmRun.objects.first()
