@@ -20,8 +20,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import Action
-from audit.services import audit_customers
+from audit.services import audit_customer_entries, audit_customers
 from crm.models import Consent, Customer
+from crm.services import at_once
 from crm.services.bulk import in_rounds
 from crm.services.common import ItemResult
 from crm.validation import FieldErrors
@@ -68,9 +69,14 @@ def customers_write(items: Sequence[CustomerItem]) -> list[ItemResult]:
         if not rest:
             continue
         try:
-            # Only rows seen to exist can be locked; the unique index guards
-            # the insert of the others.
-            results += _write_round(rest, existing)
+            if at_once.supported() and not set(existing) & {
+                i.external_id for i in rest
+            }:
+                results += _insert_round(rest)
+            else:
+                # Only rows seen to exist can be locked; the unique index
+                # guards the insert of the others.
+                results += _write_round(rest, existing)
         except IntegrityError:
             # Another request created one of these customers first: run again,
             # the lock now finds the row and updates it.
@@ -136,6 +142,33 @@ def _write_round(items: list[CustomerItem], existing: list[str]) -> list[ItemRes
         for customer in changed:
             customer.updated_at = now
         Customer.objects.bulk_update(changed, _COLUMNS, batch_size=100)
+    return results
+
+
+def _insert_round(items: list[CustomerItem]) -> list[ItemResult]:
+    """Only new customers: everything in one statement (crm.services.at_once)."""
+    now = timezone.now()
+    results, new, consents = [], [], []
+    for item in items:
+        customer = Customer(external_id=item.external_id)
+        result = _apply(item, customer, now)
+        results.append(result)
+        if result.status == 422:
+            continue
+        # Nothing on file yet: each customer's decisions on their own.
+        current: dict[Topic, Consent] = {}
+        rows = _news([(item, customer, True)], current, set(), now)
+        new.append(customer)
+        consents += rows
+        result.consents = [current[topic] for topic in sorted(current)]
+    if new:
+        entries = audit_customer_entries(
+            action=Action.CONSENT_CHANGE,
+            entries=[
+                (row.customer.external_id, _consent_detail(row)) for row in consents
+            ],
+        )
+        at_once.insert_at_once(new, consents, entries)
     return results
 
 

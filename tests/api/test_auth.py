@@ -4,8 +4,8 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -116,7 +116,7 @@ def test_token_requests_need_no_csrf_token():
 
 
 def test_a_token_found_live_is_trusted_briefly_without_a_query():
-    token, raw = api_token_create(name="shop")
+    _token, raw = api_token_create(name="shop")
     client = ApiClient(raw)
     with time_machine.travel(NOW, tick=False):
         client.get("/customers/C1")

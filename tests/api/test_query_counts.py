@@ -18,7 +18,11 @@ def queries(api, path: str, body: dict) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         response = api.put(path, body)
     assert response.status_code in (200, 201)
-    return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if "SAVEPOINT" not in q["sql"] and q["sql"] not in ("BEGIN", "COMMIT")
+    ]
 
 
 @pytest.fixture
@@ -27,11 +31,12 @@ def warm(api):
     return api
 
 
-def test_a_new_customer_takes_four_statements_and_reads_nothing_back(warm):
-    # customer lookup, customer insert, consent insert, its audit entry: no
-    # re-read, and the token is known from the request before.
+def test_a_new_customer_takes_two_statements_and_reads_nothing_back(warm):
+    # The customer's look-up, then one statement inserts the customer, the
+    # consent and its audit entry (on PostgreSQL; three on SQLite); no re-read,
+    # and the token is known from the request before.
     sql = queries(warm, "/customers/C1", BODY)
-    assert len(sql) == 4, sql
+    assert len(sql) == (2 if connection.vendor == "postgresql" else 4), sql
     assert 'INSERT INTO "audit_auditentry"' in sql[-1]
 
 
