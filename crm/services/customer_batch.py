@@ -60,11 +60,17 @@ Topic = tuple[int, str, str]
 Accepted = list[tuple[CustomerItem, Customer, bool]]
 
 
-def customers_write(items: Sequence[CustomerItem]) -> list[ItemResult]:
-    """Write cleaned items; a repeated external id is applied after the earlier one."""
+def customers_write(
+    items: Sequence[CustomerItem], related: Sequence[str] = ()
+) -> list[ItemResult]:
+    """Write cleaned items; a repeated external id is applied after the earlier one.
+
+    `related`: relations loaded with a customer the write leaves unchanged (what
+    the caller's answer shows).
+    """
     results = []
     for round_items in in_rounds(items, lambda item: item.external_id):
-        unchanged, rest, existing = _unchanged(round_items)
+        unchanged, rest, existing = _unchanged(round_items, related)
         results += unchanged
         if not rest:
             continue
@@ -85,7 +91,7 @@ def customers_write(items: Sequence[CustomerItem]) -> list[ItemResult]:
 
 
 def _unchanged(
-    items: list[CustomerItem],
+    items: list[CustomerItem], related: Sequence[str] = ()
 ) -> tuple[list[ItemResult], list[CustomerItem], list[str]]:
     """Answer the items that would change nothing.
 
@@ -93,7 +99,9 @@ def _unchanged(
     """
     known = {
         c.external_id: c
-        for c in Customer.objects.filter(external_id__in=[i.external_id for i in items])
+        for c in Customer.objects.select_related(*related).filter(
+            external_id__in=[i.external_id for i in items]
+        )
     }
     pairs = [(i, known[i.external_id], False) for i in items if i.external_id in known]
     pairs = [(i, c, n) for i, c, n in pairs if not _differs(c, i.values)]

@@ -67,11 +67,11 @@ def test_a_new_customer_inserted_meanwhile_is_updated_and_nothing_is_written_twi
     )
     real, calls = customer_batch._unchanged, []
 
-    def stale(items):
+    def stale(items, related=()):
         calls.append(items)
         if len(calls) == 1:
             return [], items, []  # as read before the other request's insert
-        return real(items)
+        return real(items, related)
 
     monkeypatch.setattr(customer_batch, "_unchanged", stale)
     [result] = customers_upsert_batch(
