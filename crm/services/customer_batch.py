@@ -275,15 +275,16 @@ def _attach(results: list[ItemResult], current: dict, informed: set[int]) -> Non
 def _consents_on_file(accepted: Accepted) -> tuple[dict[Topic, Consent], set]:
     """The current decision per topic, and the (topic, granted, time) rows sent again.
 
-    Customers created in this round have none: only the others are looked up.
+    Customers created in this round have none: only the others are looked up,
+    in one read of their rows. The newest row per topic is the current one
+    (by recorded_at, then id: ConsentQuerySet.latest_per_topic's rule), picked
+    here: a correlated subquery costs more to build than a customer's few rows.
     """
     known = [c.pk for item, c, created in accepted if not created and item.decisions]
     current: dict[Topic, Consent] = {}
     on_file: set = set()
     if not known:
         return current, on_file
-    for row in Consent.objects.filter(customer_id__in=known).latest_per_topic():
-        current[(row.customer_id, row.channel, row.purpose)] = row
     times = {
         d["recorded_at"]
         for item, _c, created in accepted
@@ -291,10 +292,14 @@ def _consents_on_file(accepted: Accepted) -> tuple[dict[Topic, Consent], set]:
         for d in item.decisions
         if d["recorded_at"]
     }
-    if times:
-        resent = Consent.objects.filter(customer_id__in=known, recorded_at__in=times)
-        for customer_id, channel, purpose, granted, recorded_at in resent.values_list(
-            "customer_id", "channel", "purpose", "granted", "recorded_at"
+    for row in Consent.objects.filter(customer_id__in=known).order_by():
+        topic = (row.customer_id, row.channel, row.purpose)
+        latest = current.get(topic)
+        if latest is None or (row.recorded_at, row.pk) > (
+            latest.recorded_at,
+            latest.pk,
         ):
-            on_file.add(((customer_id, channel, purpose), granted, recorded_at))
+            current[topic] = row
+        if row.recorded_at in times:
+            on_file.add((topic, row.granted, row.recorded_at))
     return current, on_file

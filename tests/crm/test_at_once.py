@@ -1,5 +1,7 @@
 """New customers are written in one statement on PostgreSQL (crm.services.at_once)."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -92,3 +94,41 @@ def test_a_new_customer_inserted_meanwhile_is_updated_and_nothing_is_written_twi
         False,
     ]
     assert AuditEntry.objects.filter(action=Action.CONSENT_CHANGE).count() == 2
+
+
+def test_the_newest_decision_on_file_is_current_and_a_tie_goes_to_the_later_row():
+    at = "2026-11-20T10:00:00+08:00"
+    customers_upsert_batch(items=[{"external_id": "C1", "name": "Li"}])
+    customer = Customer.objects.get()
+    for granted in (True, False):  # the same time: the later row wins
+        Consent.objects.create(
+            customer=customer,
+            channel="sms",
+            purpose="marketing",
+            granted=granted,
+            source="shop",
+            recorded_at=dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC),
+        )
+    Consent.objects.create(
+        customer=customer,
+        channel="sms",
+        purpose="marketing",
+        granted=True,
+        source="shop",
+        recorded_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+    )
+    # The current decision is "withdrawn": saying so again adds nothing.
+    [same] = customers_upsert_batch(
+        items=[{"external_id": "C1", "consents": [decision("sms", False)]}]
+    )
+    assert same.status == 200 and Consent.objects.count() == 3
+    assert [(c.granted, c.source) for c in same.consents] == [(False, "shop")]
+    # Resending the grant on file (its own time, 10:00 +08:00): nothing either.
+    resent = {**decision("sms", True), "recorded_at": at}
+    customers_upsert_batch(items=[{"external_id": "C1", "consents": [resent]}])
+    assert Consent.objects.count() == 3
+    # A new grant is news.
+    customers_upsert_batch(
+        items=[{"external_id": "C1", "consents": [decision("sms", True)]}]
+    )
+    assert Consent.objects.count() == 4
