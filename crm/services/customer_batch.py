@@ -22,6 +22,7 @@ from django.utils import timezone
 from audit.models import Action
 from audit.services import audit_customer_entries, audit_customers
 from crm.models import Consent, Customer
+from crm.prepared import Prepared
 from crm.services import at_once
 from crm.services.bulk import in_rounds
 from crm.services.common import ItemResult
@@ -99,9 +100,7 @@ def _unchanged(
     """
     known = {
         c.external_id: c
-        for c in Customer.objects.select_related(*related).filter(
-            external_id__in=[i.external_id for i in items]
-        )
+        for c in _customers_read(tuple(related))([i.external_id for i in items])
     }
     pairs = [(i, known[i.external_id], False) for i in items if i.external_id in known]
     pairs = [(i, c, n) for i, c, n in pairs if not _differs(c, i.values)]
@@ -117,6 +116,23 @@ def _unchanged(
     _attach(results, current, {c.pk for i, c, _n in pairs if i.decisions})
     done = {r.index for r in results}
     return results, [item for item in items if item.index not in done], list(known)
+
+
+def _customers_read(related: tuple[str, ...]) -> Prepared:
+    if related not in _CUSTOMER_READS:
+        _CUSTOMER_READS[related] = Prepared(
+            lambda ids: Customer.objects.select_related(*related).filter(
+                external_id__in=ids
+            ),
+            kinds=[str],
+        )
+    return _CUSTOMER_READS[related]
+
+
+_CUSTOMER_READS: dict[tuple[str, ...], Prepared] = {}
+_CONSENTS_READ = Prepared(
+    lambda ids: Consent.objects.filter(customer_id__in=ids).order_by(), kinds=[int]
+)
 
 
 def _differs(customer: Customer, values: dict[str, Any]) -> bool:
@@ -292,7 +308,7 @@ def _consents_on_file(accepted: Accepted) -> tuple[dict[Topic, Consent], set]:
         for d in item.decisions
         if d["recorded_at"]
     }
-    for row in Consent.objects.filter(customer_id__in=known).order_by():
+    for row in _CONSENTS_READ(known):
         topic = (row.customer_id, row.channel, row.purpose)
         latest = current.get(topic)
         if latest is None or (row.recorded_at, row.pk) > (
