@@ -10,6 +10,7 @@ from audit.models import Action, AuditEntry
 from audit.services import subject_hash
 from crm.models import Consent, Customer
 from crm.services import customer_batch, customers_upsert_batch
+from tests.factories import consent
 
 pytestmark = pytest.mark.django_db
 
@@ -100,29 +101,16 @@ def test_the_newest_decision_on_file_is_current_and_a_tie_goes_to_the_later_row(
     at = "2026-11-20T10:00:00+08:00"
     customers_upsert_batch(items=[{"external_id": "C1", "name": "Li"}])
     customer = Customer.objects.get()
-    for granted in (True, False):  # the same time: the later row wins
-        Consent.objects.create(
-            customer=customer,
-            channel="sms",
-            purpose="marketing",
-            granted=granted,
-            source="shop",
-            recorded_at=dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC),
-        )
-    Consent.objects.create(
-        customer=customer,
-        channel="sms",
-        purpose="marketing",
-        granted=True,
-        source="shop",
-        recorded_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
-    )
+    tie, older = (dt.datetime(2026, 11, d, 2, tzinfo=dt.UTC) for d in (20, 1))
+    # At the same time the later row wins; the oldest row comes last by id.
+    for granted, recorded_at in ((True, tie), (False, tie), (True, older)):
+        consent(customer, granted=granted, at=recorded_at)
     # The current decision is "withdrawn": saying so again adds nothing.
     [same] = customers_upsert_batch(
         items=[{"external_id": "C1", "consents": [decision("sms", False)]}]
     )
     assert same.status == 200 and Consent.objects.count() == 3
-    assert [(c.granted, c.source) for c in same.consents] == [(False, "shop")]
+    assert [c.granted for c in same.consents] == [False]
     # Resending the grant on file (its own time, 10:00 +08:00): nothing either.
     resent = {**decision("sms", True), "recorded_at": at}
     customers_upsert_batch(items=[{"external_id": "C1", "consents": [resent]}])
