@@ -114,7 +114,7 @@ def put_customer(request: HttpRequest, external_id: ResourceId, payload: Custome
     """Create or update a customer; consents add to the history only when they change."""
     item = {"external_id": external_id, **payload.model_dump(exclude_unset=True)}
     [result] = customers_upsert_batch(
-        items=[item], consent_source=f"api:{request.auth.name}"
+        items=[item], consent_source=f"api:{request.auth.name}", related=["rfm"]
     )
     if result.status == 422:
         raise first_error(result)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,6 +13,13 @@ from crm.validation import clean_text
 
 # Writing last_used_at on every request would turn each read into a write.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+# Live tokens found recently, by hash: (token, found at, when to look again). Each web
+# process looks a token up again at most every API_TOKEN_CACHE_SECONDS, so a
+# revocation or rotation made elsewhere (the command, another process) stops
+# the old secret within that time; one made in this process stops it at once.
+# Only live tokens are kept: an unknown secret is looked up every time.
+_live: dict[str, tuple[ApiToken, dt.datetime, dt.datetime]] = {}
 
 
 def api_token_create(*, name: str) -> tuple[ApiToken, str]:
@@ -38,6 +46,7 @@ def api_token_rotate(*, name: str) -> tuple[ApiToken, str]:
         raw = new_raw_token()
         token.key_hash, token.hint, token.revoked_at = hash_token(raw), raw[:8], None
         token.save(update_fields=["key_hash", "hint", "revoked_at"])
+    _live.clear()
     return token, raw
 
 
@@ -46,6 +55,7 @@ def api_token_revoke(*, name: str) -> ApiToken:
     updated = ApiToken.objects.filter(name=name, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    _live.clear()
     token = ApiToken.objects.filter(name=name).first()
     if token is None:
         raise ValidationError(_("No token named %(name)r.") % {"name": name})
@@ -57,15 +67,23 @@ def api_token_revoke(*, name: str) -> ApiToken:
 
 
 def api_token_authenticate(raw: str) -> ApiToken | None:
-    """The live token whose secret is `raw`, or None; notes its use (once a minute)."""
+    """The live token whose secret is `raw`, or None; notes its use (once a minute).
+
+    A token found live is trusted for API_TOKEN_CACHE_SECONDS without a query.
+    """
     if not raw or len(raw) > 200:
         return None
-    token = ApiToken.objects.filter(
-        key_hash=hash_token(raw), revoked_at__isnull=True
-    ).first()
-    if token is None:
-        return None
-    now = timezone.now()
+    key, now = hash_token(raw), timezone.now()
+    cached = _live.get(key)
+    if cached is not None and cached[1] <= now < cached[2]:
+        token = cached[0]
+    else:
+        token = ApiToken.objects.filter(key_hash=key, revoked_at__isnull=True).first()
+        if token is None:
+            _live.pop(key, None)
+            return None
+        ttl = dt.timedelta(seconds=settings.API_TOKEN_CACHE_SECONDS)
+        _live[key] = (token, now, now + ttl)
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

@@ -45,13 +45,21 @@ def audit_record(
     return entry
 
 
-def audit_customers(
-    *, action: str, entries: list[tuple[str, dict[str, Any]]]
-) -> None:
+def audit_customers(*, action: str, entries: list[tuple[str, dict[str, Any]]]) -> None:
     """Append one entry per (external id, detail), in one statement (batch writes)."""
+    AuditEntry.objects.bulk_create(
+        audit_customer_entries(action=action, entries=entries)
+    )
+
+
+def audit_customer_entries(
+    *, action: str, entries: list[tuple[str, dict[str, Any]]]
+) -> list[AuditEntry]:
+    """The entries of audit_customers, unsaved: for a writer that inserts them with
+    its own rows in one statement."""
     who = current_actor()
     now = timezone.now()
-    AuditEntry.objects.bulk_create(
+    return [
         AuditEntry(
             at=now,
             actor=who.name[:150],
@@ -63,7 +71,7 @@ def audit_customers(
             detail=detail,
         )
         for external_id, detail in entries
-    )
+    ]
 
 
 def audit_customer(

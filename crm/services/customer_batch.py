@@ -20,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.models import Action
-from audit.services import audit_customers
+from audit.services import audit_customer_entries, audit_customers
 from crm.models import Consent, Customer
+from crm.prepared import Prepared
+from crm.services import at_once
 from crm.services.bulk import in_rounds
 from crm.services.common import ItemResult
 from crm.validation import FieldErrors
@@ -59,18 +61,29 @@ Topic = tuple[int, str, str]
 Accepted = list[tuple[CustomerItem, Customer, bool]]
 
 
-def customers_write(items: Sequence[CustomerItem]) -> list[ItemResult]:
-    """Write cleaned items; a repeated external id is applied after the earlier one."""
+def customers_write(
+    items: Sequence[CustomerItem], related: Sequence[str] = ()
+) -> list[ItemResult]:
+    """Write cleaned items; a repeated external id is applied after the earlier one.
+
+    `related`: relations loaded with a customer the write leaves unchanged (what
+    the caller's answer shows).
+    """
     results = []
     for round_items in in_rounds(items, lambda item: item.external_id):
-        unchanged, rest, existing = _unchanged(round_items)
+        unchanged, rest, existing = _unchanged(round_items, related)
         results += unchanged
         if not rest:
             continue
         try:
-            # Only rows seen to exist can be locked; the unique index guards
-            # the insert of the others.
-            results += _write_round(rest, existing)
+            if at_once.supported() and not set(existing) & {
+                i.external_id for i in rest
+            }:
+                results += _insert_round(rest)
+            else:
+                # Only rows seen to exist can be locked; the unique index
+                # guards the insert of the others.
+                results += _write_round(rest, existing)
         except IntegrityError:
             # Another request created one of these customers first: run again,
             # the lock now finds the row and updates it.
@@ -79,7 +92,7 @@ def customers_write(items: Sequence[CustomerItem]) -> list[ItemResult]:
 
 
 def _unchanged(
-    items: list[CustomerItem],
+    items: list[CustomerItem], related: Sequence[str] = ()
 ) -> tuple[list[ItemResult], list[CustomerItem], list[str]]:
     """Answer the items that would change nothing.
 
@@ -87,7 +100,7 @@ def _unchanged(
     """
     known = {
         c.external_id: c
-        for c in Customer.objects.filter(external_id__in=[i.external_id for i in items])
+        for c in _customers_read(tuple(related))([i.external_id for i in items])
     }
     pairs = [(i, known[i.external_id], False) for i in items if i.external_id in known]
     pairs = [(i, c, n) for i, c, n in pairs if not _differs(c, i.values)]
@@ -103,6 +116,23 @@ def _unchanged(
     _attach(results, current, {c.pk for i, c, _n in pairs if i.decisions})
     done = {r.index for r in results}
     return results, [item for item in items if item.index not in done], list(known)
+
+
+def _customers_read(related: tuple[str, ...]) -> Prepared:
+    if related not in _CUSTOMER_READS:
+        _CUSTOMER_READS[related] = Prepared(
+            lambda ids: Customer.objects.select_related(*related).filter(
+                external_id__in=ids
+            ),
+            kinds=[str],
+        )
+    return _CUSTOMER_READS[related]
+
+
+_CUSTOMER_READS: dict[tuple[str, ...], Prepared] = {}
+_CONSENTS_READ = Prepared(
+    lambda ids: Consent.objects.filter(customer_id__in=ids).order_by(), kinds=[int]
+)
 
 
 def _differs(customer: Customer, values: dict[str, Any]) -> bool:
@@ -136,6 +166,33 @@ def _write_round(items: list[CustomerItem], existing: list[str]) -> list[ItemRes
         for customer in changed:
             customer.updated_at = now
         Customer.objects.bulk_update(changed, _COLUMNS, batch_size=100)
+    return results
+
+
+def _insert_round(items: list[CustomerItem]) -> list[ItemResult]:
+    """Only new customers: everything in one statement (crm.services.at_once)."""
+    now = timezone.now()
+    results, new, consents = [], [], []
+    for item in items:
+        customer = Customer(external_id=item.external_id)
+        result = _apply(item, customer, now)
+        results.append(result)
+        if result.status == 422:
+            continue
+        # Nothing on file yet: each customer's decisions on their own.
+        current: dict[Topic, Consent] = {}
+        rows = _news([(item, customer, True)], current, set(), now)
+        new.append(customer)
+        consents += rows
+        result.consents = [current[topic] for topic in sorted(current)]
+    if new:
+        entries = audit_customer_entries(
+            action=Action.CONSENT_CHANGE,
+            entries=[
+                (row.customer.external_id, _consent_detail(row)) for row in consents
+            ],
+        )
+        at_once.insert_at_once(new, consents, entries)
     return results
 
 
@@ -234,15 +291,16 @@ def _attach(results: list[ItemResult], current: dict, informed: set[int]) -> Non
 def _consents_on_file(accepted: Accepted) -> tuple[dict[Topic, Consent], set]:
     """The current decision per topic, and the (topic, granted, time) rows sent again.
 
-    Customers created in this round have none: only the others are looked up.
+    Customers created in this round have none: only the others are looked up,
+    in one read of their rows. The newest row per topic is the current one
+    (by recorded_at, then id: ConsentQuerySet.latest_per_topic's rule), picked
+    here: a correlated subquery costs more to build than a customer's few rows.
     """
     known = [c.pk for item, c, created in accepted if not created and item.decisions]
     current: dict[Topic, Consent] = {}
     on_file: set = set()
     if not known:
         return current, on_file
-    for row in Consent.objects.filter(customer_id__in=known).latest_per_topic():
-        current[(row.customer_id, row.channel, row.purpose)] = row
     times = {
         d["recorded_at"]
         for item, _c, created in accepted
@@ -250,10 +308,14 @@ def _consents_on_file(accepted: Accepted) -> tuple[dict[Topic, Consent], set]:
         for d in item.decisions
         if d["recorded_at"]
     }
-    if times:
-        resent = Consent.objects.filter(customer_id__in=known, recorded_at__in=times)
-        for customer_id, channel, purpose, granted, recorded_at in resent.values_list(
-            "customer_id", "channel", "purpose", "granted", "recorded_at"
+    for row in _CONSENTS_READ(known):
+        topic = (row.customer_id, row.channel, row.purpose)
+        latest = current.get(topic)
+        if latest is None or (row.recorded_at, row.pk) > (
+            latest.recorded_at,
+            latest.pk,
         ):
-            on_file.add(((customer_id, channel, purpose), granted, recorded_at))
+            current[topic] = row
+        if row.recorded_at in times:
+            on_file.add((topic, row.granted, row.recorded_at))
     return current, on_file

@@ -155,19 +155,23 @@ def customer_upsert(
 
 
 def customers_upsert_batch(
-    *, items: Sequence[Mapping[str, Any]], consent_source: str = "api"
+    *,
+    items: Sequence[Mapping[str, Any]],
+    consent_source: str = "api",
+    related: Sequence[str] = (),
 ) -> list[ItemResult]:
     """Upsert each item ({external_id, ...the fields of customer_upsert}).
 
     Answer per index: 201 created, 200 updated, or 422 with the item's errors;
-    a rejected item writes nothing, the others are written.
+    a rejected item writes nothing, the others are written. `related`: relations
+    to load with the customers that exist (select_related), for the answer.
     """
     cleaned = [
         customer_clean(index=index, consent_source=consent_source, **item)
         for index, item in enumerate(items)
     ]
     valid = [c for c in cleaned if isinstance(c, CustomerItem)]
-    written = {r.index: r for r in customers_write(valid)}
+    written = {r.index: r for r in customers_write(valid, related)}
     return [written[c.index] if isinstance(c, CustomerItem) else c for c in cleaned]
 
 

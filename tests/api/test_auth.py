@@ -4,11 +4,13 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.models import ApiToken, hash_token
-from api.services import api_token_create
+from api.services import api_token_create, api_token_revoke
 from tests.api.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,40 @@ def test_token_requests_need_no_csrf_token():
     client = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
     response = client.put("/api/v1/customers/C1", "{}", content_type="application/json")
     assert response.status_code == 201
+
+
+def test_a_token_found_live_is_trusted_briefly_without_a_query():
+    _token, raw = api_token_create(name="shop")
+    client = ApiClient(raw)
+    with time_machine.travel(NOW, tick=False):
+        client.get("/customers/C1")
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/customers/C1").status_code == 404
+    assert not [q for q in captured if "api_apitoken" in q["sql"]]
+
+
+def test_a_revocation_elsewhere_stops_the_token_within_the_cache_time(settings):
+    settings.API_TOKEN_CACHE_SECONDS = 5
+    token, raw = api_token_create(name="shop")
+    client = ApiClient(raw)
+    with time_machine.travel(NOW, tick=False):
+        assert client.get("/customers/C1").status_code == 404
+    # Another process (the command) revokes it: this one has it cached.
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=NOW)
+    with time_machine.travel(NOW + dt.timedelta(seconds=4), tick=False):
+        assert client.get("/customers/C1").status_code == 404
+    with time_machine.travel(NOW + dt.timedelta(seconds=5), tick=False):
+        assert client.get("/customers/C1").status_code == 401
+
+
+def test_a_revocation_or_rotation_in_this_process_stops_the_token_at_once():
+    _token, raw = api_token_create(name="shop")
+    client = ApiClient(raw)
+    assert client.get("/customers/C1").status_code == 404
+    call_command("create_api_token", "shop", "--rotate", stdout=StringIO())
+    assert client.get("/customers/C1").status_code == 401
+    _token, raw = api_token_create(name="other")
+    client = ApiClient(raw)
+    assert client.get("/customers/C1").status_code == 404
+    api_token_revoke(name="other")
+    assert client.get("/customers/C1").status_code == 401

@@ -182,3 +182,6 @@ def test_it_returns_the_current_rfm_and_segment_after_a_scoring_run(api):
 
     assert body["rfm"]["frequency"] == 1 and body["rfm"]["r_score"] in range(1, 6)
     assert body["segment"] == body["rfm"]["segment"] != ""
+    # A resend answers with the same scores (read with the customer).
+    resent = api.put("/customers/C1", BODY)
+    assert resent.status_code == 200 and resent.json()["rfm"] == body["rfm"]
