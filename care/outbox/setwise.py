@@ -62,6 +62,10 @@ SELECTED = (
     "send_after",
     "expires_at",
 )
+# The planning statement's work memory (PostgreSQL, SET LOCAL): a whole
+# audience's hash joins (1M customers: about 60 MB each, a hash may take
+# twice the work memory) in memory rather than in batches on disk.
+PLAN_WORK_MEM = "64MB"
 CUSTOMER_FIELDS = (
     "id",
     "phone",
@@ -280,12 +284,13 @@ def _insert(campaign: Campaign, select: str) -> tuple[str, list]:
     names, constants, params = _constants(campaign)
     columns = ", ".join(quote(c) for c in (*SELECTED, *names))
     picks = ", ".join((*(f"t.{c}" for c in SELECTED), *constants))
-    # One order for everybody: two sweeps inserting the same keys in different
-    # orders could deadlock on the unique indexes. (WHERE true: SQLite would
-    # read the ON of ON CONFLICT as a join's.)
+    # In no particular order: sweeps that could write the same keys take turns
+    # (`_planning_lock`), so none waits on another's unique key, and sorting a
+    # whole audience by key cost a tenth of the statement. (WHERE true: SQLite
+    # would read the ON of ON CONFLICT as a join's.)
     sql = (
         f"INSERT INTO {quote(Message._meta.db_table)} ({columns}) "
-        f"SELECT {picks} FROM ({select}) t WHERE true ORDER BY t.key "
+        f"SELECT {picks} FROM ({select}) t WHERE true "
         f"ON CONFLICT DO NOTHING RETURNING channel, status, reason"
     )
     return sql, params
@@ -301,8 +306,7 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
     due, due_params = due_count(campaign, source)
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres():
-            # Compiling a statement this size costs more than it saves.
-            cursor.execute("SET LOCAL jit = off")
+            _planning_lock(cursor, campaign)
             found = _insert_counted(
                 cursor, insert, due, [*constants, *params, *due_params]
             )
@@ -321,6 +325,29 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
             result.counts[(channel, status, reason)] += n
     result.already -= sum(result.counts.values())
     return result
+
+
+def _planning_lock(cursor, campaign: Campaign) -> None:
+    """PostgreSQL: wait for any other sweep writing this campaign's keys, and set
+    the statement up (one query).
+
+    The keys a campaign writes (occasion, conflict) hold its id or its conflict
+    group, so sweeps of other campaigns never write them: a lock per campaign
+    (per group for a grouped one), held to the end of the transaction, lets
+    the second of two sweeps start once the first committed, and its snapshot
+    then leaves out what the first wrote. Without it two sweeps inserting the
+    same keys in different orders could deadlock on the unique indexes.
+
+    JIT is off: compiling a statement this size costs more than it saves. The
+    work memory keeps the hash joins of a whole audience (the consents, the
+    anti-join) in memory rather than in temporary files.
+    """
+    subject = campaign.conflict_group or f"campaign:{campaign.pk}"
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0)), "
+        "set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+        [f"care.plan/{subject}", PLAN_WORK_MEM],
+    )
 
 
 def _insert_counted(cursor, insert: str, due: str, params: list) -> list[tuple]:
