@@ -141,15 +141,15 @@ class Message(models.Model):
         ]
         # Every index a row is in costs each planned row an insert (a sweep can
         # plan 1,000,000), and each update that changes an indexed column an
-        # insert into every index the new version is in. So only five hold a
-        # freshly planned row (the primary key, the two unique keys, the
-        # customer's and the campaign's), plus the waiting rows' index it is
-        # claimed through; the others are partial, each over the few rows one
-        # query reads. Dispatch's attempt write changes no indexed column
-        # (status, updated_at and the rest are written by the claim and the
-        # outcome), so it is a HOT update: no index touched (see the
-        # fillfactor in migration 0020). docs/architecture.md, "The outbox's
-        # indexes", lists each with its readers.
+        # insert into every index the new version is in. So six hold every row
+        # (the primary key, the two unique keys, the admin's order, the
+        # customer's and the campaign's) and a planned row is in one more, the
+        # waiting rows' index it is claimed through; the others are partial,
+        # each over the few rows its readers ask for. Dispatch's attempt write
+        # changes no indexed column (status and updated_at are written by the
+        # claim and the outcome), so it can be a HOT update, touching no index.
+        # docs/architecture.md, "The outbox's indexes", lists each with its
+        # readers.
         indexes = [
             # The admin's list, newest first (Meta.ordering): read backwards,
             # it finds a page of 50 without sorting the outbox.
