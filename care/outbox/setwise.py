@@ -62,9 +62,8 @@ SELECTED = (
     "send_after",
     "expires_at",
 )
-# The planning statement's work memory (PostgreSQL, SET LOCAL): a whole
-# audience's hash joins (1M customers: about 60 MB each, a hash may take
-# twice the work memory) in memory rather than in batches on disk.
+# The planning statement's work memory (PostgreSQL): a hash join of a whole
+# audience's consents takes about 60 MB (a hash may use twice this).
 PLAN_WORK_MEM = "64MB"
 CUSTOMER_FIELDS = (
     "id",
@@ -328,19 +327,14 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
 
 
 def _planning_lock(cursor, campaign: Campaign) -> None:
-    """PostgreSQL: wait for any other sweep writing this campaign's keys, and set
-    the statement up (one query).
+    """PostgreSQL, one query: wait for any sweep writing this campaign's keys; set up.
 
-    The keys a campaign writes (occasion, conflict) hold its id or its conflict
-    group, so sweeps of other campaigns never write them: a lock per campaign
-    (per group for a grouped one), held to the end of the transaction, lets
-    the second of two sweeps start once the first committed, and its snapshot
-    then leaves out what the first wrote. Without it two sweeps inserting the
-    same keys in different orders could deadlock on the unique indexes.
-
-    JIT is off: compiling a statement this size costs more than it saves. The
-    work memory keeps the hash joins of a whole audience (the consents, the
-    anti-join) in memory rather than in temporary files.
+    The keys a campaign writes hold its id or its conflict group: a lock per
+    campaign (per group), held to the end of the transaction, starts the second
+    of two sweeps once the first committed, and its snapshot leaves out what
+    the first wrote, so they never deadlock on a unique index whatever the
+    order of their rows. JIT compiling a statement this size costs more than it
+    saves; the work memory keeps a whole audience's hash joins off the disk.
     """
     subject = campaign.conflict_group or f"campaign:{campaign.pk}"
     cursor.execute(
