@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from care.models.campaigns import Campaign, Offer
 from care.models.choices import (
+    AWAITING_RECEIPT,
     RETRYABLE,
     TROUBLE,
     CouponStatus,
@@ -138,31 +139,65 @@ class Message(models.Model):
                 name="care_msg_conflict_unique",
             ),
         ]
-        # Every index costs each planned row an insert (a sweep can plan 100,000
-        # rows): the campaign and customer columns lead composite indexes, and
-        # the optional links and the provider id, empty on most rows, are
-        # indexed only where set.
+        # Every index a row is in costs each planned row an insert (a sweep can
+        # plan 1,000,000), and each update that changes an indexed column an
+        # insert into every index the new version is in. So six hold every row
+        # (the primary key, the two unique keys, the admin's order, the
+        # customer's and the campaign's) and a planned row is in one more, the
+        # waiting rows' index it is claimed through; the others are partial,
+        # each over the few rows its readers ask for. Dispatch's attempt write
+        # changes no indexed column (status and updated_at are written by the
+        # claim and the outcome), so it can be a HOT update, touching no index.
+        # docs/architecture.md, "The outbox's indexes", lists each with its
+        # readers.
         indexes = [
-            models.Index(fields=["status", "send_after"], name="care_msg_due_idx"),
             # The admin's list, newest first (Meta.ordering): read backwards,
             # it finds a page of 50 without sorting the outbox.
             models.Index(fields=["created_at", "id"], name="care_msg_created_idx"),
+            # Frequency caps and the customer's messages (and the customer
+            # foreign key: an erasure finds their rows through it).
             models.Index(
                 fields=["customer", "purpose", "sent_at"], name="care_msg_cap_idx"
             ),
             models.Index(fields=["campaign", "status"], name="care_msg_campaign_idx"),
-            models.Index(fields=["status", "claimed_at"], name="care_msg_claim_idx"),
             # Claims (care/delivery/claim.py): the waiting rows of one purpose,
             # oldest due first, so service is claimed before marketing without
-            # reading the marketing backlog.
+            # reading the marketing backlog. Also the status page's due count
+            # and oldest due message.
             models.Index(
                 fields=["purpose", "send_after", "id"],
                 condition=models.Q(status__in=RETRYABLE),
                 name="care_msg_waiting_idx",
             ),
-            # deliveries_settle: receipts that came in while a send was recorded.
+            # The reaper (sending past the lease, oldest claim first) and the
+            # status page's in-flight counts: only rows claimed or in doubt.
             models.Index(
-                fields=["status", "provider_status"], name="care_msg_receipt_idx"
+                fields=["status", "claimed_at"],
+                condition=models.Q(
+                    status__in=[MessageStatus.SENDING, MessageStatus.UNKNOWN]
+                ),
+                name="care_msg_claim_idx",
+            ),
+            # deliveries_settle: receipts that came in while a send was
+            # recorded (a row awaiting a receipt that has one).
+            models.Index(
+                fields=["status", "provider_status"],
+                condition=models.Q(status__in=AWAITING_RECEIPT)
+                & ~models.Q(provider_status=""),
+                name="care_msg_receipt_idx",
+            ),
+            # The dashboard's unsent rows per day (care.reports.dashboard):
+            # failed, skipped and held out by when they were due.
+            models.Index(
+                fields=["status", "send_after"],
+                condition=models.Q(
+                    status__in=[
+                        MessageStatus.FAILED,
+                        MessageStatus.SKIPPED,
+                        MessageStatus.HELD_OUT,
+                    ]
+                ),
+                name="care_msg_unsent_idx",
             ),
             _set_index(["provider_id"], ~models.Q(provider_id="")),
             # With the customer: the abandoned-browse trigger probes (product,
@@ -173,8 +208,9 @@ class Message(models.Model):
             _set_index(["ticket"], models.Q(ticket__isnull=False)),
             # The operations status page and alerts (care/operations/status.py):
             # sends of the last hour per channel, and the rows in trouble
-            # (failed, deferred, in doubt) by when they last changed. Partial,
-            # so planning a row costs neither index anything.
+            # (failed, deferred, in doubt) by when they last changed (the
+            # reconciliation's order too). Partial, so planning a row costs
+            # neither index anything.
             _set_index(["sent_at", "channel"], models.Q(sent_at__isnull=False)),
             models.Index(
                 fields=["status", "updated_at"],

@@ -1,7 +1,7 @@
 """What the status page, the alerts and /healthz read: a handful of indexed aggregates.
 
 Each figure is one query whatever the size of the outbox (the indexes are on
-Message: care_msg_due_idx, care_msg_claim_idx, care_msg_trouble_idx,
+Message: care_msg_waiting_idx, care_msg_claim_idx, care_msg_trouble_idx,
 care_msg_sent_at_idx; on Ticket: care_ticket_status_res_idx). Nothing here
 returns an address or a text: tickets and cases are named by their ids.
 """
