@@ -201,7 +201,9 @@ def latency_matrix(args) -> list[dict]:
                         # Seconds from the first create to the last answer, and
                         # the command's time before and after that.
                         "sending_seconds": occupancy["seconds"],
-                        "before_first": round(occupancy["first_at"] - run["started"], 2),
+                        "before_first": round(
+                            occupancy["first_at"] - run["started"], 2
+                        ),
                         "after_last": round(run["ended"] - occupancy["last_at"], 2),
                         "other": run["other"],
                     }
