@@ -18,7 +18,7 @@ import datetime as dt
 import threading
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from care.models import Coupon, Message, MessageStatus
@@ -39,6 +39,15 @@ ATTEMPT_FIELDS = (
 )
 
 
+# Field class -> value types its get_db_prep_save returns unchanged (the
+# common case, skipped: it is most of a write's Python per row).
+PLAIN = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.PositiveIntegerField: (int,),
+}
+
+
 def guarded_update(token: str, names: Iterable[str], messages: list[Message]) -> int:
     """Write `names` of each message, in as few statements as the database allows.
 
@@ -48,10 +57,14 @@ def guarded_update(token: str, names: Iterable[str], messages: list[Message]) ->
     number of rows written.
     """
     fields = [Message._meta.get_field(name) for name in names]
+    plain = [PLAIN.get(type(field), ()) for field in fields]
     rows = [
         [
-            field.get_db_prep_save(getattr(message, field.attname), connection)
-            for field in fields
+            value
+            if value is None or type(value) in same
+            else field.get_db_prep_save(value, connection)
+            for field, same in zip(fields, plain)
+            for value in (getattr(message, field.attname),)
         ]
         for message in messages
     ]
@@ -59,12 +72,8 @@ def guarded_update(token: str, names: Iterable[str], messages: list[Message]) ->
     guard = [token, MessageStatus.SENDING, MessageStatus.UNKNOWN]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(set(pks)) == len(pks):
-            written = 0
-            for start in range(0, len(rows), VALUES_ROWS):
-                part = slice(start, start + VALUES_ROWS)
-                cursor.execute(*_values_update(fields, rows[part], pks[part], guard))
-                written += cursor.rowcount
-            return written
+            cursor.execute(*_unnest_update(fields, rows, pks, guard))
+            return cursor.rowcount
         # One prepared UPDATE per message, run with executemany.
         quote = connection.ops.quote_name
         assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
@@ -76,36 +85,33 @@ def guarded_update(token: str, names: Iterable[str], messages: list[Message]) ->
         return cursor.rowcount
 
 
-# Rows per UPDATE ... FROM (VALUES ...): well under PostgreSQL's 65,535 parameters.
-VALUES_ROWS = 500
-
-
-def _values_update(
+def _unnest_update(
     fields: list, rows: list[list], pks: list[int], guard: list
 ) -> tuple[str, list]:
     """One UPDATE for every row (PostgreSQL): a chunk's writes in one round trip.
 
-    executemany sends a statement per row; the dispatcher's thread shares
-    the GIL with the send pool, and each of its round trips waits to get it
-    back.
+    executemany sends a statement per row, and the dispatcher's thread, which
+    shares the GIL with the send pool, waits to get it back after each round
+    trip. One array per column keeps the statement's text the same for any
+    number of rows (psycopg parses a long one again every time).
     """
     quote = connection.ops.quote_name
     pk = Message._meta.pk
     types = [field.db_type(connection) for field in fields] + [pk.db_type(connection)]
-    row = "(" + ", ".join(f"%s::{kind}" for kind in types) + ")"
-    names = [f"v{index}" for index in range(len(fields))]
+    names = [f"v{index}" for index in range(len(fields))] + ["pk"]
+    arrays = ", ".join(f"%s::{kind}[]" for kind in types)
     assignments = ", ".join(
         f"{quote(field.column)} = v.{name}" for field, name in zip(fields, names)
     )
     table = quote(Message._meta.db_table)
     sql = (
         f"UPDATE {table} SET {assignments} "
-        f"FROM (VALUES {', '.join([row] * len(rows))}) AS v({', '.join(names)}, pk) "
+        f"FROM unnest({arrays}) AS v({', '.join(names)}) "
         f"WHERE {table}.id = v.pk AND {table}.claimed_by = %s "
         f"AND {table}.status IN (%s, %s)"
     )
-    params = [value for values, key in zip(rows, pks) for value in (*values, key)]
-    return sql, params + guard
+    columns = [list(column) for column in zip(*rows)] if rows else [[]] * len(fields)
+    return sql, [*columns, pks, *guard]
 
 
 def attempts_write(
