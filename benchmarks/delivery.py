@@ -14,7 +14,9 @@ With --latency-ms, the fake server adds that many milliseconds to each
 answer (a provider far away), and for each latency and each concurrency
 (DISPATCH_CONCURRENCY) it measures dispatch's msgs/s through the real client,
 then a plain HTTP loop (benchmarks/_plain.py: requests from a thread pool of
-the same size, no bookkeeping) against the same fake, in the same run. With
+the same size, no bookkeeping) against the same fake, in the same run.
+`in_flight` is how many requests the fake had in flight on average from the
+first create to the last answer (at most the concurrency). With
 BENCH_REDIS_URL the SMS token bucket is in the path (a rate too high to bind).
 
 SQLite lives in var/bench/; with --postgres the database bench_delivery (see
@@ -103,12 +105,17 @@ def _prepare(count: int):
 def child_dispatch(count: int) -> dict:
     django_setup()
     from django.conf import settings
+    from django.core.checks import run_checks
     from django.db import connection
 
     campaign = _prepare(count)
+    # What `manage.py dispatch` does before its handle(): the system checks,
+    # which load the URL map (call_command skips them). Not timed there either.
+    run_checks()
     start = time.perf_counter()
     statuses = dispatch_all(campaign=campaign, batch_size=500)
-    seconds = time.perf_counter() - start
+    ended = time.perf_counter()
+    seconds = ended - start
     sent = statuses.get("sent", 0)
     return {
         "backend": settings.SMS_BACKEND.rsplit(".", 1)[-1],
@@ -118,6 +125,9 @@ def child_dispatch(count: int) -> dict:
         "other": {k: v for k, v in statuses.items() if k != "sent"},
         "seconds": round(seconds, 2),
         "per_second": round(sent / seconds) if seconds else None,
+        # perf_counter is the system's monotonic clock: the fake's times compare.
+        "started": start,
+        "ended": ended,
     }
 
 
@@ -130,6 +140,13 @@ def _fake_twilio(latency_ms: float = 0) -> tuple[subprocess.Popen, str]:
         text=True,
     )
     return server, server.stdout.readline().strip()
+
+
+def _occupancy(server: subprocess.Popen) -> dict:
+    """How full the line was since the last ask: creates in flight on average, at most."""
+    server.stdin.write("occupancy\n")
+    server.stdin.flush()
+    return json.loads(server.stdout.readline())
 
 
 def _stop(server: subprocess.Popen) -> None:
@@ -164,7 +181,9 @@ def latency_matrix(args) -> list[dict]:
                     twilio_url,
                     extra,
                 )
+                occupancy = _occupancy(server)
                 plain = plain_loop(twilio_url, count, concurrency)
+                plain_occupancy = _occupancy(server)
                 rows.append(
                     {
                         "latency_ms": latency,
@@ -176,6 +195,16 @@ def latency_matrix(args) -> list[dict]:
                         "per_second": run["per_second"],
                         "plain_per_second": plain["per_second"],
                         "ratio": round(run["per_second"] / plain["per_second"], 2),
+                        # Requests in flight at the fake, on average while sending.
+                        "in_flight": occupancy["mean_in_flight"],
+                        "plain_in_flight": plain_occupancy["mean_in_flight"],
+                        # Seconds from the first create to the last answer, and
+                        # the command's time before and after that.
+                        "sending_seconds": occupancy["seconds"],
+                        "before_first": round(
+                            occupancy["first_at"] - run["started"], 2
+                        ),
+                        "after_last": round(run["ended"] - occupancy["last_at"], 2),
                         "other": run["other"],
                     }
                 )

@@ -15,7 +15,9 @@ the client's timeout after accepting (created). `fault_counts` counts them.
 
 `latency` (seconds) is added to every answer, as a provider far away would
 be; each request's arrival time (`Recorded.at`, perf_counter) and the most
-requests in flight at once (`max_in_flight`) are kept.
+requests in flight at once (`max_in_flight`) are kept, and how full the
+line was on average (`occupancy()`: creates in flight, integrated over time,
+divided by the time from the first create's arrival to the last answer).
 """
 
 import base64
@@ -100,6 +102,10 @@ class FakeTwilio:
         self.latency = latency
         self.in_flight = 0
         self.max_in_flight = 0
+        # Creates in flight integrated over time (request-seconds), from the
+        # first create's arrival (`busy_from`) to the last change (`busy_at`).
+        self.busy_seconds = 0.0
+        self.busy_from = self.busy_at = 0.0
         self.requests: list[Recorded] = []
         self.messages: dict[str, dict] = {}
         # Recipient -> its messages, oldest first (the list endpoint's index).
@@ -169,6 +175,19 @@ class FakeTwilio:
         self.then(Reply(status, body, create=False))
 
     # --- state ---------------------------------------------------------------
+    def occupancy(self) -> dict:
+        """Creates in flight on average and at most, while any were being sent."""
+        with self.lock:
+            span = self.busy_at - self.busy_from
+            return {
+                "creates": len(self.creates()),
+                "seconds": round(span, 3),
+                "mean_in_flight": round(self.busy_seconds / span, 2) if span else 0.0,
+                "max_in_flight": self.max_in_flight,
+                "first_at": self.busy_from,  # perf_counter
+                "last_at": self.busy_at,
+            }
+
     def creates(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST"]
 
@@ -269,7 +288,12 @@ class _Handler(BaseHTTPRequestHandler):
             pass
 
     def _enter(self, change: int) -> None:
-        with self.fake.lock:
+        fake, now = self.fake, time.perf_counter()
+        with fake.lock:
+            if not fake.busy_from:
+                fake.busy_from = fake.busy_at = now
+            fake.busy_seconds += fake.in_flight * (now - fake.busy_at)
+            fake.busy_at = now
             self.fake.in_flight += change
             self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
 
@@ -347,5 +371,10 @@ if __name__ == "__main__":  # the benchmarks run it as its own process
     latency = float(sys.argv[1]) / 1000 if len(sys.argv) > 1 else 0.0
     server = FakeTwilio(latency=latency).start()
     print(server.url, flush=True)
-    sys.stdin.read()  # until the parent closes our stdin
+    for line in sys.stdin:  # until the parent closes our stdin
+        if line.strip() == "occupancy":  # a JSON line back, then it starts afresh
+            print(json.dumps(server.occupancy()), flush=True)
+            with server.lock:
+                server.requests.clear()
+                server.busy_seconds = server.busy_from = server.max_in_flight = 0
     server.stop()

@@ -145,3 +145,19 @@ def test_the_loop_sends_the_next_claim_while_the_last_one_is_in_flight(
     assert statuses(rows) == [MessageStatus.SENT] * 16
     # Claims of 4, yet 8 in flight: a claim does not wait for the last one's tail.
     assert slow_twilio.max_in_flight == 8
+
+
+def test_the_first_claim_is_small_so_requests_leave_while_the_next_is_prepared(
+    fake_twilio, settings, anytime
+):
+    settings.DISPATCH_CONCURRENCY = 8
+    rows = due("sms", 70)
+    result = messages_dispatch(batch_size=500)
+    assert statuses(rows) == [MessageStatus.SENT] * 70
+    # 4 x 8 in flight is under a chunk: the first claim takes 50 rows, the next the rest.
+    assert (result.claims, result.claimed) == (2, 70)
+    # Counted batches keep their size.
+    more = due("sms", 70)
+    result = messages_dispatch(batch_size=500, max_batches=1)
+    assert statuses(more) == [MessageStatus.SENT] * 70
+    assert (result.claims, result.claimed) == (1, 70)

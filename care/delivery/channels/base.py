@@ -45,6 +45,9 @@ class ChannelBackend:
     def send(self, message: "Message") -> str:
         raise NotImplementedError
 
+    def warm(self) -> None:
+        """Load what the first send would (care.delivery.channels.backends_warm)."""
+
     def was_sent(
         self, message: "Message", exclude: frozenset[str] = frozenset()
     ) -> bool | None:

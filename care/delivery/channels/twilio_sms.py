@@ -24,7 +24,7 @@ from urllib.request import getproxies
 
 import requests
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import (
@@ -74,7 +74,7 @@ class CareHttpClient(TwilioHttpClient):
             size = max(10, settings.DISPATCH_CONCURRENCY)
             for prefix in ("https://", "http://"):
                 self.session.mount(
-                    prefix, HTTPAdapter(pool_connections=4, pool_maxsize=size)
+                    prefix, KeyedAdapter(pool_connections=4, pool_maxsize=size)
                 )
         if self.session is not None and not getproxies():
             # requests re-reads the environment on every request (a sixth of
@@ -100,6 +100,31 @@ class CareHttpClient(TwilioHttpClient):
         if response is None or not response.headers:
             return None
         return {k.lower(): v for k, v in response.headers.items()}.get(name.lower())
+
+
+class KeyedAdapter(HTTPAdapter):
+    """requests' adapter, remembering which connection pool serves which host.
+
+    requests works that out again for every request, with a stat() of the CA
+    bundle each time (a tenth of a send's CPU in the send pool's threads).
+    The answer depends only on the scheme, host and port and the TLS
+    settings, so it is kept per those.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys: dict[tuple, tuple[dict, dict]] = {}
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        origin = request.url.split("/", 3)[:3]  # scheme, "", host[:port]
+        key = (*origin, verify if isinstance(verify, str | bool) else repr(verify))
+        key += (cert if isinstance(cert, str | tuple) else repr(cert),)
+        found = self.keys.get(key)
+        if found is None:
+            found = super().build_connection_pool_key_attributes(request, verify, cert)
+            self.keys[key] = found
+        host, pool = found
+        return dict(host), dict(pool)
 
 
 def _rebase(url: str, base_url: str) -> str:
@@ -128,10 +153,26 @@ def twilio_client() -> Client:
     return client
 
 
+_callback_paths: dict[tuple, str] = {}
+
+
 def status_callback_url(message: "Message") -> str:
     # Our id rides along so a callback can be matched even before the
     # provider id is written down (or when the send outcome was lost).
-    return f"{settings.SITE_URL}{reverse('twilio-status')}?m={message.pk}"
+    return f"{settings.SITE_URL}{_callback_path()}?m={message.pk}"
+
+
+def _callback_path() -> str:
+    """reverse('twilio-status'), once per URL configuration (a send's hot path)."""
+    key = (get_urlconf(), settings.ROOT_URLCONF, get_script_prefix())
+    path = _callback_paths.get(key)
+    if path is None:
+        # One thread loads the URL map, the others wait for it: Django's
+        # resolver would load it in each of the send pool's threads at once.
+        with _lock:
+            path = _callback_paths.get(key) or reverse("twilio-status")
+            _callback_paths[key] = path
+    return path
 
 
 def validity_period(message: "Message", now: dt.datetime) -> int | None:
@@ -203,6 +244,12 @@ def transport_error(exc: requests.RequestException) -> ChannelError:
 class TwilioBackend(ChannelBackend):
     def __init__(self) -> None:
         self.client = twilio_client()
+
+    def warm(self) -> None:
+        # The client imports its API modules on first use; the callback
+        # URL needs the URL map loaded.
+        self.client.messages  # noqa: B018
+        _callback_path()
 
     def send(self, message: "Message") -> str:
         if not (settings.TWILIO_FROM_NUMBER or settings.TWILIO_MESSAGING_SERVICE_SID):
