@@ -89,12 +89,20 @@ def _email_send():
     return EmailMultiAlternatives.send
 
 
+# How late a request may reach the fake after its token was taken: the thread
+# that took it may wait for the GIL, a connection or the scheduler of a busy
+# machine, and late requests bunch up with those behind them. Far below what
+# an unlimited sender shows (80 requests in about 0.2 s). Seen: the first
+# requests after the burst 0.13 s late, three tokens bunched behind them.
+ARRIVAL_JITTER = 0.3
+
+
 def _within_rate(times: list[float], rate: float, burst: float) -> bool:
     """No stretch of requests came faster than the token bucket allows."""
     times = sorted(times)
     # One token of slack: a token is taken a moment before its request arrives.
     return all(
-        j - i + 1 <= burst + rate * (times[j] - times[i]) + 1
+        j - i + 1 <= burst + rate * (times[j] - times[i] + ARRIVAL_JITTER) + 1
         for i in range(len(times))
         for j in range(i, len(times))
     )
@@ -122,10 +130,11 @@ def test_the_rate_is_a_ceiling_with_32_requests_in_flight(
     fake_twilio.latency = 0.05
     due("sms", 80)
     stop = threading.Event()
-    threading.Timer(2.5, stop.set).start()
+    threading.Timer(3, stop.set).start()
     dispatch_loop(stop=stop, batch_size=50)
     times = [r.at for r in fake_twilio.creates()]
-    assert 20 <= len(times) <= 10 + 10 * 2.5 + 1
+    # Well past the burst, so the rate binds; at most the burst and 3 s' worth.
+    assert 20 <= len(times) <= 10 + 10 * 3 + 1
     assert _within_rate(times, rate=10, burst=10)
 
 
