@@ -180,6 +180,11 @@ CARE_DISPATCH_TIME_BUDGET = env_int("CARE_DISPATCH_TIME_BUDGET", 240)
 # of the reaper and the reconciliation of messages in doubt.
 CARE_DISPATCH_POLL = env_float("CARE_DISPATCH_POLL", 1.0)
 CARE_DISPATCH_RECONCILE_EVERY = env_int("CARE_DISPATCH_RECONCILE_EVERY", 30)
+# A sweep plans a whole audience (a dated campaign) on this many database
+# connections at once, one slice of the customers each (PostgreSQL, when the
+# customers table holds at least PLAN_SLICE_ABOVE rows). 1: one statement.
+PLAN_CONNECTIONS = env_int("PLAN_CONNECTIONS", 2)
+PLAN_SLICE_ABOVE = env_int("PLAN_SLICE_ABOVE", 100_000)
 # Requests in flight at once in each dispatch process (a thread pool over one
 # pooled HTTP session; only the provider calls run in it). 1: one at a time.
 DISPATCH_CONCURRENCY = env_int("DISPATCH_CONCURRENCY", 32)

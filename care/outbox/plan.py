@@ -20,8 +20,10 @@ from dataclasses import dataclass, field
 
 from care.models import Campaign, Message, MessageStatus
 from care.outbox.bulk import as_messages
+from care.outbox.dryrun import plan_rows
 from care.outbox.log import plan_log
-from care.outbox.setwise import Planned, plan_insert, plan_rows
+from care.outbox.setwise import Planned, plan_insert
+from care.outbox.slices import plan_sliced
 from care.outbox.source import Source
 
 # Dues of a trigger that finds them in Python, planned per statement.
@@ -93,7 +95,9 @@ def source_plan(
         result.rows.extend(as_messages(campaign, rows))
         done = Planned(Counter((r["channel"], r["status"], r["reason"]) for r in rows))
     else:
-        done = plan_insert(campaign, source)
+        done = plan_sliced(campaign, source)
+        if done is None:
+            done = plan_insert(campaign, source)
         if campaign.conflict_group and done.already:
             # A sibling of the group may have taken some occasions while this
             # statement ran (its snapshot did not see them): those rows were

@@ -22,14 +22,11 @@ campaign planned in an earlier sweep is never taken back (it may be on its
 way).
 """
 
-import datetime as dt
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from care.models import Campaign, Message, MessageStatus, Reason
 from care.outbox.source import (
@@ -153,7 +150,7 @@ def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
     """
     table, table_params = source_table(source)
     customers, customer_params = _customers(campaign, source, consents=not source.wide)
-    joins, join_params = _consent_joins(campaign) if source.wide else ("", [])
+    joins, join_params = _consent_joins(campaign, source) if source.wide else ("", [])
     okey, okey_params = _key(f"{campaign.pk}/{campaign.trigger}/", source)
     ckey, ckey_params = "NULL", []
     if campaign.conflict_group:
@@ -187,11 +184,14 @@ def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
     return sql, params
 
 
-def _consent_joins(campaign: Campaign) -> tuple[str, list]:
+def _consent_joins(campaign: Campaign, source: Source) -> tuple[str, list]:
     """LEFT JOINs giving c the columns consent_<channel> (a wide source's way)."""
     sql, params = "", []
     for channel in campaign.channels:
         latest = latest_consents(channel, campaign.purpose)
+        if source.ids:
+            low, high = source.ids
+            latest = latest.filter(customer_id__gte=low, customer_id__lt=high)
         inner, inner_params = latest.query.sql_with_params()
         alias = f"consent_{channel}"
         sql += (
@@ -284,7 +284,7 @@ def _insert(campaign: Campaign, select: str) -> tuple[str, list]:
     columns = ", ".join(quote(c) for c in (*SELECTED, *names))
     picks = ", ".join((*(f"t.{c}" for c in SELECTED), *constants))
     # In no particular order: sweeps that could write the same keys take turns
-    # (`_planning_lock`), so none waits on another's unique key, and sorting a
+    # (`planning_lock`), so none waits on another's unique key, and sorting a
     # whole audience by key cost a tenth of the statement. (WHERE true: SQLite
     # would read the ON of ON CONFLICT as a join's.)
     sql = (
@@ -295,8 +295,12 @@ def _insert(campaign: Campaign, select: str) -> tuple[str, list]:
     return sql, params
 
 
-def plan_insert(campaign: Campaign, source: Source) -> Planned:
-    """Write the source's new rows; count them by (channel, status, reason)."""
+def plan_insert(campaign: Campaign, source: Source, *, locked: bool = False) -> Planned:
+    """Write the source's new rows; count them by (channel, status, reason).
+
+    `locked`: the caller holds the campaign's planning lock on another
+    connection (care.outbox.slices), so this one does not wait for it.
+    """
     result = Planned()
     if not source.rows:
         return result
@@ -305,7 +309,7 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
     due, due_params = due_count(campaign, source)
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres():
-            _planning_lock(cursor, campaign)
+            _planning_setup(cursor, None if locked else campaign)
             found = _insert_counted(
                 cursor, insert, due, [*constants, *params, *due_params]
             )
@@ -326,22 +330,37 @@ def plan_insert(campaign: Campaign, source: Source) -> Planned:
     return result
 
 
-def _planning_lock(cursor, campaign: Campaign) -> None:
-    """PostgreSQL, one query: wait for any sweep writing this campaign's keys; set up.
+_LOCK = "pg_advisory_xact_lock(hashtextextended(%s, 0))"
+
+
+def _lock_name(campaign: Campaign) -> str:
+    return f"care.plan/{campaign.conflict_group or f'campaign:{campaign.pk}'}"
+
+
+def planning_lock(cursor, campaign: Campaign) -> None:
+    """PostgreSQL: wait for any sweep writing this campaign's keys.
 
     The keys a campaign writes hold its id or its conflict group: a lock per
     campaign (per group), held to the end of the transaction, starts the second
     of two sweeps once the first committed, and its snapshot leaves out what
     the first wrote, so they never deadlock on a unique index whatever the
-    order of their rows. JIT compiling a statement this size costs more than it
-    saves; the work memory keeps a whole audience's hash joins off the disk.
+    order of their rows.
     """
-    subject = campaign.conflict_group or f"campaign:{campaign.pk}"
-    cursor.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0)), "
-        "set_config('jit', 'off', true), set_config('work_mem', %s, true)",
-        [f"care.plan/{subject}", PLAN_WORK_MEM],
-    )
+    cursor.execute(f"SELECT {_LOCK}", [_lock_name(campaign)])
+
+
+def _planning_setup(cursor, lock_for: Campaign | None) -> None:
+    """PostgreSQL, one query: the planning lock (unless the caller holds it);
+    for this transaction no JIT (compiling a statement this size costs more
+    than it saves) and the work memory that keeps a whole audience's hash
+    joins off the disk."""
+    settings = "set_config('jit', 'off', true), set_config('work_mem', %s, true)"
+    if lock_for is None:
+        cursor.execute(f"SELECT {settings}", [PLAN_WORK_MEM])
+    else:
+        cursor.execute(
+            f"SELECT {_LOCK}, {settings}", [_lock_name(lock_for), PLAN_WORK_MEM]
+        )
 
 
 def _insert_counted(cursor, insert: str, due: str, params: list) -> list[tuple]:
@@ -368,34 +387,3 @@ def _insert_counted(cursor, insert: str, due: str, params: list) -> list[tuple]:
     except IntegrityError:
         cursor.execute(counted(insert), params)
     return cursor.fetchall()
-
-
-def plan_rows(campaign: Campaign, source: Source) -> list[dict]:
-    """The rows planning would write now (the dry run, the forecast): nothing is written."""
-    if not source.rows:
-        return []
-    select, params = plan_select(campaign, source)
-    with connection.cursor() as cursor:
-        cursor.execute(select, params)
-        names = [column[0] for column in cursor.description]
-        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    for row in found:
-        row_from_db(row)
-    return found
-
-
-def row_from_db(row: dict) -> dict:
-    """Types of a raw row as the ORM would give them (SQLite returns text)."""
-    for name in ("send_after", "expires_at"):
-        value = row.get(name)
-        if isinstance(value, str):
-            value = parse_datetime(value)
-            row[name] = (
-                timezone.make_aware(value, dt.UTC)
-                if timezone.is_naive(value)
-                else value
-            )
-    if isinstance(row.get("occasion"), str):
-        row["occasion"] = json.loads(row["occasion"])
-    row.pop("time_zone", None)
-    return row

@@ -46,6 +46,9 @@ class Source:
     # Most of the audience is due (a dated campaign): the consents are joined
     # in one pass instead of looked up per customer.
     wide: bool = False
+    # A slice of the customers by id, [low, high) (care.outbox.slices): the
+    # wide source's consents are read for these customers only.
+    ids: tuple[int, int] | None = None
 
 
 def sources_merge(sources: list[Source]) -> Source | None:

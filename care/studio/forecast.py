@@ -24,7 +24,7 @@ from django.utils import timezone
 from care.delivery.decide import BatchContext, decide
 from care.models import Campaign, CampaignStatus, Message, MessageStatus, Reason
 from care.outbox.bulk import as_messages
-from care.outbox.setwise import plan_rows
+from care.outbox.dryrun import plan_rows
 from care.outbox.source import sources_merge
 from care.outreach.sweep import campaign_sources
 from crm.models import Customer

@@ -1,0 +1,45 @@
+"""The rows planning would write now, read and not written: the dry run and the
+forecast (care.studio.forecast) read the planning statement's SELECT
+(care.outbox.setwise.plan_select), so they and the plan cannot disagree."""
+
+import datetime as dt
+import json
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from care.models import Campaign
+from care.outbox.setwise import plan_select
+from care.outbox.source import Source
+
+
+def plan_rows(campaign: Campaign, source: Source) -> list[dict]:
+    """The rows planning would write now (the dry run, the forecast): nothing is written."""
+    if not source.rows:
+        return []
+    select, params = plan_select(campaign, source)
+    with connection.cursor() as cursor:
+        cursor.execute(select, params)
+        names = [column[0] for column in cursor.description]
+        found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in found:
+        row_from_db(row)
+    return found
+
+
+def row_from_db(row: dict) -> dict:
+    """Types of a raw row as the ORM would give them (SQLite returns text)."""
+    for name in ("send_after", "expires_at"):
+        value = row.get(name)
+        if isinstance(value, str):
+            value = parse_datetime(value)
+            row[name] = (
+                timezone.make_aware(value, dt.UTC)
+                if timezone.is_naive(value)
+                else value
+            )
+    if isinstance(row.get("occasion"), str):
+        row["occasion"] = json.loads(row["occasion"])
+    row.pop("time_zone", None)
+    return row
