@@ -66,7 +66,7 @@ def build(count: int, now: dt.datetime) -> None:
         sent = status in ("sent", "delivered", "failed") and code != "21211"
         batch.append(
             Message(
-                key=f"b/{i}/sms",
+                key=f"b/{i}/{('sms', 'email')[i % 7 == 0]}",
                 occasion_key=f"b/{i}",
                 campaign=campaign,
                 customer_id=customers[i % len(customers)].pk,

@@ -159,8 +159,8 @@ class MessageFactory(factory.django.DjangoModelFactory):
 
     campaign = factory.SubFactory(CampaignFactory)
     customer = factory.SubFactory(CustomerFactory)
-    key = factory.Sequence(lambda n: f"test/key:{n}/sms")
     occasion_key = factory.Sequence(lambda n: f"test/key:{n}")
+    key = factory.LazyAttribute(lambda m: f"{m.occasion_key}/{m.channel}")
     trigger = factory.SelfAttribute("campaign.trigger")
     channel = "sms"
     purpose = factory.SelfAttribute("campaign.purpose")

@@ -23,6 +23,7 @@ from crm.admin import (
     ReadOnlyAdmin,
     StorySection,
 )
+from crm.models import Channel
 
 
 class TriggerFilter(admin.SimpleListFilter):
@@ -56,7 +57,9 @@ class MessageAdmin(ExactSearchMixin, BigListAdmin, ReadOnlyAdmin):
     list_filter = ["status", "reason", "channel", "purpose", TriggerFilter, "campaign"]
     # Exact values, each an index lookup. A coupon code is found in the coupons
     # list (the outbox has no index on it: every planned row would pay for one).
-    search_fields = ["key", "customer__external_id", "provider_id"]
+    # The idempotency key is found through the occasion key's index (the key
+    # is the occasion key, "/" and the channel: see Message.key).
+    search_fields = ["occasion_key", "customer__external_id", "provider_id"]
     search_help_text = _(
         "A message's idempotency key, its customer's external id or the provider's id."
     )
@@ -116,6 +119,15 @@ class MessageAdmin(ExactSearchMixin, BigListAdmin, ReadOnlyAdmin):
             },
         ),
     ]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        occasion, _slash, channel = search_term.strip().rpartition("/")
+        if occasion and channel in Channel.values:
+            found |= queryset.filter(occasion_key=occasion, channel=channel)
+        return found, duplicates
 
     @admin.display(description=_("customer"))
     def customer_link(self, obj: Message) -> SafeString | str:

@@ -1,6 +1,7 @@
 """The outbox: every outreach is a Message row before it is a send."""
 
 from django.db import models
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
 from care.models.campaigns import Campaign, Offer
@@ -24,10 +25,13 @@ def _set_index(fields: list[str], where: models.Q) -> models.Index:
 
 class Message(models.Model):
     # See docs/outreach.md: "<campaign>/<trigger>/<subject>/<occasion>/<channel>".
-    # Unique by constraints in Meta (not unique=True, which on PostgreSQL adds
-    # a second, LIKE-only index per column that no query uses).
+    # Always the occasion key, "/" and the channel (a check constraint in Meta),
+    # so the occasion key's unique index makes it unique too: one index fewer
+    # for every planned row (issue 16).
     key = models.CharField(_("idempotency key"), max_length=200)
-    # The same without the channel: one message per occasion, whatever the channel.
+    # The same without the channel: one message per occasion, whatever the
+    # channel. Unique by a constraint in Meta (not unique=True, which on
+    # PostgreSQL adds a second, LIKE-only index that no query uses).
     occasion_key = models.CharField(_("occasion key"), max_length=190)
     # "<conflict group>/<trigger>/<subject>/<occasion>" on the one planned row
     # of a conflict group's occasion (NULL elsewhere): unique, so two campaigns
@@ -127,9 +131,15 @@ class Message(models.Model):
         verbose_name_plural = _("messages")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["key"], name="care_msg_key_unique"),
             models.UniqueConstraint(
                 fields=["occasion_key"], name="care_msg_occasion_unique"
+            ),
+            # The idempotency key is unique because the occasion key is.
+            models.CheckConstraint(
+                condition=models.Q(
+                    key=Concat("occasion_key", models.Value("/"), "channel")
+                ),
+                name="care_msg_key_of_occasion",
             ),
             # Partial: the rows outside a conflict group (nearly all) cost
             # this index nothing when a sweep plans them.
@@ -141,8 +151,8 @@ class Message(models.Model):
         ]
         # Every index a row is in costs each planned row an insert (a sweep can
         # plan 1,000,000), and each update that changes an indexed column an
-        # insert into every index the new version is in. So six hold every row
-        # (the primary key, the two unique keys, the admin's order, the
+        # insert into every index the new version is in. So five hold every row
+        # (the primary key, the occasion's unique key, the admin's order, the
         # customer's and the campaign's) and a planned row is in one more, the
         # waiting rows' index it is claimed through; the others are partial,
         # each over the few rows its readers ask for. Dispatch's attempt write

@@ -16,7 +16,8 @@ What stays true:
   next sweep plans the slices that are missing (the keys make it harmless).
 
 Below `PLAN_SLICE_ABOVE` customers (the table's estimate) a single statement
-is cheaper than the extra connections, and on SQLite there is one writer.
+is cheaper than the extra connections; inside a caller's transaction, or on
+SQLite (one writer), planning stays one statement too.
 """
 
 import dataclasses
@@ -37,6 +38,10 @@ def plan_sliced(campaign: Campaign, source: Source) -> Planned | None:
     """Plan the source on PLAN_CONNECTIONS connections; None if it is not worth it."""
     count = settings.PLAN_CONNECTIONS
     if count < 2 or not source.wide or not source.rows or not postgres():
+        return None
+    if connection.in_atomic_block:
+        # The caller's transaction may hold writes the other connections
+        # cannot see (the campaign itself): one statement, in it.
         return None
     bounds = _bounds(count, settings.PLAN_SLICE_ABOVE)
     if bounds is None:

@@ -111,7 +111,7 @@ def _test_row(
     key = f"test/{campaign.pk}/{uuid.uuid4().hex}"
     now = timezone.now()
     return Message.objects.create(
-        key=key,
+        key=f"{key}/{channel}",
         occasion_key=key,
         campaign=campaign,
         customer=customer,

@@ -208,3 +208,21 @@ def test_it_shows_postgresqls_estimate_for_the_whole_outbox(
         response = staff.get(reverse("admin:care_message_changelist"))
     assert "≈7 messages" in response.text
     assert not [q for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_it_finds_a_message_by_its_idempotency_key_or_its_occasion_key(staff):
+    campaign = CampaignFactory()
+    sms = MessageFactory(campaign=campaign, occasion_key="7/dated/customer:1/2026-11-23")
+    email = MessageFactory(
+        campaign=campaign, occasion_key="7/dated/customer:2/2026-11-23", channel="email"
+    )
+    url = reverse("admin:care_message_changelist")
+
+    def found(term: str) -> list:
+        return list(staff.get(url, {"q": term}).context["cl"].result_list)
+
+    assert found("7/dated/customer:1/2026-11-23/sms") == [sms]
+    assert found(email.key) == [email] and email.key.endswith("/email")
+    assert found("7/dated/customer:2/2026-11-23") == [email]
+    assert found("7/dated/customer:2/2026-11-23/sms") == []
+    assert found("7/dated/customer") == []

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from care.models import Message
 from care.outbox import slices
@@ -134,3 +135,13 @@ def test_below_the_threshold_or_on_one_connection_it_is_one_statement(sliced):
             messages_plan(campaign=campaign, now=NOW)
     sliced_insert.assert_not_called()
     assert Message.objects.count() == 4
+
+
+def test_inside_a_callers_transaction_it_is_one_statement(sliced):
+    with time_machine.travel(NOW, tick=False), transaction.atomic():
+        audience(4)  # uncommitted: other connections could not see them
+        campaign = campaign_with_templates(**DATED)
+        with mock.patch.object(slices, "plan_insert") as sliced_insert:
+            result = messages_plan(campaign=campaign, now=NOW)
+    sliced_insert.assert_not_called()
+    assert result.planned + result.skipped == 4 and Message.objects.count() == 4
