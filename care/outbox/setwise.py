@@ -146,11 +146,13 @@ def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
 
     The filter comes before the consents are read, so a re-run reads none;
     OFFSET 0 keeps this a subquery, so each consent is read once per row
-    rather than once per mention in the CASEs above it.
+    rather than once per mention in the CASEs above it. A wide source's
+    consents are joined outside that fence, to the rows it lets through: in
+    the same query level as the filter the planner was free to join them
+    first, and a re-run of a slice read every consent of its customers.
     """
     table, table_params = source_table(source)
     customers, customer_params = _customers(campaign, source, consents=not source.wide)
-    joins, join_params = _consent_joins(campaign, source) if source.wide else ("", [])
     okey, okey_params = _key(f"{campaign.pk}/{campaign.trigger}/", source)
     ckey, ckey_params = "NULL", []
     if campaign.conflict_group:
@@ -161,14 +163,14 @@ def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
         sql, values = _row_expr(source, name)
         picks.append(f"{sql} AS {name}")
         pick_params += values
-    owner = "" if source.wide else "c."
-    consents = "".join(f", {owner}consent_{ch}" for ch in campaign.channels)
+    channels = () if source.wide else campaign.channels
+    consents = "".join(f", c.consent_{ch}" for ch in channels)
     outbox = connection.ops.quote_name(Message._meta.db_table)
     sql = (
         f"SELECT c.id AS customer_id, c.time_zone, c.phone, c.email, "
         f"c.phone_unusable_at{consents}, {', '.join(picks)}, "
         f"{okey} AS occasion_key, {ckey} AS ckey "
-        f"FROM {table} JOIN {customers} ON {source.join}{joins} "
+        f"FROM {table} JOIN {customers} ON {source.join} "
         f"WHERE NOT EXISTS (SELECT 1 FROM {outbox} m "
         f"WHERE m.occasion_key = {okey}) {fence()}"
     )
@@ -178,14 +180,18 @@ def _candidates(campaign: Campaign, source: Source) -> tuple[str, list]:
         *ckey_params,
         *table_params,
         *customer_params,
-        *join_params,
         *okey_params,
     ]
+    if source.wide:
+        joins, join_params = _consent_joins(campaign, source)
+        columns = "".join(f", consent_{ch}.consent_{ch}" for ch in campaign.channels)
+        sql = f"SELECT f.*{columns} FROM ({sql}) f{joins} {fence()}"
+        params += join_params
     return sql, params
 
 
 def _consent_joins(campaign: Campaign, source: Source) -> tuple[str, list]:
-    """LEFT JOINs giving c the columns consent_<channel> (a wide source's way)."""
+    """LEFT JOINs giving `f` the columns consent_<channel> (a wide source's way)."""
     sql, params = "", []
     for channel in campaign.channels:
         latest = latest_consents(channel, campaign.purpose)
@@ -196,7 +202,7 @@ def _consent_joins(campaign: Campaign, source: Source) -> tuple[str, list]:
         alias = f"consent_{channel}"
         sql += (
             f" LEFT JOIN (SELECT customer_id, granted AS {alias} FROM ({inner}) x) "
-            f"{alias} ON {alias}.customer_id = c.id"
+            f"{alias} ON {alias}.customer_id = f.customer_id"
         )
         params += inner_params
     return sql, params
