@@ -185,6 +185,11 @@ CARE_DISPATCH_RECONCILE_EVERY = env_int("CARE_DISPATCH_RECONCILE_EVERY", 30)
 # customers table holds at least PLAN_SLICE_ABOVE rows). 1: one statement.
 PLAN_CONNECTIONS = env_int("PLAN_CONNECTIONS", 2)
 PLAN_SLICE_ABOVE = env_int("PLAN_SLICE_ABOVE", 100_000)
+# The nightly RFM run reads its per-customer aggregate on this many connections
+# at once, one slice of the customers each, in one snapshot (PostgreSQL, from
+# RFM_SLICE_ABOVE customers). 1: one statement.
+RFM_CONNECTIONS = env_int("RFM_CONNECTIONS", 2)
+RFM_SLICE_ABOVE = env_int("RFM_SLICE_ABOVE", 100_000)
 # Requests in flight at once in each dispatch process (a thread pool over one
 # pooled HTTP session; only the provider calls run in it). 1: one at a time.
 DISPATCH_CONCURRENCY = env_int("DISPATCH_CONCURRENCY", 32)

@@ -21,8 +21,6 @@ SQLite (one writer), planning stays one statement too.
 """
 
 import dataclasses
-import itertools
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,64 +29,34 @@ from django.db.models import Q
 from care.models import Campaign
 from care.outbox.setwise import Planned, plan_insert, planning_lock
 from care.outbox.source import Source, postgres
-from crm.models import Customer
+from crm.slices import customer_ranges, in_threads
 
 
 def plan_sliced(campaign: Campaign, source: Source) -> Planned | None:
     """Plan the source on PLAN_CONNECTIONS connections; None if it is not worth it."""
-    count = settings.PLAN_CONNECTIONS
-    if count < 2 or not source.wide or not source.rows or not postgres():
+    if not source.wide or not source.rows or not postgres():
         return None
     if connection.in_atomic_block:
         # The caller's transaction may hold writes the other connections
         # cannot see (the campaign itself): one statement, in it.
         return None
-    bounds = _bounds(count, settings.PLAN_SLICE_ABOVE)
-    if bounds is None:
+    ranges = customer_ranges(settings.PLAN_CONNECTIONS, settings.PLAN_SLICE_ABOVE)
+    if ranges is None:
         return None
-    slices = [
-        dataclasses.replace(
+
+    def plan_slice(low: int, high: int) -> Planned:
+        part = dataclasses.replace(
             source,
             customers=source.customers & Q(pk__gte=low, pk__lt=high),
             ids=(low, high),
         )
-        for low, high in bounds
-    ]
+        return plan_insert(campaign, part, locked=True)
+
     with transaction.atomic(), connection.cursor() as cursor:
         planning_lock(cursor, campaign)  # held until every slice is in
-        with ThreadPoolExecutor(len(slices), thread_name_prefix="plan") as pool:
-            futures = [pool.submit(_plan_slice, campaign, part) for part in slices]
-            done = [future.exception() or future.result() for future in futures]
-    errors = [result for result in done if isinstance(result, BaseException)]
-    if errors:
-        raise errors[0]
+        done = in_threads(plan_slice, ranges)
     total = Planned()
     for result in done:
         total.counts.update(result.counts)
         total.already += result.already
     return total
-
-
-def _plan_slice(campaign: Campaign, source: Source) -> Planned:
-    """One slice, in this thread's own connection and transaction."""
-    try:
-        return plan_insert(campaign, source, locked=True)
-    finally:
-        connection.close()
-
-
-def _bounds(count: int, above: int) -> list[tuple[int, int]] | None:
-    """`count` customer-id ranges of equal width; None below `above` customers."""
-    table = Customer._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT min(id), max(id), "
-            f"(SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass) "
-            f"FROM {table}"
-        )
-        low, high, estimate = cursor.fetchone()
-    if low is None or (above > 0 and (estimate or 0) < above):
-        return None
-    width = -(-(high + 1 - low) // count)
-    edges = [low + n * width for n in range(count)] + [high + 1]
-    return [(a, b) for a, b in itertools.pairwise(edges) if a < b]

@@ -15,6 +15,7 @@ from django.db import transaction
 from care.models import Message
 from care.outbox import slices
 from care.outreach.sweep import messages_plan
+from crm.slices import customer_ranges
 from tests.factories import CustomerFactory, campaign_with_templates, consent
 from tests.threads import in_threads
 
@@ -78,7 +79,7 @@ def test_slices_plan_what_one_statement_plans_on_their_own_connections(sliced):
         single.planned,
         single.skipped,
     )
-    assert len(threads) == 3 and all(name.startswith("plan") for name in threads)
+    assert len(threads) == 3 and all(name.startswith("slice") for name in threads)
 
 
 def test_a_rerun_in_slices_plans_nothing(sliced):
@@ -110,7 +111,7 @@ def test_a_failed_slice_keeps_the_others_and_the_next_sweep_plans_the_rest(slice
         real = slices.plan_insert
 
         def second_slice_fails(campaign, source, **kwargs):
-            if source.ids[0] > slices._bounds(3, 0)[0][0]:
+            if source.ids[0] > customer_ranges(3, 0)[0][0]:
                 raise RuntimeError("connection lost")
             return real(campaign, source, **kwargs)
 
