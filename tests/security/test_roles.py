@@ -4,7 +4,11 @@ The roles are the groups of migration care 0010; docs/admin.md has the table
 this test checks.
 """
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -14,6 +18,8 @@ from care.service.surveys import survey_answer
 from tests.factories import CustomerFactory, approved, campaign_with_templates
 from tests.security.conftest import act
 from tests.surveys.helpers import sent_survey
+
+MORNING = dt.datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 ROLES = ("care", "senior", "marketer", "manager")
 OK, DENIED = 200, 403
@@ -142,14 +148,16 @@ def test_a_manager_reads_but_never_changes_the_audit_trail(as_role):
 
 
 @pytest.fixture
-def senior_case(db) -> RecoveryCase:
-    """A low answer whose case waits in the senior queue."""
-    call_command("install_playbooks", "--activate", verbosity=0)
-    survey = sent_survey(agent="nobody")
-    survey_answer(survey=survey, csat=1)
-    case = RecoveryCase.objects.get()
-    RecoveryCase.objects.filter(pk=case.pk).update(queue="senior")
-    return case
+def senior_case(db):
+    """A low answer whose case waits in the senior queue (on a Shanghai
+    morning: at night the survey would wait for the quiet hours to end)."""
+    with time_machine.travel(MORNING, tick=False):
+        call_command("install_playbooks", "--activate", verbosity=0)
+        survey = sent_survey(agent="nobody")
+        survey_answer(survey=survey, csat=1)
+        case = RecoveryCase.objects.get()
+        RecoveryCase.objects.filter(pk=case.pk).update(queue="senior")
+        yield case
 
 
 def test_only_senior_care_and_managers_work_the_senior_queue(as_role, senior_case):
