@@ -58,7 +58,7 @@ def in_threads(work: Callable[[int, int], T], ranges: list[tuple[int, int]]) -> 
 
     with ThreadPoolExecutor(len(ranges), thread_name_prefix="slice") as pool:
         futures = [pool.submit(one, low, high) for low, high in ranges]
-        errors = [f.exception() for f in futures if f.exception() is not None]
+        errors = [error for f in futures if (error := f.exception()) is not None]
     if errors:
         raise errors[0]
     return [future.result() for future in futures]

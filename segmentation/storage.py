@@ -194,12 +194,10 @@ def fetch_aggregate(
         if not connection.in_atomic_block:  # slices see committed rows only
             ranges = customer_ranges(settings.RFM_CONNECTIONS, settings.RFM_SLICE_ABOVE)
         if ranges:
-            sliced = in_slices(partial(_aggregate_slice, now, start), ranges)
+            sliced = in_slices(partial(_aggregate_copy, now, start), ranges)
             ids, last, frequency, cents = (np.concatenate(c) for c in zip(*sliced))
         else:
-            with aggregate_session():
-                sql, params = aggregate_query(now=now, start=start)
-                ids, last, frequency, cents = _copy_out(sql, params, _AGGREGATE_TYPES)
+            ids, last, frequency, cents = _aggregate_copy(now, start)
         advance(ids.shape[0])
     else:
         sql, params = aggregate_query(now=now, start=start)
@@ -220,11 +218,12 @@ def fetch_aggregate(
     )
 
 
-def _aggregate_slice(
-    now: dt.datetime, start: dt.datetime, low: int, high: int
+def _aggregate_copy(
+    now: dt.datetime, start: dt.datetime, *ids: int
 ) -> list[np.ndarray]:
+    """PostgreSQL: the aggregate's columns, of every customer or of [low, high)."""
     with aggregate_session():
-        sql, params = aggregate_query(now=now, start=start, ids=(low, high))
+        sql, params = aggregate_query(now=now, start=start, ids=ids or None)
         return _copy_out(sql, params, _AGGREGATE_TYPES)
 
 

@@ -43,13 +43,13 @@ def test_the_aggregate_in_slices_is_the_aggregate_in_one_statement(sliced, shop,
     whole = aggregate(now)
     sliced.RFM_CONNECTIONS = 3
     threads = set()
-    real = storage._aggregate_slice
+    real = storage._aggregate_copy
 
     def spy(*args):
         threads.add(threading.current_thread().name)
         return real(*args)
 
-    with mock.patch.object(storage, "_aggregate_slice", spy):
+    with mock.patch.object(storage, "_aggregate_copy", spy):
         parts = aggregate(now)
     assert len(threads) == 3 and all(name.startswith("slice") for name in threads)
     assert whole.customer_ids.shape == (12,)
