@@ -11,17 +11,24 @@ The campaign is the installed playbook `birthday-gift` (install_playbooks), as
 `make run` has it; the forecast is care.studio.forecast.campaign_forecast, what
 the admin's forecast page runs. It is timed cold (first call in the process)
 and again warm; the goal (issue 10) is under 2 s at 100k customers.
+
+Then a dated campaign to the whole audience, today (issue 16's large case): above
+FORECAST_SAMPLE due messages the forecast simulates a sample of the customers
+(the tiny mode sets FORECAST_SAMPLE to 100, so its sample path runs too). Its
+time, the sample and the process's peak memory are reported.
 """
 
 import argparse
 import json
 import os
+import resource
 import time
 
 from _common import database_url, django_setup, log, postgres_available, run_child
 from _shop import database_name
 
 TINY_CUSTOMERS = 300
+TINY_SAMPLE = "100"
 GOAL_SECONDS = 2.0
 
 
@@ -35,13 +42,38 @@ def _timed(campaign) -> dict:
         start = time.perf_counter()
         forecast = campaign_forecast(campaign=campaign)
         seconds = time.perf_counter() - start
+    sample = forecast.sample
+    if sample is not None:
+        sample = {"due": sample.due, "of": sample.of, "every": sample.every}
     return {
         "seconds": round(seconds, 3),
         "queries": len(queries),
         "lines": len(forecast.lines),
         "sending": forecast.sending,
         "reasons": dict(forecast.reason_rows()),
+        "sample": sample,
     }
+
+
+def _whole_audience():
+    """A dated campaign to every customer, today, both channels (a draft)."""
+    from django.utils import timezone
+
+    from care.models import Campaign
+
+    campaign, _ = Campaign.objects.update_or_create(
+        slug="bench-forecast-everyone",
+        defaults={
+            "name": "everyone today",
+            "trigger": "dated",
+            "purpose": "marketing",
+            "params": {"date": timezone.localdate().strftime("%m-%d"), "time": "10:00"},
+            "audience": {},
+            "channels": ["sms", "email"],
+            "status": "draft",
+        },
+    )
+    return campaign
 
 
 def child() -> dict:
@@ -58,7 +90,15 @@ def child() -> dict:
     cold = _timed(campaign)
     warm = _timed(campaign)
     log(f"  forecast ({connection.vendor}): cold {cold} / warm {warm}")
-    return {"vendor": connection.vendor, "cold": cold, "warm": warm}
+    everyone = _timed(_whole_audience())
+    everyone["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    log(f"  whole audience ({connection.vendor}): {everyone}")
+    return {
+        "vendor": connection.vendor,
+        "cold": cold,
+        "warm": warm,
+        "whole_audience": everyone,
+    }
 
 
 def parse() -> argparse.Namespace:
@@ -95,6 +135,8 @@ def main() -> None:
         "goal_seconds": GOAL_SECONDS,
     }
     env = {"LOG_LEVEL": "WARNING"}
+    if args.tiny:
+        env["FORECAST_SAMPLE"] = TINY_SAMPLE
     for vendor in vendors:
         url = database_url(vendor, database_name(args.customers))
         log(f"== build {vendor}, {args.customers:,} customers")

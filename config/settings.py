@@ -185,6 +185,9 @@ CARE_DISPATCH_RECONCILE_EVERY = env_int("CARE_DISPATCH_RECONCILE_EVERY", 30)
 # customers table holds at least PLAN_SLICE_ABOVE rows). 1: one statement.
 PLAN_CONNECTIONS = env_int("PLAN_CONNECTIONS", 2)
 PLAN_SLICE_ABOVE = env_int("PLAN_SLICE_ABOVE", 100_000)
+# The campaign forecast simulates every would-be message up to this many; above
+# it, a sample of the customers that holds about this many, its counts scaled up.
+FORECAST_SAMPLE = env_int("FORECAST_SAMPLE", 10_000)
 # The nightly RFM run reads its per-customer aggregate on this many connections
 # at once, one slice of the customers each, in one snapshot (PostgreSQL, from
 # RFM_SLICE_ABOVE customers). 1: one statement.

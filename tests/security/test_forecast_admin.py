@@ -108,3 +108,31 @@ def test_settings_the_sweep_cannot_use_are_named_not_a_500(as_role, campaign):
     page = client.get(url(campaign), follow=True)
     assert page.status_code == 200
     assert "This campaign cannot be forecast" in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "banner", "button"),
+    [
+        ("en", "Estimated from a sample.", "Download the sample's lines (CSV)"),
+        ("zh-hans", "基于样本的估算。", "下载样本明细（CSV）"),
+    ],
+)
+def test_a_large_forecast_says_it_is_estimated_from_a_sample(
+    as_role, campaign, settings, language, banner, button
+):
+    settings.FORECAST_SAMPLE = 2  # four messages are due
+    _, client = as_role("manager")
+    page = client.get(url(campaign), HTTP_ACCEPT_LANGUAGE=language)
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert banner in text and button in text
+    assert "4" in text.split(banner, 1)[1].split("</p>", 1)[0]  # of 4 due
+    lines = b"".join(client.get(url(campaign, format="csv")).streaming_content)
+    assert len(lines.decode().splitlines()) - 1 < 4  # the sample's lines only
+
+
+def test_a_small_forecast_is_not_estimated(as_role, campaign):
+    _, client = as_role("marketer")
+    text = client.get(url(campaign)).content.decode()
+    assert "Estimated from a sample" not in text
+    assert "Download every line (CSV)" in text
