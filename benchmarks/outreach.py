@@ -124,10 +124,29 @@ def child_sweeps(only: list[str]) -> dict:
         first = _sweep(campaign)
         again = _sweep(campaign)  # a re-run: nothing new is planned
         Campaign.objects.filter(pk=campaign.pk).update(status="paused")
-        figures[campaign.name] = {"first": first, "rerun": again}
-        log(f"  sweep {campaign.name}: {first} / rerun {again}")
+        report = _report(campaign)
+        figures[campaign.name] = {"first": first, "rerun": again, "report": report}
+        log(f"  sweep {campaign.name}: {first} / rerun {again} / results {report}")
         _clear(campaign)
     return figures
+
+
+def _report(campaign) -> dict:
+    """The campaign's results page's report over what the sweep planned."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from care.reports.campaigns import campaign_report
+
+    with CaptureQueriesContext(connection) as queries:
+        start = time.perf_counter()
+        report = campaign_report(campaign)
+        seconds = time.perf_counter() - start
+    return {
+        "messages": report.funnel.planned,
+        "seconds": round(seconds, 2),
+        "queries": len(queries),
+    }
 
 
 def _clear(campaign) -> None:

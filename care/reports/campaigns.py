@@ -6,13 +6,14 @@ functions and compares with the holdout through care.reports.uplift.
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from care.models import Campaign
 from care.outreach.results import Funnel, Recipient, campaign_recipients, funnel_of, funnels_by
 from care.reports.charts import series_chart
-from care.reports.uplift import Uplift, amount_sentence, points_sentence, uplift
+from care.reports.uplift import Moments, Uplift, amount_sentence, points_sentence, uplift
 from crm.models import Order
 
 CURRENCY = Order._meta.get_field("currency").default
@@ -44,10 +45,18 @@ class CampaignReport:
         )
 
 
+def _moments(recipients: list[Recipient]) -> Moments:
+    return Moments(
+        sum(r.count for r in recipients),
+        sum((r.revenue for r in recipients), Decimal(0)),
+        sum((r.revenue_squares for r in recipients), Decimal(0)),
+    )
+
+
 def _uplift(recipients: list[Recipient]) -> Uplift:
     funnel = funnel_of(recipients)
-    sent = [float(r.revenue) for r in recipients if r.went]
-    held = [float(r.revenue) for r in recipients if r.status == "held_out"]
+    sent = _moments([r for r in recipients if r.went])
+    held = _moments([r for r in recipients if r.status == "held_out"])
     return uplift(sent, funnel.converted, held, funnel.held_out_converted)
 
 

@@ -17,6 +17,7 @@ The Student t quantile comes from the regularized incomplete beta function
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from statistics import NormalDist
 
 from django.utils.translation import gettext as _
@@ -66,15 +67,36 @@ def rate_difference(
     return Interval(delta, low, high)
 
 
-def _mean_variance(values: Sequence[float]) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Moments:
+    """A group's values by their count, total and total of squares (exact in
+    Decimal): what a mean and a variance need, added up by the database
+    instead of one value per recipient (care.outreach.results)."""
+
+    n: int
+    total: Decimal
+    squares: Decimal
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _mean_variance(values: Sequence[float] | Moments) -> tuple[float, float]:
     n = len(values)
+    if isinstance(values, Moments):
+        spread = values.squares - values.total * values.total / n
+        variance = float(spread / (n - 1)) if n > 1 else 0.0
+        return float(values.total / n), max(variance, 0.0)
     mean = math.fsum(values) / n
     variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1) if n > 1 else 0.0
     return mean, variance
 
 
+Values = Sequence[float] | Moments
+
+
 def mean_difference(
-    treated: Sequence[float], control: Sequence[float], confidence: float = CONFIDENCE
+    treated: Values, control: Values, confidence: float = CONFIDENCE
 ) -> Interval:
     """mean(treated) - mean(control) with Welch's t interval (each group of 2 or more)."""
     if len(treated) < 2 or len(control) < 2:
@@ -167,9 +189,9 @@ class Uplift:
 
 
 def uplift(
-    sent_revenue: Sequence[float],
+    sent_revenue: Values,
     sent_converted: int,
-    held_revenue: Sequence[float],
+    held_revenue: Values,
     held_converted: int,
 ) -> Uplift:
     """Both differences; None where a group is too small to compute one."""

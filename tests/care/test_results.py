@@ -6,12 +6,15 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from care.models import Click, TrackedLink
 from care.outreach.results import campaign_funnel, campaign_recipients, funnels_by
 from care.reports.campaigns import campaign_report
+from care.reports.uplift import uplift
 from tests.factories import MessageFactory, OrderFactory, campaign_with_templates
 from tests.security.conftest import as_role  # noqa: F401  (real role users)
 
@@ -145,3 +148,36 @@ def test_a_coupon_order_inside_the_window_counts_once(campaign):
     OrderFactory(customer=message.customer, placed_at=now + 2 * DAY, total=30)
     funnel = campaign_funnel(campaign)
     assert (funnel.converted, funnel.revenue) == (1, Decimal("100"))
+
+
+def test_messages_alike_are_one_group_and_the_report_is_one_query(campaign):
+    """A million messages are a few groups to add up, not a million rows (issue 16)."""
+    now = timezone.now()
+    sent = [MessageFactory(campaign=campaign, status="sent", sent_at=now) for _ in range(40)]
+    held = [MessageFactory(campaign=campaign, status="held_out") for _ in range(35)]
+    for n, message in enumerate(sent[:12]):
+        OrderFactory(customer=message.customer, placed_at=now + DAY, total=10 + n)
+    for message in held[:3]:
+        OrderFactory(customer=message.customer, placed_at=now + DAY, total=20)
+    skipped = MessageFactory(campaign=campaign, status="skipped", reason="no_consent")
+    OrderFactory(customer=skipped.customer, placed_at=timezone.now(), total=99)
+    groups = campaign_recipients(campaign)
+    assert sum(r.count for r in groups) == 76
+    assert len(groups) <= 5  # sent or held out, converted or not; skipped
+    # A message that never went is not looked up for conversions.
+    [never] = [r for r in groups if r.status == "skipped"]
+    assert (never.converted, never.revenue) == (False, Decimal(0))
+    bought = next(r for r in groups if r.went and r.converted)
+    assert (bought.count, bought.revenue) == (12, Decimal(sum(range(10, 22))))
+    assert bought.revenue_squares == Decimal(sum(v * v for v in range(10, 22)))
+    with CaptureQueriesContext(connection) as queries:
+        report = campaign_report(campaign)
+    reads = [q["sql"] for q in queries if "care_message" in q["sql"]]
+    assert len(reads) == 1 and "GROUP BY" in reads[0]
+    # The same interval as from each recipient's revenue, one by one.
+    one_by_one = uplift(
+        [float(10 + n) for n in range(12)] + [0.0] * 28, 12, [20.0] * 3 + [0.0] * 32, 3
+    )
+    assert report.uplift.revenue.low == pytest.approx(one_by_one.revenue.low, abs=1e-9)
+    assert report.uplift.revenue.high == pytest.approx(one_by_one.revenue.high, abs=1e-9)
+    assert report.uplift.conversion == one_by_one.conversion

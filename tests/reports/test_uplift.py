@@ -1,6 +1,7 @@
 """The uplift statistics against independent computations (scipy, statsmodels), to 3 decimals."""
 
 import random
+from decimal import Decimal
 
 import pytest
 from django.utils import translation
@@ -10,6 +11,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 from care.reports.uplift import (
     MIN_GROUP,
     Interval,
+    Moments,
     Uplift,
     amount_sentence,
     mean_difference,
@@ -70,6 +72,25 @@ def test_the_revenue_difference_matches_scipys_welch_interval(n1, n0, rate1, rat
     ours = mean_difference(treated, control)
     assert ours.low == pytest.approx(expected.low, abs=5e-4)
     assert ours.high == pytest.approx(expected.high, abs=5e-4)
+
+
+def moments(values: list[float]) -> Moments:
+    cents = [Decimal(str(v)) for v in values]
+    return Moments(len(cents), sum(cents, Decimal(0)), sum((c * c for c in cents), Decimal(0)))
+
+
+@pytest.mark.parametrize(
+    "n1,n0,rate1,rate0,seed", [(500, 60, 0.08, 0.05, 1), (5000, 550, 0.03, 0.03, 3)]
+)
+def test_sums_from_the_database_give_scipys_interval_too(n1, n0, rate1, rate0, seed):
+    """The results add revenue up in SQL (count, total, squares): the same interval."""
+    rng = random.Random(seed)
+    treated, control = revenue(rng, n1, rate1, 300), revenue(rng, n0, rate0, 280)
+    expected = stats.ttest_ind(treated, control, equal_var=False).confidence_interval(0.95)
+    ours = mean_difference(moments(treated), moments(control))
+    assert ours.low == pytest.approx(expected.low, abs=5e-4)
+    assert ours.high == pytest.approx(expected.high, abs=5e-4)
+    assert mean_difference(moments([5.0] * 3), moments([2.0] * 2)) == Interval(3.0, 3.0, 3.0)
 
 
 @pytest.mark.parametrize("df", [1, 2, 3.5, 9, 30, 57.3, 1000, 1e6])
