@@ -165,7 +165,10 @@ def _sampled(campaign: Campaign, source: Source) -> tuple[Source, Sample | None]
     part = dataclasses.replace(
         source, customers=source.customers & sample_q(every), wide=False, ids=None
     )
-    return part, Sample(_due(campaign, part), due, every)
+    found = _due(campaign, part)
+    if not found:  # only with a tiny limit: a sample of nobody says nothing
+        return source, None
+    return part, Sample(found, due, every)
 
 
 def _messages(campaign: Campaign, rows: list[dict]) -> list[Message]:

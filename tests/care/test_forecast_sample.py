@@ -6,9 +6,11 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from care.models import Message
+from care.studio import forecast as forecast_module
 from care.studio.forecast import GOLDEN, campaign_forecast, sample_q
 from crm.models import Customer
 from tests.care.test_forecast import NOW, customer
@@ -98,3 +100,15 @@ def test_the_sample_reads_a_fixed_number_of_queries(settings):
 
     assert queries(5) == queries(4)
     assert queries(5) == queries(1000) + 1  # the sample's own due count
+
+
+def test_a_sample_that_finds_nobody_falls_back_to_every_message(settings, monkeypatch):
+    settings.FORECAST_SAMPLE = 2
+    campaign = campaign_with_templates(channels=["sms"])
+    for _ in range(5):
+        customer((11, 23))
+    monkeypatch.setattr(forecast_module, "sample_q", lambda every: Q(pk__lt=0))
+    with time_machine.travel(NOW, tick=False):
+        forecast = campaign_forecast(campaign=campaign, now=NOW)
+    assert forecast.sample is None
+    assert forecast.sending == len(forecast.lines) == 5
