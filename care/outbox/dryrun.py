@@ -4,6 +4,7 @@ forecast (care.studio.forecast) read the planning statement's SELECT
 
 import datetime as dt
 import json
+from collections import Counter
 
 from django.db import connection
 from django.utils import timezone
@@ -14,11 +15,18 @@ from care.outbox.setwise import plan_select
 from care.outbox.source import Source
 
 
-def plan_rows(campaign: Campaign, source: Source) -> list[dict]:
-    """The rows planning would write now (the dry run, the forecast): nothing is written."""
-    if not source.rows:
+def plan_rows(
+    campaign: Campaign, source: Source, limit: int | None = None
+) -> list[dict]:
+    """The rows planning would write now (the dry run, the forecast): nothing is written.
+
+    `limit`: at most this many (any of them).
+    """
+    if not source.rows or limit == 0:
         return []
     select, params = plan_select(campaign, source)
+    if limit is not None:
+        select, params = f"{select} LIMIT %s", [*params, limit]
     with connection.cursor() as cursor:
         cursor.execute(select, params)
         names = [column[0] for column in cursor.description]
@@ -43,3 +51,21 @@ def row_from_db(row: dict) -> dict:
         row["occasion"] = json.loads(row["occasion"])
     row.pop("time_zone", None)
     return row
+
+
+def plan_counts(campaign: Campaign, source: Source) -> Counter:
+    """How many rows planning would write now, by (channel, status, reason).
+
+    Counted by the database: a dry run of a whole audience brings back its
+    counts and a few rows to show, not a million rows (issue 16).
+    """
+    if not source.rows:
+        return Counter()
+    select, params = plan_select(campaign, source)
+    counted = (
+        f"SELECT t.channel, t.status, t.reason, COUNT(*) FROM ({select}) t "
+        "GROUP BY t.channel, t.status, t.reason"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(counted, params)
+        return Counter({(ch, st, re): n for ch, st, re, n in cursor.fetchall()})

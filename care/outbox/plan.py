@@ -14,13 +14,12 @@ this module knows rows, not campaigns' triggers.
 
 import datetime as dt
 import itertools
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from care.models import Campaign, Message, MessageStatus
 from care.outbox.bulk import as_messages
-from care.outbox.dryrun import plan_rows
+from care.outbox.dryrun import plan_counts, plan_rows
 from care.outbox.log import plan_log
 from care.outbox.setwise import Planned, plan_insert
 from care.outbox.slices import plan_sliced
@@ -44,6 +43,11 @@ class Due:
     asset_id: int | None = None
     ticket_id: int | None = None
     expires_at: dt.datetime | None = None
+
+
+# A dry run keeps this many of a campaign's rows to show (run_triggers
+# --dry-run --limit); its counts cover every row.
+PREVIEW_ROWS = 1000
 
 
 @dataclass
@@ -91,9 +95,11 @@ def source_plan(
 ) -> None:
     """Plan what the source finds due: rows written, or only read with dry_run."""
     if dry_run:
-        rows = plan_rows(campaign, source)
-        result.rows.extend(as_messages(campaign, rows))
-        done = Planned(Counter((r["channel"], r["status"], r["reason"]) for r in rows))
+        done = Planned(plan_counts(campaign, source))
+        room = PREVIEW_ROWS - len(result.rows)
+        if room > 0 and done.counts:
+            rows = plan_rows(campaign, source, limit=room)
+            result.rows.extend(as_messages(campaign, rows))
     else:
         done = plan_sliced(campaign, source)
         if done is None:

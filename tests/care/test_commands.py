@@ -6,10 +6,13 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 from django_q.models import Schedule
 
 from care.checks import check_q_cluster, q_cluster_errors
 from care.models import Campaign, Message
+from care.outbox import plan as outbox_plan
+from care.studio.dry_run import sweep_preview
 from tests.factories import (
     CustomerFactory,
     TicketFactory,
@@ -63,6 +66,29 @@ def test_the_dry_run_shows_quiet_hours_deferral(frozen):
     assert "WAIT REACH via sms until 2026-11-24 08:00 CST (quiet_hours)" in run(
         "run_triggers", "--dry-run"
     )
+
+
+def test_the_dry_run_counts_every_message_and_brings_back_only_what_it_shows(
+    monkeypatch,
+):
+    """A whole audience is counted by the database; at most PREVIEW_ROWS rows come
+    back to be shown (issue 16: a dry run at 1M customers held a million rows)."""
+    monkeypatch.setattr(outbox_plan, "PREVIEW_ROWS", 2)
+    for n in range(5):
+        consent(CustomerFactory(external_id=f"C{n}", birthday=dt.date(1990, 11, 30)))
+    campaign_with_templates(trigger="birthday", name="Birthday", status="draft")
+    [(result, lines)] = sweep_preview(now=timezone.now(), limit=50)
+    assert (result.planned, result.skipped) == (5, 0)
+    assert len(result.rows) == len(lines) == 2
+    output = run("run_triggers", "--dry-run", "--limit", "1")
+    assert "5 to plan, 0 skipped at planning" in output
+    assert "... and 4 more" in output
+    assert Message.objects.count() == 0
+
+
+def test_a_dry_run_limit_out_of_range_is_named():
+    with pytest.raises(CommandError, match="--limit must be between 0 and 1000"):
+        call_command("run_triggers", "--dry-run", "--limit", "5000")
 
 
 def test_run_triggers_plans_and_a_second_run_plans_nothing_more():

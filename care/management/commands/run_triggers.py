@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from care.outbox.plan import PlanResult
+from care.outbox.plan import PREVIEW_ROWS, PlanResult
 from care.outreach.sweep import campaigns_sweep
 from care.rules import customer_zone
 from care.studio.dry_run import PreviewLine, sweep_preview
@@ -22,12 +22,15 @@ class Command(BaseCommand):
             "--limit",
             type=int,
             default=50,
-            help="dry run: at most this many lines per campaign",
+            help=f"dry run: at most this many lines per campaign (0-{PREVIEW_ROWS})",
         )
 
     def handle(self, *args, dry_run: bool, limit: int, **options) -> None:
-        if limit < 0:
-            raise CommandError("--limit must be 0 or more.")
+        if not 0 <= limit <= PREVIEW_ROWS:
+            raise CommandError(
+                f"--limit must be between 0 and {PREVIEW_ROWS} (lines shown per "
+                f"campaign; the counts cover every message), not {limit}."
+            )
         now = timezone.now()
         if not dry_run:
             self._sweep(now, verbose=options["verbosity"] >= 1)
