@@ -26,7 +26,11 @@ def plan_rows(
         return []
     select, params = plan_select(campaign, source)
     if limit is not None:
-        select, params = f"{select} LIMIT %s", [*params, limit]
+        # Not a plain LIMIT: told that only a few rows are wanted, PostgreSQL
+        # chose a nested loop that read a whole audience's consents once per
+        # row (168 s for 1,000 rows at 1M customers); a limit it cannot read
+        # while planning keeps the plan of the whole (2.6 s).
+        select, params = f"{select} LIMIT (SELECT %s)", [*params, limit]
     with connection.cursor() as cursor:
         cursor.execute(select, params)
         names = [column[0] for column in cursor.description]
