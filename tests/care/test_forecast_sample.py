@@ -60,13 +60,18 @@ def test_above_the_limit_one_customer_in_k_is_simulated_and_counts_are_scaled(
     assert Message.objects.count() == 0
 
 
-def test_an_identical_audience_is_estimated_exactly(settings):
-    settings.FORECAST_SAMPLE = 10
+def forecast_of(customers: int):
+    """The forecast of an SMS birthday campaign with this many customers due today."""
     campaign = campaign_with_templates(channels=["sms"])
-    for _ in range(50):
+    for _ in range(customers):
         customer((11, 23))
     with time_machine.travel(NOW, tick=False):
-        forecast = campaign_forecast(campaign=campaign, now=NOW)
+        return campaign_forecast(campaign=campaign, now=NOW)
+
+
+def test_an_identical_audience_is_estimated_exactly(settings):
+    settings.FORECAST_SAMPLE = 10
+    forecast = forecast_of(50)
     assert forecast.sample is not None and len(forecast.lines) < 50
     assert forecast.sending == 50
     assert dict(forecast.per_day)[dt.date(2026, 11, 23)] == 50
@@ -74,11 +79,7 @@ def test_an_identical_audience_is_estimated_exactly(settings):
 
 def test_at_the_limit_every_message_is_simulated(settings):
     settings.FORECAST_SAMPLE = 12
-    campaign = campaign_with_templates(channels=["sms"])
-    for _ in range(12):
-        customer((11, 23))
-    with time_machine.travel(NOW, tick=False):
-        forecast = campaign_forecast(campaign=campaign, now=NOW)
+    forecast = forecast_of(12)
     assert forecast.sample is None
     assert len(forecast.lines) == forecast.sending == 12
 
@@ -104,11 +105,7 @@ def test_the_sample_reads_a_fixed_number_of_queries(settings):
 
 def test_a_sample_that_finds_nobody_falls_back_to_every_message(settings, monkeypatch):
     settings.FORECAST_SAMPLE = 2
-    campaign = campaign_with_templates(channels=["sms"])
-    for _ in range(5):
-        customer((11, 23))
     monkeypatch.setattr(forecast_module, "sample_q", lambda every: Q(pk__lt=0))
-    with time_machine.travel(NOW, tick=False):
-        forecast = campaign_forecast(campaign=campaign, now=NOW)
+    forecast = forecast_of(5)
     assert forecast.sample is None
     assert forecast.sending == len(forecast.lines) == 5
